@@ -1,0 +1,5 @@
+"""Allow ``python -m srdi``."""
+
+from srdi.cli import main
+
+main()

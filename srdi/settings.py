@@ -1,0 +1,84 @@
+"""The one settings object of the service.
+
+Values come from environment variables prefixed ``SRDI_`` (and a ``.env`` file
+when present). Nothing here runs at import time: call :func:`load_settings` once at
+the edge (CLI entry, app factory) and pass the object down.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REGISTERED_MODEL_NAME = "srdi-potential"
+CHAMPION_ALIAS = "champion"
+
+
+class Settings(BaseSettings):
+    """Configuration read from ``SRDI_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="SRDI_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default=Path("."), description="Project root; relative paths below resolve here.")
+    data_dir: Path = Field(default=Path("data/world"), description="Default panel directory.")
+    models_dir: Path = Field(default=Path("models"), description="Embedded MLflow store directory.")
+    tracking_uri: str | None = Field(
+        default=None,
+        description="MLflow tracking URI; falls back to MLFLOW_TRACKING_URI, then the SQLite store.",
+    )
+    registered_model: str = REGISTERED_MODEL_NAME
+    champion_alias: str = CHAMPION_ALIAS
+
+    synth_firms: int = Field(default=20_000, ge=1)
+    synth_seed: int = 7
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    api_key: str | None = Field(default=None, description="When set, /v1 routes require it.")
+    max_body_bytes: int = Field(default=5_000_000, ge=1024)
+    max_batch_records: int = Field(default=10_000, ge=1)
+    max_upload_bytes: int = Field(default=200_000_000, ge=1024)
+    max_upload_rows: int = Field(default=1_000_000, ge=1)
+    reload_interval_s: float = Field(default=0.0, ge=0.0, description="0 turns the alias check off.")
+
+    # CNY per unit of foreign currency, for the foreign schemes' thresholds.
+    fx_eur: float = Field(default=7.8, gt=0)
+    fx_jpy: float = Field(default=0.048, gt=0)
+    fx_krw: float = Field(default=0.0052, gt=0)
+    fx_usd: float = Field(default=7.2, gt=0)
+
+    dask_scheduler: str | None = None
+
+    @field_validator("api_key")
+    @classmethod
+    def _refuse_short_keys(cls, value: str | None) -> str | None:
+        if value is not None and 0 < len(value) < 12:
+            raise ValueError("SRDI_API_KEY must be at least 12 characters (or unset it)")
+        return value or None
+
+    def resolve(self, path: Path) -> Path:
+        """Return ``path`` made absolute against :attr:`home`."""
+        return path if path.is_absolute() else (self.home / path).resolve()
+
+    @property
+    def effective_tracking_uri(self) -> str:
+        """Tracking URI in force: SRDI_TRACKING_URI, MLFLOW_TRACKING_URI, else SQLite."""
+        if self.tracking_uri:
+            return self.tracking_uri
+        env = os.environ.get("MLFLOW_TRACKING_URI")
+        if env:
+            return env
+        return f"sqlite:///{self.resolve(self.models_dir) / 'mlflow.db'}"
+
+    @property
+    def artifact_root(self) -> Path:
+        """Artifact root for the embedded store."""
+        return self.resolve(self.models_dir) / "artifacts"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings once; keyword overrides win over the environment."""
+    return Settings(**overrides)  # type: ignore[arg-type]
