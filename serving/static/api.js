@@ -1,0 +1,76 @@
+// Calls to the service. Uploads use XMLHttpRequest because fetch() cannot report
+// upload progress, which matters for files of tens of megabytes.
+
+/** Error carrying the HTTP status and the server's `detail` text. */
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail || `request failed with HTTP ${status}`);
+    this.status = status;
+  }
+}
+
+function detailOf(body, status) {
+  if (body && typeof body === "object" && "detail" in body) {
+    const d = body.detail;
+    if (typeof d === "string") return d;
+    if (Array.isArray(d)) {
+      return d.map((e) => `${(e.loc || []).join(".")}: ${e.msg || e.message || JSON.stringify(e)}`).join("; ");
+    }
+    return JSON.stringify(d);
+  }
+  return `request failed with HTTP ${status}`;
+}
+
+export async function getJSON(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, detailOf(body, response.status));
+  return body;
+}
+
+/**
+ * POST a multipart form; resolves with the parsed JSON body.
+ * onUpload(loaded, total) fires while the request body is sent; onSent() once it is.
+ */
+export function postForm(url, form, { onUpload, onSent, signal } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.responseType = "json";
+    if (onUpload) {
+      xhr.upload.addEventListener("progress", (e) => onUpload(e.loaded, e.lengthComputable ? e.total : NaN));
+    }
+    xhr.upload.addEventListener("load", () => onSent && onSent());
+    xhr.addEventListener("load", () => {
+      if (xhr.status >= 200 && xhr.status < 300) resolve(xhr.response);
+      else reject(new ApiError(xhr.status, detailOf(xhr.response, xhr.status)));
+    });
+    xhr.addEventListener("error", () => reject(new ApiError(0, "the server could not be reached")));
+    xhr.addEventListener("abort", () => reject(new ApiError(0, "cancelled")));
+    if (signal) signal.addEventListener("abort", () => xhr.abort());
+    xhr.send(form);
+  });
+}
+
+/** POST JSON and return the response as a Blob (for file downloads). */
+export async function postForBlob(url, payload) {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(payload),
+  });
+  if (!response.ok) {
+    const body = await response.json().catch(() => null);
+    throw new ApiError(response.status, detailOf(body, response.status));
+  }
+  return response.blob();
+}
+
+/** Fetch a file served by the app (the bundled sample) as a File object. */
+export async function fetchFile(url, filename) {
+  const response = await fetch(url);
+  if (!response.ok) throw new ApiError(response.status, `could not load ${filename}`);
+  const blob = await response.blob();
+  return new File([blob], filename, { type: blob.type || "text/csv" });
+}

@@ -1,0 +1,392 @@
+// The screening page: upload → match columns → ranked list → firm detail → export.
+// Every number comes from the service (POST /v1/screen); this file only wires the
+// steps together and keeps the page state in one object.
+
+import { ApiError, fetchFile, getJSON, postForBlob, postForm } from "./api.js";
+import { renderDetail } from "./detail.js";
+import { $, h, replace, show } from "./dom.js";
+import { bytes, count, pct } from "./format.js";
+import { initialMapping, loadRemembered, mappingProblems, remember, renderMapper } from "./mapper.js";
+import {
+  COLUMNS,
+  PAGE_SIZE,
+  applyFilters,
+  emptyFilters,
+  fillSelect,
+  pageInfo,
+  renderTable,
+  schemesOf,
+  sortRows,
+  topReasons,
+} from "./ranking.js";
+
+// Only the head of a large CSV is needed to propose a mapping.
+const PREVIEW_BYTES = 1 << 20;
+
+const state = {
+  file: null,
+  preview: null,
+  mapState: null,
+  result: null,
+  rows: [],
+  view: [],
+  filters: emptyFilters(),
+  sort: { key: "rank", descending: false },
+  page: 0,
+  model: null,
+};
+
+// ---------------------------------------------------------------- status line
+let timer = null;
+
+function setProgress(text, fraction = null) {
+  const box = $("#progress");
+  show(box, true);
+  const bar = $("#progress-bar");
+  if (fraction === null) bar.removeAttribute("value");
+  else bar.value = Math.round(fraction * 100);
+  $("#progress-text").textContent = text;
+}
+
+function startClock(label) {
+  const started = performance.now();
+  stopClock();
+  setProgress(`${label}…`);
+  timer = setInterval(() => {
+    const s = ((performance.now() - started) / 1000).toFixed(0);
+    setProgress(`${label}… ${s} s`);
+  }, 500);
+}
+
+function stopClock() {
+  if (timer) clearInterval(timer);
+  timer = null;
+}
+
+function hideProgress() {
+  stopClock();
+  show($("#progress"), false);
+}
+
+function showError(message) {
+  const box = $("#alert");
+  replace(box, h("strong", {}, "Problem: "), message);
+  show(box, true);
+}
+
+function clearError() {
+  show($("#alert"), false);
+}
+
+// ---------------------------------------------------------------- model badge
+async function loadModel() {
+  try {
+    state.model = await getJSON("/v1/model");
+    const m = state.model;
+    $("#model-badge").textContent = `model ${m.name || "srdi-potential"} v${m.version ?? "?"}`;
+    $("#model-badge").title = [m.trained_at ? `trained ${m.trained_at}` : "", m.target ? `target ${m.target}` : "", m.horizon ? `horizon ${m.horizon} years` : ""].filter(Boolean).join(" · ");
+    if (m.horizon) $("#horizon").textContent = `${m.horizon} years`;
+  } catch (error) {
+    $("#model-badge").textContent = "no model loaded";
+    $("#model-badge").classList.add("warn");
+    if (error instanceof ApiError && error.status === 503) showError(error.message);
+  }
+}
+
+// ---------------------------------------------------------------- step 1: file
+function isCsv(file) {
+  return /\.(csv|txt)$/i.test(file.name);
+}
+
+async function chooseFile(file) {
+  clearError();
+  state.file = file;
+  state.result = null;
+  show($("#results"), false);
+  $("#file-name").textContent = `${file.name} · ${bytes(file.size)}`;
+  const form = new FormData();
+  const head = isCsv(file) && file.size > PREVIEW_BYTES;
+  form.append("file", head ? new File([file.slice(0, PREVIEW_BYTES)], file.name) : file, file.name);
+  try {
+    setProgress(`Reading the headers of ${file.name}…`, null);
+    const url = `/v1/screen/preview${head ? "?truncated=true" : ""}`;
+    state.preview = await postForm(url, form, {
+      onUpload: (loaded, total) => setProgress(`Sending ${file.name} for a preview: ${bytes(loaded)}${Number.isFinite(total) ? ` of ${bytes(total)}` : ""}`, Number.isFinite(total) ? loaded / total : null),
+      onSent: () => startClock("Reading the first rows"),
+    });
+    hideProgress();
+    showMapper();
+  } catch (error) {
+    hideProgress();
+    showError(error.message);
+  }
+}
+
+// ---------------------------------------------------------------- step 2: mapping
+function showMapper() {
+  const preview = state.preview;
+  state.mapState = initialMapping(preview, loadRemembered());
+  const summary = $("#mapper-summary");
+  const update = () => {
+    const { missing, duplicates } = mappingProblems(state.mapState.mapping, preview.fields);
+    const mapped = Object.values(state.mapState.mapping).filter(Boolean).length;
+    const problems = [];
+    if (missing.length) problems.push(h("li", { class: "bad" }, `Required field${missing.length > 1 ? "s" : ""} not matched: ${missing.join(", ")}.`));
+    for (const [field, headers] of duplicates) problems.push(h("li", { class: "bad" }, `${field} is matched by several columns: ${headers.join(", ")}.`));
+    replace(
+      summary,
+      h("p", {}, `${mapped} of ${preview.headers.length} columns matched to contract fields` + (preview.n_rows ? ` · about ${count(preview.n_rows)} rows` : "") + "."),
+      problems.length ? h("ul", { class: "problems" }, problems) : null,
+    );
+    $("#run-screen").disabled = problems.length > 0;
+  };
+  renderMapper($("#mapper"), preview, state.mapState, update);
+  update();
+  $("#map-file").textContent = state.file.name;
+  show($("#step-map"), true);
+  $("#step-map").scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+function columnMapPayload(mapping) {
+  // Every header is sent, ignored ones as null, so the server's own alias table
+  // cannot re-map a column the user chose to ignore.
+  const out = {};
+  for (const [header, field] of Object.entries(mapping)) out[header] = field || null;
+  return out;
+}
+
+// ---------------------------------------------------------------- step 3: screen
+async function runScreen() {
+  clearError();
+  const mapping = { ...state.mapState.mapping };
+  remember(mapping);
+  const form = new FormData();
+  form.append("file", state.file, state.file.name);
+  const columnMap = JSON.stringify(columnMapPayload(mapping));
+  form.append("column_map", columnMap);
+  $("#run-screen").disabled = true;
+  try {
+    setProgress(`Uploading ${state.file.name}…`, 0);
+    const url = `/v1/screen?column_map=${encodeURIComponent(columnMap)}`;
+    const result = await postForm(url, form, {
+      onUpload: (loaded, total) => setProgress(`Uploading ${state.file.name}: ${bytes(loaded)}${Number.isFinite(total) ? ` of ${bytes(total)}` : ""}`, Number.isFinite(total) ? loaded / total : null),
+      onSent: () => startClock(`Scoring ${state.preview.n_rows ? `about ${count(state.preview.n_rows)} firms` : "the firms"} on the server`),
+    });
+    startClock("Drawing the ranking");
+    await new Promise((r) => setTimeout(r, 0));
+    showResults(result);
+    hideProgress();
+  } catch (error) {
+    hideProgress();
+    showError(error.message);
+  } finally {
+    $("#run-screen").disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------- step 4: results
+function showResults(result) {
+  state.result = result;
+  state.rows = (result.rows || []).map((row, i) => ({ ...row, rank: row.rank ?? i + 1 }));
+  state.filters = emptyFilters();
+  state.sort = { key: "rank", descending: false };
+  state.page = 0;
+  resetFilterInputs();
+  fillSelect($("#f-province"), state.rows, "province", "All provinces");
+  fillSelect($("#f-industry"), state.rows, "industry", "All industries");
+  replace($("#f-scheme"), h("option", { value: "" }, "Any scheme"), schemesOf(state.rows).map(([id, name]) => h("option", { value: id }, name)));
+  renderSummary(result);
+  renderErrors(result.errors || []);
+  show($("#results"), true);
+  refresh();
+  $("#results").scrollIntoView({ behavior: "smooth", block: "start" });
+}
+
+function renderSummary(result) {
+  const rows = state.rows;
+  const bandA = rows.filter((r) => r.band === "A").length;
+  const srdiEligible = rows.filter((r) => (r.schemes || []).some((s) => s.scheme_id === "cn_srdi_sme" && s.verdict === "eligible")).length;
+  const errors = (result.errors || []).length;
+  const badRows = new Set((result.errors || []).map((e) => e.row)).size;
+  const card = (value, label, cls = "") => h("div", { class: `stat ${cls}` }, h("div", { class: "stat-value" }, value), h("div", { class: "stat-label" }, label));
+  replace(
+    $("#summary"),
+    card(count(result.n_scored ?? rows.length), "firms ranked"),
+    card(count(bandA), "in band A (top 5%)"),
+    card(count(srdiEligible), "meet the SRDI SME rules now"),
+    card(count(badRows), errors ? "rows with errors (see below)" : "rows with errors", badRows ? "warn" : ""),
+  );
+  const top = rows[0];
+  if (!top) {
+    replace($("#top-firm"));
+    return;
+  }
+  const reasons = topReasons(top, 3);
+  replace(
+    $("#top-firm"),
+    h("div", { class: "why-label" }, "Why #1 ranks first"),
+    h(
+      "div",
+      {},
+      h("button", { type: "button", class: "link open-firm", onclick: () => openDetail(top) }, top.name || top.company_id),
+      ` — score ${pct(top.score)}, band ${top.band}. `,
+      h("ul", { class: "reasons inline" }, reasons.map((r) => h("li", { class: (r.contribution ?? 0) > 0 ? "raises" : "lowers" }, h("span", { class: "arrow" }, (r.contribution ?? 0) > 0 ? "▲" : "▼"), " ", r.text || r.family_label))),
+    ),
+  );
+}
+
+function renderErrors(errors) {
+  const box = $("#errors");
+  show(box, errors.length > 0);
+  if (!errors.length) return;
+  const rows = errors.slice(0, 500).map((e) => h("tr", {}, h("td", { class: "num" }, e.row ?? e.index ?? "—"), h("td", {}, e.field || "—"), h("td", { class: "mono" }, e.value === null || e.value === undefined ? "" : String(e.value)), h("td", {}, e.message)));
+  replace(
+    box,
+    h("summary", {}, `${count(errors.length)} problem${errors.length > 1 ? "s" : ""} in ${count(new Set(errors.map((e) => e.row)).size)} row(s): these rows were not scored, the others were`),
+    h("p", { class: "muted small" }, "Row numbers count data rows from 1 in the order of the file (the header is not counted)."),
+    h("table", { class: "errors-table" }, h("thead", {}, h("tr", {}, h("th", {}, "Row"), h("th", {}, "Field"), h("th", {}, "Value"), h("th", {}, "Problem"))), h("tbody", {}, rows)),
+    errors.length > 500 ? h("p", { class: "muted" }, `…and ${count(errors.length - 500)} more; the export's errors file has them all.`) : null,
+  );
+}
+
+function refresh() {
+  const filtered = applyFilters(state.rows, state.filters);
+  state.view = sortRows(filtered, state.sort.key, state.sort.descending);
+  const info = pageInfo(state.rows.length, state.view.length, state.page);
+  state.page = Math.min(state.page, info.pages - 1);
+  const start = state.page * PAGE_SIZE;
+  renderTable($("#ranking"), state.view.slice(start, start + PAGE_SIZE), state.sort, {
+    onSort: (key) => {
+      const numeric = COLUMNS.find((c) => c.key === key)?.numeric;
+      // A new column sorts best-first: high numbers first, text and bands A→Z.
+      state.sort = state.sort.key === key ? { key, descending: !state.sort.descending } : { key, descending: Boolean(numeric) && key !== "rank" };
+      state.page = 0;
+      refresh();
+    },
+    onOpen: openDetail,
+  });
+  $("#page-info").textContent = `${pageInfo(state.rows.length, state.view.length, state.page).text} · page ${state.page + 1} of ${info.pages}`;
+  $("#prev-page").disabled = state.page === 0;
+  $("#next-page").disabled = state.page >= info.pages - 1;
+  $("#export-count").textContent = count(state.view.length);
+}
+
+function resetFilterInputs() {
+  $("#f-search").value = "";
+  $("#f-province").value = "";
+  $("#f-industry").value = "";
+  $("#f-min-score").value = "";
+  $("#f-scheme").value = "";
+  $("#f-verdict").value = "";
+  for (const box of document.querySelectorAll("input[name=band]")) box.checked = false;
+}
+
+function readFilters() {
+  const min = $("#f-min-score").value;
+  state.filters = {
+    q: $("#f-search").value,
+    province: $("#f-province").value,
+    industry: $("#f-industry").value,
+    bands: new Set([...document.querySelectorAll("input[name=band]:checked")].map((b) => b.value)),
+    minScore: min === "" ? null : Number(min),
+    scheme: $("#f-scheme").value,
+    verdict: $("#f-verdict").value,
+  };
+  state.page = 0;
+  refresh();
+}
+
+// ---------------------------------------------------------------- detail
+function openDetail(row) {
+  const dialog = $("#detail");
+  renderDetail($("#detail-body"), row, state.result?.model || state.model);
+  if (!dialog.open) dialog.showModal();
+  dialog.scrollTop = 0;
+  $("#detail-body").scrollTop = 0;
+}
+
+// ---------------------------------------------------------------- export
+function slim(row) {
+  return {
+    rank: row.rank,
+    company_id: row.company_id,
+    name: row.name ?? null,
+    province: row.province ?? null,
+    industry: row.industry ?? null,
+    score: row.score ?? null,
+    percentile: row.percentile ?? null,
+    band: row.band ?? null,
+    schemes: (row.schemes || []).map((s) => ({ scheme_id: s.scheme_id, verdict: s.verdict })),
+    reasons: topReasons(row, 3).map((r) => ({ text: r.text || r.family_label || r.family, contribution: r.contribution ?? null })),
+  };
+}
+
+async function exportList(format) {
+  clearError();
+  try {
+    startClock(`Preparing the ${format.toUpperCase()} file`);
+    const blob = await postForBlob(`/v1/export?format=${format}`, { rows: state.view.map(slim) });
+    const stamp = new Date().toISOString().slice(0, 10);
+    const link = h("a", { href: URL.createObjectURL(blob), download: `srdi-screen-${stamp}.${format}` });
+    document.body.append(link);
+    link.click();
+    setTimeout(() => {
+      URL.revokeObjectURL(link.href);
+      link.remove();
+    }, 1000);
+    hideProgress();
+  } catch (error) {
+    hideProgress();
+    showError(error.message);
+  }
+}
+
+// ---------------------------------------------------------------- wiring
+function wire() {
+  const input = $("#file-input");
+  input.addEventListener("change", () => input.files[0] && chooseFile(input.files[0]));
+  const drop = $("#dropzone");
+  drop.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    drop.classList.add("over");
+  });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (e) => {
+    e.preventDefault();
+    drop.classList.remove("over");
+    const file = e.dataTransfer.files[0];
+    if (file) chooseFile(file);
+  });
+  $("#use-sample").addEventListener("click", async () => {
+    try {
+      chooseFile(await fetchFile("/v1/sample", "srdi-sample-candidates.csv"));
+    } catch (error) {
+      showError(error.message);
+    }
+  });
+  $("#run-screen").addEventListener("click", runScreen);
+  for (const id of ["#f-search", "#f-min-score"]) $(id).addEventListener("input", readFilters);
+  for (const id of ["#f-province", "#f-industry", "#f-scheme", "#f-verdict"]) $(id).addEventListener("change", readFilters);
+  for (const box of document.querySelectorAll("input[name=band]")) box.addEventListener("change", readFilters);
+  $("#reset-filters").addEventListener("click", () => {
+    resetFilterInputs();
+    readFilters();
+  });
+  $("#prev-page").addEventListener("click", () => {
+    state.page = Math.max(0, state.page - 1);
+    refresh();
+  });
+  $("#next-page").addEventListener("click", () => {
+    state.page += 1;
+    refresh();
+  });
+  $("#export-csv").addEventListener("click", () => exportList("csv"));
+  $("#export-xlsx").addEventListener("click", () => exportList("xlsx"));
+  $("#detail-close").addEventListener("click", () => $("#detail").close());
+  $("#detail").addEventListener("click", (e) => {
+    if (e.target === $("#detail")) $("#detail").close();
+  });
+}
+
+wire();
+loadModel();

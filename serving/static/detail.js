@@ -1,0 +1,141 @@
+// The firm detail view: why the score is what it is, how the firm compares with its
+// industry, and what each scheme still needs ("what would get it over the line").
+
+import { contributionChart, valueVsMedian } from "./chart.js";
+import { h, replace } from "./dom.js";
+import { BAND_TEXT, VERDICT_LABEL, pct, percentile, schemeShort, signed, withUnit } from "./format.js";
+import { badge } from "./ranking.js";
+
+const CHECK = { pass: "✓", fail: "✗", unknown: "?" };
+// The target of the model and the tier a fund manager watches first.
+const FOCUS_SCHEME = "cn_srdi_sme";
+
+function reasonItem(reason) {
+  const up = (reason.contribution ?? 0) > 0;
+  return h(
+    "li",
+    { class: up ? "raises" : "lowers" },
+    h("span", { class: "arrow", "aria-hidden": "true" }, up ? "▲" : "▼"),
+    " ",
+    h("span", {}, reason.text || reason.family_label || reason.family),
+    " ",
+    h("span", { class: "muted small" }, `(${reason.family_label || reason.family} ${signed(reason.contribution)})`),
+  );
+}
+
+function ratiosTable(reasons) {
+  const rows = [];
+  const seen = new Set();
+  for (const reason of reasons) {
+    for (const f of reason.features || []) {
+      if (seen.has(f.name)) continue;
+      seen.add(f.name);
+      rows.push(
+        h(
+          "tr",
+          {},
+          h("th", { scope: "row" }, f.label || f.name, h("div", { class: "muted small" }, reason.family_label || reason.family)),
+          h("td", { class: "num" }, withUnit(f.value, f.unit)),
+          h("td", { class: "num muted" }, withUnit(f.industry_median, f.unit)),
+          h("td", {}, valueVsMedian(f.value, f.industry_median)),
+        ),
+      );
+    }
+  }
+  if (!rows.length) return h("p", { class: "muted" }, "No feature values came with this result.");
+  return h(
+    "table",
+    { class: "ratios" },
+    h("thead", {}, h("tr", {}, h("th", {}, "Ratio"), h("th", { class: "num" }, "This firm"), h("th", { class: "num" }, "Industry median"), h("th", {}, h("span", { class: "legend-dot" }), " firm ", h("span", { class: "legend-tick" }), " median"))),
+    h("tbody", {}, rows),
+  );
+}
+
+function criterionRow(c) {
+  const verdict = c.verdict || "unknown";
+  const valueText = c.value === null || c.value === undefined ? "unknown" : withUnit(c.value, c.unit);
+  const thresholdText = c.threshold === null || c.threshold === undefined ? "" : `needs ${withUnit(c.threshold, c.unit)}`;
+  const points = typeof c.max_points === "number" ? `${c.points ?? 0} / ${c.max_points} pts` : "";
+  return h(
+    "li",
+    { class: `criterion ${verdict}` },
+    h("span", { class: "check", "aria-label": verdict }, CHECK[verdict] || "?"),
+    h(
+      "div",
+      {},
+      h("div", {}, h("strong", {}, c.label || c.id), " ", h("span", { class: "muted small" }, [valueText, thresholdText, points].filter(Boolean).join(" · "))),
+      verdict !== "pass" && c.gap_text ? h("div", { class: "gap" }, c.gap_text) : null,
+      verdict === "unknown" && !c.gap_text ? h("div", { class: "gap muted" }, "Input missing: add this figure to decide.") : null,
+    ),
+  );
+}
+
+function schemeBlock(scheme) {
+  const verdict = scheme.verdict || "undetermined";
+  const criteria = scheme.criteria || [];
+  const failing = criteria.filter((c) => c.verdict !== "pass").length;
+  const points = typeof scheme.points === "number" ? ` · ${scheme.points.toFixed(0)} of ${scheme.pass_mark ?? "?"} points to pass` : "";
+  const open = scheme.scheme_id === FOCUS_SCHEME || (scheme.scheme_id.startsWith("cn_") && verdict !== "eligible" && verdict !== "certified" && failing <= 3);
+  return h(
+    "details",
+    { class: `scheme verdict-${verdict}`, open, "data-scheme": scheme.scheme_id },
+    h(
+      "summary",
+      {},
+      badge(scheme),
+      " ",
+      h("strong", {}, scheme.name || schemeShort(scheme.scheme_id)),
+      " ",
+      h("span", { class: `verdict-text verdict-${verdict}` }, VERDICT_LABEL[verdict] || verdict),
+      h("span", { class: "muted small" }, `${points}${failing ? ` · ${failing} criteria not met or unknown` : ""} · rules ${scheme.version || ""}`),
+    ),
+    h("ul", { class: "criteria" }, criteria.map(criterionRow)),
+  );
+}
+
+/** What stands between the firm and the focus scheme: failing criteria with their gap. */
+function overTheLine(schemes) {
+  const focus = schemes.find((s) => s.scheme_id === FOCUS_SCHEME);
+  if (!focus) return null;
+  if (focus.verdict === "certified") return h("p", {}, "Already holds this tier.");
+  const gaps = (focus.criteria || []).filter((c) => c.verdict === "fail");
+  const unknown = (focus.criteria || []).filter((c) => c.verdict === "unknown");
+  if (!gaps.length && !unknown.length) return h("p", { class: "ok" }, `Meets every ${focus.name || "SRDI SME"} criterion on the figures given.`);
+  return h(
+    "div",
+    {},
+    gaps.length ? h("ul", { class: "gaps" }, gaps.map((c) => h("li", {}, c.gap_text || `${c.label}: short of ${withUnit(c.threshold, c.unit)}`))) : null,
+    unknown.length ? h("p", { class: "muted small" }, `Unknown (missing input): ${unknown.map((c) => c.label || c.id).join(", ")}.`) : null,
+  );
+}
+
+/** Fill the detail panel for one score result. */
+export function renderDetail(container, row, model) {
+  const reasons = [...(row.reasons || [])].sort((a, b) => Math.abs(b.contribution || 0) - Math.abs(a.contribution || 0));
+  const schemes = row.schemes || [];
+  const chartItems = reasons.map((r) => ({ label: r.family_label || r.family, value: r.contribution || 0 }));
+  const modelInfo = row.model || model || {};
+  replace(
+    container,
+    h(
+      "header",
+      { class: "detail-head" },
+      h("div", {}, h("h2", { id: "detail-title" }, row.name || row.company_id), h("div", { class: "muted" }, [row.company_id, row.province, row.industry, row.fiscal_year ? `FY ${row.fiscal_year}` : null].filter(Boolean).join(" · "))),
+      h(
+        "div",
+        { class: "score-block" },
+        h("div", { class: "big" }, pct(row.score)),
+        h("div", { class: "small" }, `percentile ${percentile(row.percentile)}`),
+        h("span", { class: `band band-${row.band}`, title: BAND_TEXT[row.band] || "" }, `Band ${row.band || "—"}`),
+        row.status === "certified" ? h("div", { class: "chip" }, "already certified") : null,
+      ),
+    ),
+    h("p", { class: "muted small score-meaning" }, `Score: the calibrated probability that this firm is certified within the model's horizon; rank #${row.rank ?? "?"} of this list. ${BAND_TEXT[row.band] || ""}.`),
+    h("section", {}, h("h3", {}, "Why this score"), reasons.length ? h("ul", { class: "reasons big-reasons" }, reasons.map(reasonItem)) : h("p", { class: "muted" }, "No reasons were computed for this result.")),
+    h("section", {}, h("h3", {}, "Contribution by feature family"), h("p", { class: "muted small" }, "Signed contribution to the score (log-odds, TreeSHAP). Bars to the right raise it."), chartItems.length ? contributionChart(chartItems) : null),
+    h("section", {}, h("h3", {}, "Key ratios beside the industry median"), ratiosTable(reasons)),
+    h("section", {}, h("h3", {}, "What would get it over the line (provincial SRDI SME)"), overTheLine(schemes)),
+    h("section", {}, h("h3", {}, "Criteria by scheme"), schemes.map(schemeBlock)),
+    h("footer", { class: "muted small model-line" }, `Model ${modelInfo.name || "srdi-potential"} version ${modelInfo.version ?? "?"}`),
+  );
+}

@@ -1,0 +1,122 @@
+// The column mapper: the user's headers → contract fields.
+// The server suggests matches (exact contract names and the alias table, e.g. 营业收入 →
+// revenue); the user's earlier choices, remembered in localStorage, win over them.
+
+import { h, replace } from "./dom.js";
+
+const STORAGE_KEY = "srdi.columnMap.v1";
+const IGNORE = "";
+
+export function loadRemembered(storage = window.localStorage) {
+  try {
+    const value = JSON.parse(storage.getItem(STORAGE_KEY) || "{}");
+    return value && typeof value === "object" ? value : {};
+  } catch {
+    return {};
+  }
+}
+
+export function remember(mapping, storage = window.localStorage) {
+  try {
+    storage.setItem(STORAGE_KEY, JSON.stringify({ ...loadRemembered(storage), ...mapping }));
+  } catch {
+    // Private windows may refuse storage; the mapping still applies to this upload.
+  }
+}
+
+/**
+ * Initial mapping for a preview: remembered choice, else the server's suggestion.
+ * Returns {mapping: {header: field|""}, source: {header: "remembered"|"auto"|"none"}}.
+ */
+export function initialMapping(preview, remembered) {
+  const known = new Set(preview.fields.map((f) => f.name));
+  const mapping = {};
+  const source = {};
+  for (const header of preview.headers) {
+    if (Object.hasOwn(remembered, header) && (remembered[header] === IGNORE || known.has(remembered[header]))) {
+      mapping[header] = remembered[header];
+      source[header] = "remembered";
+    } else if (preview.suggested[header]) {
+      mapping[header] = preview.suggested[header];
+      source[header] = "auto";
+    } else {
+      mapping[header] = IGNORE;
+      source[header] = "none";
+    }
+  }
+  return { mapping, source };
+}
+
+/** Problems that block scoring: required fields unmapped, a field mapped twice. */
+export function mappingProblems(mapping, fields) {
+  const used = new Map();
+  for (const [header, field] of Object.entries(mapping)) {
+    if (!field) continue;
+    used.set(field, [...(used.get(field) || []), header]);
+  }
+  const missing = fields.filter((f) => f.required && !used.has(f.name)).map((f) => f.name);
+  const duplicates = [...used.entries()].filter(([, headers]) => headers.length > 1);
+  return { missing, duplicates };
+}
+
+function fieldOption(field, selected) {
+  const unit = field.unit ? ` (${field.unit})` : "";
+  const label = `${field.name}${field.required ? " *" : ""}${unit}`;
+  return h("option", { value: field.name, selected: field.name === selected, title: field.description || "" }, label);
+}
+
+/**
+ * Render the mapper table into `container`; `onChange(mapping)` fires on every edit.
+ * Returns a function giving the current mapping.
+ */
+export function renderMapper(container, preview, state, onChange) {
+  const required = preview.fields.filter((f) => f.required);
+  const optional = preview.fields.filter((f) => !f.required);
+  const columnValues = (index) =>
+    preview.rows
+      .map((row) => row[index])
+      .filter((v) => v !== null && v !== undefined && v !== "")
+      .slice(0, 3)
+      .join(" · ");
+
+  const rows = preview.headers.map((header, index) => {
+    const select = h(
+      "select",
+      { "aria-label": `field for column ${header}`, "data-header": header, class: state.mapping[header] ? "mapped" : "" },
+      h("option", { value: IGNORE, selected: !state.mapping[header] }, "— ignore —"),
+      h("optgroup", { label: "required" }, required.map((f) => fieldOption(f, state.mapping[header]))),
+      h("optgroup", { label: "optional" }, optional.map((f) => fieldOption(f, state.mapping[header]))),
+    );
+    const sourceCell = h("td", { class: `source ${state.source[header]}` }, sourceLabel(state.source[header]));
+    select.addEventListener("change", () => {
+      state.mapping[header] = select.value;
+      state.source[header] = "manual";
+      select.className = select.value ? "mapped" : "";
+      replace(sourceCell, sourceLabel("manual"));
+      sourceCell.className = "source manual";
+      onChange(state.mapping);
+    });
+    return h(
+      "tr",
+      {},
+      h("th", { scope: "row", class: "header-name" }, header),
+      h("td", { class: "examples" }, columnValues(index)),
+      h("td", {}, select),
+      sourceCell,
+    );
+  });
+  replace(
+    container,
+    h(
+      "table",
+      { class: "mapper-table" },
+      h("thead", {}, h("tr", {}, h("th", {}, "Your column"), h("th", {}, "First values"), h("th", {}, "Contract field"), h("th", {}, "Match"))),
+      h("tbody", {}, rows),
+    ),
+  );
+  return () => ({ ...state.mapping });
+}
+
+function sourceLabel(source) {
+  return { auto: "automatic", remembered: "remembered", manual: "your choice", none: "no match" }[source] || "";
+}
