@@ -1,0 +1,112 @@
+"""The batch output folder: one Parquet part per unit, written so retries never duplicate.
+
+Layout::
+
+    OUT_DIR/scores/part-00000.parquet   scored rows of unit 0 (always written, maybe empty)
+    OUT_DIR/errors/part-00000.parquet   rejected rows of unit 0 (only when there are some)
+
+A part is written under a hidden temporary name and then moved onto its final name.
+A task that runs twice — retried after an error, or re-run because its worker died
+after writing but before reporting — therefore replaces its own part with the same
+rows instead of adding a second copy, and a reader never sees a half-written part
+(Parquet readers skip names that start with ``.``).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from serving.batch_input import absolute_uri
+
+__all__ = [
+    "ERRORS_DIR",
+    "SCORES_DIR",
+    "BatchOutputError",
+    "part_name",
+    "prepare_output",
+    "remove_temporaries",
+    "write_part",
+]
+
+SCORES_DIR = "scores"
+ERRORS_DIR = "errors"
+_TMP_PREFIX = ".tmp-"
+
+
+class BatchOutputError(ValueError):
+    """The output folder cannot be used (it holds a previous run and overwrite is off)."""
+
+
+def part_name(index: int) -> str:
+    """File name of unit ``index``'s part."""
+    return f"part-{index:05d}.parquet"
+
+
+def prepare_output(out_dir: str, *, overwrite: bool) -> None:
+    """Create ``scores/`` and ``errors/`` under ``out_dir``, empty.
+
+    Parameters
+    ----------
+    out_dir
+        Local path or ``pyarrow.fs`` URI, reachable from every worker.
+    overwrite
+        Remove the parts of a previous run; otherwise refuse a folder that has any.
+
+    Raises
+    ------
+    BatchOutputError
+        When a previous run's parts are there and ``overwrite`` is false.
+    """
+    fs, root = pafs.FileSystem.from_uri(absolute_uri(out_dir))
+    for sub in (SCORES_DIR, ERRORS_DIR):
+        path = f"{root}/{sub}"
+        existing = fs.get_file_info(pafs.FileSelector(path, allow_not_found=True))
+        if existing and not overwrite:
+            raise BatchOutputError(
+                f"{out_dir}/{sub} already holds {len(existing)} file(s) from an earlier run; "
+                "choose another output folder or pass overwrite (--overwrite)"
+            )
+        if existing:
+            fs.delete_dir_contents(path, missing_dir_ok=True)
+        fs.create_dir(path, recursive=True)
+
+
+def write_part(frame: pd.DataFrame, out_dir: str, sub: str, index: int) -> str:
+    """Write one unit's part atomically and return its final path.
+
+    Parameters
+    ----------
+    frame
+        The rows; written without the index.
+    out_dir
+        Output root (path or URI).
+    sub
+        ``SCORES_DIR`` or ``ERRORS_DIR``.
+    index
+        The unit's index, which names the part.
+    """
+    fs, root = pafs.FileSystem.from_uri(absolute_uri(out_dir))
+    final = f"{root}/{sub}/{part_name(index)}"
+    temporary = f"{root}/{sub}/{_TMP_PREFIX}{uuid.uuid4().hex}-{part_name(index)}"
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_table(table, temporary, filesystem=fs)
+    fs.move(temporary, final)
+    return final
+
+
+def remove_temporaries(out_dir: str) -> int:
+    """Delete temporaries that tasks killed mid-write left behind; return how many."""
+    fs, root = pafs.FileSystem.from_uri(absolute_uri(out_dir))
+    removed = 0
+    for sub in (SCORES_DIR, ERRORS_DIR):
+        selector = pafs.FileSelector(f"{root}/{sub}", allow_not_found=True)
+        for info in fs.get_file_info(selector):
+            if info.base_name.startswith(_TMP_PREFIX):
+                fs.delete_file(info.path)
+                removed += 1
+    return removed

@@ -1,0 +1,143 @@
+"""The model on each Dask worker: loaded once per worker, not once per partition.
+
+:class:`ScorerPlugin` is a Dask worker plugin that carries a model bundle's text files
+(the LightGBM model and JSON: no pickles, no shared filesystem needed) and, when it is
+attached to a worker — at registration, or when a worker joins or is restarted later —
+rebuilds the bundle and its :class:`~serving.scorer.Scorer` there once. Tasks fetch it
+with :func:`worker_scorer`. The plugin's name carries the model name, version and a
+digest of the files, so two models never share a slot and re-registering the same
+model is a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from distributed import WorkerPlugin, get_worker
+
+if TYPE_CHECKING:
+    from distributed import Worker
+
+    from serving.scorer import Scorer
+    from srdi.bundle import LoadedModel
+    from srdi.settings import Settings
+
+__all__ = ["BundleFiles", "ScorerPlugin", "plugin_name", "worker_scorer"]
+
+
+@dataclass(frozen=True)
+class BundleFiles:
+    """A model bundle as bytes, with the registry identity of the model.
+
+    Attributes
+    ----------
+    name, version, run_id
+        Where the model came from (shown in every score row).
+    files
+        Bundle file name to content, exactly as :meth:`ModelBundle.save` wrote them.
+    """
+
+    name: str
+    version: str
+    run_id: str | None
+    files: tuple[tuple[str, bytes], ...]
+
+    @classmethod
+    def from_loaded(cls, loaded: LoadedModel) -> BundleFiles:
+        """Serialize a loaded model's bundle through its own ``save``."""
+        with tempfile.TemporaryDirectory(prefix="srdi-bundle-") as tmp:
+            loaded.bundle.save(tmp)
+            files = tuple((path.name, path.read_bytes()) for path in sorted(Path(tmp).iterdir()))
+        return cls(loaded.name, loaded.version, loaded.run_id, files)
+
+    @property
+    def digest(self) -> str:
+        """Short SHA-256 of the files: tells two bundles of one version apart."""
+        sha = hashlib.sha256()
+        for name, content in self.files:
+            sha.update(name.encode())
+            sha.update(content)
+        return sha.hexdigest()[:12]
+
+    def load(self, directory: Path) -> LoadedModel:
+        """Write the files into ``directory`` and load the bundle from there."""
+        from srdi.bundle import LoadedModel, ModelBundle
+
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, content in self.files:
+            (directory / name).write_bytes(content)
+        return LoadedModel(
+            bundle=ModelBundle.load(directory),
+            name=self.name,
+            version=self.version,
+            run_id=self.run_id,
+        )
+
+
+class ScorerPlugin(WorkerPlugin):
+    """Builds one :class:`~serving.scorer.Scorer` per worker from a shipped bundle.
+
+    Parameters
+    ----------
+    bundle
+        The model to serve.
+    settings
+        Passed to the scorer (currency rates of the foreign schemes); the API key is
+        stripped before it travels to the workers.
+    """
+
+    idempotent = True
+
+    def __init__(self, bundle: BundleFiles, settings: Settings) -> None:
+        self.bundle = bundle
+        self.settings = settings.model_copy(update={"api_key": None})
+        self.name = plugin_name(bundle)
+        self.scorer: Scorer | None = None
+        self.loads = 0
+        self._directory: Path | None = None
+
+    def setup(self, worker: Worker) -> None:
+        """Load the model into this worker (runs once per worker)."""
+        from serving.scorer import Scorer
+
+        directory = Path(tempfile.mkdtemp(prefix="srdi-model-", dir=worker.local_directory))
+        loaded = self.bundle.load(directory)
+        self.scorer = Scorer.from_loaded(loaded, settings=self.settings)
+        self._directory = directory
+        self.loads += 1
+
+    def teardown(self, worker: Worker) -> None:
+        """Drop the model and its files when the worker closes or the plugin is removed."""
+        self.scorer = None
+        if self._directory is not None:
+            shutil.rmtree(self._directory, ignore_errors=True)
+            self._directory = None
+
+
+def plugin_name(bundle: BundleFiles) -> str:
+    """The worker-plugin name of a bundle: model name, version and file digest."""
+    return f"srdi-scorer:{bundle.name}:{bundle.version}:{bundle.digest}"
+
+
+def worker_scorer(name: str) -> Scorer:
+    """Return the scorer the plugin ``name`` holds on the worker running this task.
+
+    Raises
+    ------
+    RuntimeError
+        When called outside a Dask task, or when the plugin is not registered (call
+        ``client.register_plugin(ScorerPlugin(...))`` first).
+    """
+    worker = get_worker()
+    plugin = worker.plugins.get(name)
+    if not isinstance(plugin, ScorerPlugin) or plugin.scorer is None:
+        raise RuntimeError(
+            f"worker {worker.address} has no model loaded under plugin {name!r}; "
+            "register ScorerPlugin with the client before submitting batch tasks"
+        )
+    return plugin.scorer
