@@ -50,7 +50,15 @@ class Settings(BaseSettings):
     fx_krw: float = Field(default=0.0052, gt=0)
     fx_usd: float = Field(default=7.2, gt=0)
 
-    dask_scheduler: str | None = None
+    dask_scheduler: str | None = Field(
+        default=None, description="Dask scheduler address; unset starts a LocalCluster."
+    )
+    dask_partition_rows: int = Field(
+        default=250_000, ge=1, description="Target rows per batch-scoring partition."
+    )
+    dask_retries: int = Field(
+        default=2, ge=0, description="Automatic retries of a failed batch-scoring partition."
+    )
 
     @field_validator("api_key")
     @classmethod
