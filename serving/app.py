@@ -1,0 +1,131 @@
+"""The FastAPI application factory.
+
+``create_app(settings)`` builds the app; nothing happens at import time. The
+lifespan loads ``models:/<registered_model>@<champion_alias>`` into a
+:class:`~serving.model_holder.ModelHolder`; with no champion the app still starts,
+``/readyz`` answers 503 and scoring routes answer 503 with how to train one. With
+``reload_interval_s > 0`` a background task follows the champion alias.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import Depends, FastAPI
+from starlette.responses import FileResponse
+from starlette.staticfiles import StaticFiles
+
+from serving.errors import install_error_handlers
+from serving.limits import BodySizeLimit
+from serving.metrics import Metrics, MetricsMiddleware
+from serving.model_holder import ModelHolder, ModelProvider, RegistryModelProvider, watch_champion
+from serving.routes import admin, health, meta, score, screen
+from serving.security import require_api_key_on_v1
+from srdi.settings import Settings
+
+__all__ = ["STATIC_DIR", "create_app"]
+
+_log = logging.getLogger("serving")
+
+STATIC_DIR = Path(__file__).parent / "static"
+_PAGE_MODULE = "serving.routes.page"
+
+_DESCRIPTION = """\
+Scores Chinese SMEs on their potential to be certified "specialized, refined,
+distinctive, innovative" (专精特新): a calibrated probability, its percentile and band,
+the reasons by feature family, and every certification scheme's verdict criterion
+by criterion (China's three tiers and the peer schemes abroad).
+
+When the service has an API key (`SRDI_API_KEY`), send it as `X-API-Key` or
+`Authorization: Bearer` on every `/v1` route.
+"""
+
+
+def create_app(settings: Settings, model_provider: ModelProvider | None = None) -> FastAPI:
+    """Build the scoring service.
+
+    Parameters
+    ----------
+    settings
+        The service's settings (limits, API key, tracking URI, reload interval).
+    model_provider
+        Where models come from; defaults to the MLflow registry champion. Tests
+        pass a provider of a local bundle.
+
+    Returns
+    -------
+    fastapi.FastAPI
+    """
+    holder = ModelHolder(model_provider or RegistryModelProvider(settings))
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        outcome = await asyncio.to_thread(holder.reload)
+        metrics.reloads.labels("swapped" if outcome.swapped else "failed").inc()
+        if outcome.model is not None:
+            metrics.set_model(outcome.model["name"], outcome.model["version"])
+        else:
+            _log.warning("no model in service: %s", outcome.problem)
+        watcher = None
+        if settings.reload_interval_s > 0:
+            watcher = asyncio.create_task(watch_champion(holder, settings.reload_interval_s))
+        try:
+            yield
+        finally:
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watcher
+
+    app = FastAPI(
+        title="SRDI scoring service",
+        version="1",
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "score", "description": "Score one firm or a batch."},
+            {"name": "screen", "description": "Rank an uploaded candidate file."},
+            {"name": "meta", "description": "The model, the rule tables, the input contract."},
+            {"name": "admin", "description": "Operations that need the API key."},
+            {"name": "operations", "description": "Health, readiness and metrics."},
+        ],
+    )
+    app.state.settings = settings
+    app.state.holder = holder
+    app.state.metrics = metrics
+    install_error_handlers(app)
+    for module in (score, screen, meta, admin, health):
+        app.include_router(module.router)
+    _add_page(app)
+    # Added last = outermost: metrics see every response, including 413s.
+    app.add_middleware(
+        BodySizeLimit,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app
+
+
+def _add_page(app: FastAPI) -> None:
+    """Serve the screening page: its router when present, else the static folder."""
+    if importlib.util.find_spec(_PAGE_MODULE) is not None:
+        page = importlib.import_module(_PAGE_MODULE)
+        # The page itself stays public; its /v1 helpers follow the API-key rule.
+        app.include_router(page.router, dependencies=[Depends(require_api_key_on_v1)])
+        return
+    if STATIC_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    index = STATIC_DIR / "index.html"
+    if index.is_file():
+
+        @app.get("/", include_in_schema=False)
+        async def page() -> FileResponse:
+            return FileResponse(index)

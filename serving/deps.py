@@ -1,0 +1,60 @@
+"""Request dependencies as ``Annotated`` aliases, so routes stay one-liners and
+tests can swap any of them through ``app.dependency_overrides``.
+
+They are ``async`` on purpose: FastAPI runs plain-``def`` dependencies in a worker
+thread, which would cost more than the scoring itself on the hot path.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from serving.metrics import Metrics
+from serving.model_holder import ModelHolder
+from serving.scorer import Scorer
+from srdi.settings import Settings
+
+__all__ = [
+    "HolderDep",
+    "MetricsDep",
+    "ScorerDep",
+    "SettingsDep",
+    "get_holder",
+    "get_metrics",
+    "get_scorer",
+    "get_settings",
+]
+
+
+async def get_settings(request: Request) -> Settings:
+    """The settings object the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_holder(request: Request) -> ModelHolder:
+    """The app's model holder."""
+    holder: ModelHolder = request.app.state.holder
+    return holder
+
+
+async def get_metrics(request: Request) -> Metrics:
+    """The app's metrics collectors."""
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+async def get_scorer(holder: Annotated[ModelHolder, Depends(get_holder)]) -> Scorer:
+    """The scorer in service for this request (503 when none is loaded).
+
+    Taken once per request: a reload during the request does not change it.
+    """
+    return holder.current()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+HolderDep = Annotated[ModelHolder, Depends(get_holder)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+ScorerDep = Annotated[Scorer, Depends(get_scorer)]

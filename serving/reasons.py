@@ -1,0 +1,272 @@
+"""Reasons: TreeSHAP contributions grouped by feature family, in plain language.
+
+LightGBM's ``pred_contrib`` splits each firm's log-odds into one additive part per
+feature (plus the bias). Summing them by family (R&D intensity, margin, growth, …)
+gives a handful of signed reasons; each names the features that drove it, with the
+firm's value beside its industry median so a reader sees *why*, e.g.
+"R&D intensity raises the score: R&D expense / revenue 7.2% (industry median 3.1%)".
+
+Grouping, ranking and the per-family feature order are vectorized over all rows;
+only the final dict assembly walks the rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+__all__ = [
+    "FeatureDescription",
+    "ReasonBuilder",
+    "format_value",
+]
+
+# Contributions smaller than this (in log-odds) say nothing worth a sentence.
+_NEGLIGIBLE = 1e-9
+
+
+class FeatureDescription(Protocol):
+    """What the reasons need to know about a feature (``features.catalog.FeatureSpec``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def family(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def unit(self) -> str | None: ...
+
+
+def _money(value: float) -> str:
+    magnitude = abs(value)
+    if magnitude >= 1e8:
+        return f"{value / 1e8:.2f} 亿元 (CNY {value / 1e6:,.0f}M)"
+    if magnitude >= 1e4:
+        return f"{value / 1e4:,.0f} 万元 (CNY {value / 1e6:,.1f}M)"
+    return f"CNY {value:,.0f}"
+
+
+def format_value(value: float | None, unit: str | None) -> str:
+    """Format a feature value for a sentence, in its catalog unit.
+
+    Parameters
+    ----------
+    value
+        The value; ``None`` or NaN means not reported.
+    unit
+        The catalog unit: ``"%"`` for fractions shown as percent, ``"CNY"`` for
+        money, ``"years"``, ``"count"``, ``"x"`` for ratios, or any other label
+        printed after the number.
+
+    Returns
+    -------
+    str
+    """
+    if value is None or not math.isfinite(value):
+        return "not reported"
+    unit_key = (unit or "").strip().lower()
+    if unit_key in {"%", "share", "fraction", "pct"}:
+        return f"{value * 100:.1f}%"
+    if unit_key in {"pp", "percentage points"}:
+        return f"{value * 100:+.1f} pp"
+    if unit_key in {"cny", "yuan", "rmb", "元"}:
+        return _money(value)
+    if unit_key in {"year", "years"}:
+        return f"{value:.1f} years" if value % 1 else f"{value:.0f} years"
+    if unit_key in {"count", "n", ""}:
+        return f"{value:g}" if value % 1 else f"{value:.0f}"
+    if unit_key in {"x", "ratio", "times"}:
+        return f"{value:.2f}×"
+    return f"{value:.3g} {unit}"
+
+
+@dataclass(frozen=True)
+class _Family:
+    id: str
+    label: str
+    columns: np.ndarray  # feature column indices of the family
+
+
+class ReasonBuilder:
+    """Turns contribution matrices into the ``reasons`` lists of score results.
+
+    Parameters
+    ----------
+    feature_names
+        Column order of the feature matrix (the bundle's).
+    catalog
+        Feature name to its description (family, label, unit); every name in
+        ``feature_names`` must be present.
+    family_labels
+        Family id to its plain-language label; its order breaks ties.
+    features_per_reason
+        How many features (largest contributions first) each reason lists.
+    """
+
+    def __init__(
+        self,
+        feature_names: Sequence[str],
+        catalog: Mapping[str, FeatureDescription],
+        family_labels: Mapping[str, str],
+        *,
+        features_per_reason: int = 3,
+    ) -> None:
+        missing = [name for name in feature_names if name not in catalog]
+        if missing:
+            raise ValueError(
+                f"features {missing[:5]} of the model are not in the feature catalog; "
+                "the model does not match this code"
+            )
+        self.feature_names = list(feature_names)
+        self.features_per_reason = features_per_reason
+        self._specs = [catalog[name] for name in self.feature_names]
+        order = {family: i for i, family in enumerate(family_labels)}
+        present = sorted({s.family for s in self._specs}, key=lambda f: order.get(f, len(order)))
+        self._families = [
+            _Family(
+                id=family,
+                label=family_labels.get(family, family.replace("_", " ").capitalize()),
+                columns=np.array(
+                    [j for j, s in enumerate(self._specs) if s.family == family], dtype=np.intp
+                ),
+            )
+            for family in present
+        ]
+        membership = np.zeros((len(self._specs), len(self._families)), dtype=np.float64)
+        for k, fam in enumerate(self._families):
+            membership[fam.columns, k] = 1.0
+        self._membership = membership
+
+    @property
+    def families(self) -> list[str]:
+        """Family ids in the column order of :meth:`family_contributions`."""
+        return [f.id for f in self._families]
+
+    def family_contributions(self, contributions: np.ndarray) -> np.ndarray:
+        """Sum feature contributions by family.
+
+        Parameters
+        ----------
+        contributions
+            ``pred_contrib`` output, shape ``(n, n_features + 1)`` (bias last) or
+            ``(n, n_features)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n, n_families)``; rows sum to the margin minus the bias.
+        """
+        per_feature = np.asarray(contributions, dtype=np.float64)[:, : len(self._specs)]
+        family: np.ndarray = per_feature @ self._membership
+        return family
+
+    def build(
+        self,
+        contributions: np.ndarray,
+        values: np.ndarray,
+        medians: np.ndarray,
+        *,
+        top: int,
+    ) -> list[list[dict[str, Any]]]:
+        """Return each row's top ``top`` reasons, largest absolute contribution first.
+
+        Parameters
+        ----------
+        contributions
+            ``(n, n_features + 1)`` TreeSHAP contributions to the log-odds.
+        values
+            ``(n, n_features)`` feature matrix (the firm's values, NaN = unknown).
+        medians
+            ``(n, n_features)`` industry median of each feature for each row's
+            industry (NaN where none is known).
+        top
+            Reasons per row; families with no contribution are left out.
+
+        Returns
+        -------
+        list of list of dict
+            The ``reasons`` of docs/architecture.md for each row.
+        """
+        n_features = len(self._specs)
+        contrib = np.asarray(contributions, dtype=np.float64)[:, :n_features]
+        n = contrib.shape[0]
+        if n == 0 or top <= 0:
+            return [[] for _ in range(n)]
+        family = contrib @ self._membership
+        k = min(top, len(self._families))
+        # Stable sort on -|c| keeps the catalog's family order among ties.
+        top_families = np.argsort(-np.abs(family), axis=1, kind="stable")[:, :k]
+        per_family_order = [
+            fam.columns[
+                np.argsort(-np.abs(contrib[:, fam.columns]), axis=1, kind="stable")[
+                    :, : self.features_per_reason
+                ]
+            ]
+            for fam in self._families
+        ]
+        family_list = family.tolist()
+        contrib_list = contrib.tolist()
+        values_list = np.asarray(values, dtype=np.float64).tolist()
+        medians_list = np.asarray(medians, dtype=np.float64).tolist()
+        top_list = top_families.tolist()
+        orders = [order.tolist() for order in per_family_order]
+
+        out: list[list[dict[str, Any]]] = []
+        for i in range(n):
+            reasons = []
+            for fam_index in top_list[i]:
+                total = family_list[i][fam_index]
+                if abs(total) < _NEGLIGIBLE:
+                    continue
+                fam = self._families[fam_index]
+                features = []
+                for j in orders[fam_index][i]:
+                    spec = self._specs[j]
+                    features.append(
+                        {
+                            "name": spec.name,
+                            "label": spec.label,
+                            "unit": spec.unit,
+                            "value": _finite_or_none(values_list[i][j]),
+                            "industry_median": _finite_or_none(medians_list[i][j]),
+                            "contribution": contrib_list[i][j],
+                        }
+                    )
+                direction = "raises" if total > 0 else "lowers"
+                reasons.append(
+                    {
+                        "family": fam.id,
+                        "family_label": fam.label,
+                        "contribution": total,
+                        "direction": direction,
+                        "text": _sentence(fam.label, direction, features[0]),
+                        "features": features,
+                    }
+                )
+            out.append(reasons)
+        return out
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _sentence(family_label: str, direction: str, feature: Mapping[str, Any]) -> str:
+    """E.g. "R&D intensity raises the score: R&D / revenue 7.2% (industry median 3.1%)"."""
+    value = feature["value"]
+    shown = format_value(value, feature["unit"])
+    median = feature["industry_median"]
+    beside = (
+        f" (industry median {format_value(median, feature['unit'])})"
+        if value is not None and median is not None
+        else ""
+    )
+    return f"{family_label} {direction} the score: {feature['label']} {shown}{beside}"

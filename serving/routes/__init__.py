@@ -1,0 +1,3 @@
+"""API routes, one module per resource."""
+
+__all__: list[str] = []

@@ -1,0 +1,82 @@
+"""POST /v1/score and /v1/score/batch: one firm, or a list of them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from features.record_model import CompanyRecord
+from serving.deps import MetricsDep, ScorerDep, SettingsDep
+from serving.limits import check_batch_length
+from serving.responses import json_response
+from serving.schemas import BatchRequest, BatchResponse, ScoreResult, error_responses
+from serving.security import require_api_key
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["score"], dependencies=[Depends(require_api_key)])
+
+ExplainQuery = Annotated[
+    bool, Query(description="Include the top reasons (TreeSHAP by feature family).")
+]
+TopReasonsQuery = Annotated[int, Query(ge=1, le=10, description="How many reasons to return.")]
+
+
+@router.post(
+    "/score",
+    response_class=Response,
+    responses={
+        200: {"model": ScoreResult, "description": "The firm's score result."},
+        **error_responses(401, 413, 422, 503),
+    },
+)
+async def score_one(
+    record: CompanyRecord,
+    scorer: ScorerDep,
+    metrics: MetricsDep,
+    explain: ExplainQuery = True,
+    top_reasons: TopReasonsQuery = 5,
+) -> Response:
+    """Score one firm: calibrated score, percentile, band, reasons and scheme verdicts."""
+    # Short enough (about a millisecond) to run on the event loop: a worker-thread
+    # hop would cost a good part of that again.
+    result = scorer.score_record(record.model_dump(), explain=explain, top_reasons=top_reasons)
+    metrics.observe_scores("score", [result["score"]])
+    return json_response(result)
+
+
+@router.post(
+    "/score/batch",
+    response_class=Response,
+    responses={
+        200: {"model": BatchResponse, "description": "Results in input order, and refusals."},
+        **error_responses(401, 413, 422, 503),
+    },
+)
+async def score_batch(
+    body: BatchRequest,
+    scorer: ScorerDep,
+    metrics: MetricsDep,
+    settings: SettingsDep,
+    explain: ExplainQuery = True,
+    top_reasons: TopReasonsQuery = 5,
+) -> Response:
+    """Score a list of firms; invalid records come back as errors, the rest are scored."""
+    check_batch_length(len(body.records), settings)
+    batch = await run_in_threadpool(
+        scorer.score_records, body.records, explain=explain, top_reasons=top_reasons
+    )
+    metrics.observe_scores("batch", [r["score"] for r in batch.results])
+    metrics.row_errors.labels("batch").inc(len(batch.errors))
+    return json_response(
+        {
+            "results": batch.results,
+            "errors": batch.errors,
+            "n_scored": len(batch.results),
+            "n_errors": batch.n_refused,
+            "model": scorer.model_info,
+        }
+    )

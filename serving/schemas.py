@@ -1,0 +1,258 @@
+"""Response bodies of the API, as pydantic models for the OpenAPI document.
+
+The scoring routes build their JSON with orjson from plain dicts (no model
+validation on the hot path); these models describe that JSON exactly so the
+published schema, the docs at ``/docs`` and the contract tests agree. The score
+result is the one of docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "BatchError",
+    "BatchRequest",
+    "BatchResponse",
+    "CriterionResult",
+    "ErrorBody",
+    "FieldProblemBody",
+    "HealthBody",
+    "ModelDescription",
+    "ModelRef",
+    "ReadyBody",
+    "Reason",
+    "ReasonFeature",
+    "ReloadBody",
+    "SchemaBody",
+    "SchemeResult",
+    "ScoreResult",
+    "ScreenError",
+    "ScreenResponse",
+    "ScreenRow",
+    "error_responses",
+]
+
+Number = float | None
+
+
+class ModelRef(BaseModel):
+    """The model version that produced a score."""
+
+    name: str = Field(examples=["srdi-potential"])
+    version: str = Field(examples=["3"])
+
+
+class ReasonFeature(BaseModel):
+    """One feature inside a reason: the firm's value beside its industry median."""
+
+    name: str
+    label: str
+    unit: str | None = None
+    value: Number = Field(description="The firm's value; null when not reported.")
+    industry_median: Number = Field(description="Median of the firm's industry (training data).")
+    contribution: float = Field(description="Contribution to the log-odds of certification.")
+
+
+class Reason(BaseModel):
+    """A feature family's signed contribution to the score, in plain language."""
+
+    family: str = Field(examples=["rd_intensity"])
+    family_label: str = Field(examples=["R&D intensity"])
+    contribution: float = Field(description="Sum of the family's contributions (log-odds).")
+    direction: Literal["raises", "lowers"]
+    text: str
+    features: list[ReasonFeature]
+
+
+class CriterionResult(BaseModel):
+    """One criterion of a scheme: verdict and the gap to pass."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    label: str
+    group: str | None = None
+    verdict: Literal["pass", "fail", "unknown"]
+    value: Any = None
+    threshold: Any = None
+    unit: str | None = None
+    gap: Number = None
+    gap_text: str | None = None
+    points: Number = None
+    max_points: Number = None
+
+
+class SchemeResult(BaseModel):
+    """A certification scheme's verdict for the firm, criterion by criterion."""
+
+    model_config = ConfigDict(extra="allow")
+
+    scheme_id: str = Field(examples=["cn_srdi_sme"])
+    name: str
+    version: str = Field(examples=["cn-2022"])
+    verdict: Literal["eligible", "not_eligible", "undetermined", "certified"]
+    points: Number = None
+    pass_mark: Number = None
+    criteria: list[CriterionResult]
+
+
+class ScoreResult(BaseModel):
+    """Score, percentile, band, reasons and scheme verdicts of one firm."""
+
+    company_id: str
+    name: str | None = None
+    fiscal_year: int
+    province: str
+    industry: str
+    status: Literal["candidate", "certified"] = Field(
+        description="'certified': the firm already holds the model's target tier; it is not "
+        "scored as a candidate, so score, percentile and band are null."
+    )
+    score: Number = Field(description="Calibrated probability of certification within the horizon.")
+    percentile: Number = Field(description="Percentile of the score in the reference population.")
+    band: Literal["A", "B", "C", "D"] | None = Field(
+        description="A ≥ 95th percentile, B ≥ 80th, C ≥ 50th, D below."
+    )
+    reasons: list[Reason] = Field(description="Top reasons; empty when explain=false.")
+    schemes: list[SchemeResult]
+    model: ModelRef
+
+
+class FieldProblemBody(BaseModel):
+    """One broken rule: the field path, the rule, a message and the offending value."""
+
+    field: str
+    rule: str
+    message: str
+    value: Any = None
+
+
+class ErrorBody(BaseModel):
+    """Every error response: one sentence, plus per-field problems on 422."""
+
+    detail: str
+    errors: list[FieldProblemBody] | None = None
+
+
+class BatchRequest(BaseModel):
+    """Up to ``max_batch_records`` input records (each checked on its own)."""
+
+    records: list[dict[str, Any]] = Field(
+        description="Input records (the CompanyRecord fields); an invalid record becomes an "
+        "entry of 'errors' and the others are still scored."
+    )
+
+
+class BatchError(BaseModel):
+    """A record of the batch that failed validation."""
+
+    index: int = Field(description="0-based position of the record in 'records'.")
+    field: str
+    message: str
+    value: Any = None
+
+
+class BatchResult(ScoreResult):
+    """A score result with its position in the request."""
+
+    index: int
+
+
+class BatchResponse(BaseModel):
+    """Per-record results in input order, and the records refused."""
+
+    results: list[BatchResult]
+    errors: list[BatchError]
+    n_scored: int
+    n_errors: int
+    model: ModelRef
+
+
+class ScreenRow(ScoreResult):
+    """A ranked firm of an uploaded file."""
+
+    row: int = Field(description="0-based data row of the file (the header is not a row).")
+    rank: int | None = Field(description="1 = most likely to be certified; null if certified.")
+
+
+class ScreenError(BaseModel):
+    """A file row that failed validation."""
+
+    row: int
+    field: str
+    value: Any = None
+    message: str
+
+
+class ScreenResponse(BaseModel):
+    """The ranked list of an uploaded file and its bad rows."""
+
+    rows: list[ScreenRow]
+    errors: list[ScreenError]
+    n_rows: int
+    n_scored: int
+    model: ModelRef
+
+
+class ModelDescription(BaseModel):
+    """The model in service."""
+
+    name: str
+    version: str
+    run_id: str | None
+    target: str
+    horizon: int
+    trained_at: str | None
+    metrics: dict[str, float | None]
+    features: list[dict[str, Any]]
+    ruleset_versions: dict[str, str]
+
+
+class SchemaBody(BaseModel):
+    """The input contract: JSON schema of a record, the field list and a CSV template."""
+
+    json_schema: dict[str, Any]
+    fields: list[dict[str, Any]]
+    required: list[str]
+    csv_template: str
+
+
+class HealthBody(BaseModel):
+    """Liveness."""
+
+    status: Literal["ok"]
+
+
+class ReadyBody(BaseModel):
+    """Readiness: a model is loaded (or why not)."""
+
+    ready: bool
+    model: ModelRef | None
+    problem: str | None
+
+
+class ReloadBody(BaseModel):
+    """Result of an admin reload."""
+
+    swapped: bool
+    model: ModelRef | None
+    previous: ModelRef | None
+    problem: str | None
+
+
+_ERROR_TEXT = {
+    401: "API key missing or wrong (only when SRDI_API_KEY is set).",
+    403: "Admin routes are disabled: no API key is configured.",
+    413: "The body or upload exceeds a configured limit (named in 'detail').",
+    415: "The upload is not CSV, XLSX or Parquet.",
+    422: "Invalid input: each problem names the field path and the rule broken.",
+    503: "No model is loaded (none registered as champion, or it was refused).",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the given error status codes."""
+    return {code: {"model": ErrorBody, "description": _ERROR_TEXT[code]} for code in codes}
