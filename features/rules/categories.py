@@ -1,0 +1,72 @@
+"""Vectorized lookups from text/enum columns to numbers.
+
+Text columns are ``object`` arrays; mapping row by row in Python would dominate the
+engine's time, so each column is factorized once and only its distinct values are
+looked up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from features.rules.logic import FloatArray
+
+RD_INSTITUTION_LEVELS: Mapping[str, float] = {
+    "none": 0.0,
+    "below_municipal": 1.0,
+    "municipal": 2.0,
+    "provincial": 3.0,
+    "national": 4.0,
+}
+TIER_RANKS: Mapping[str, float] = {
+    "none": 0.0,
+    "innovative_sme": 1.0,
+    "srdi_sme": 2.0,
+    "little_giant": 3.0,
+}
+
+
+def map_text(values: NDArray[np.object_], lookup: Callable[[str], float], field: str) -> FloatArray:
+    """Map each distinct text value through ``lookup``; ``None``/``NaN`` gives ``NaN``.
+
+    Parameters
+    ----------
+    values
+        Object array of ``str`` (``None`` = unknown).
+    lookup
+        Function from one value to a number; raises ``KeyError`` for a value it does
+        not know.
+    field
+        Column name, for the error message.
+
+    Raises
+    ------
+    ValueError
+        Naming the field, the unknown values and the first row holding one.
+    """
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    table = np.empty(len(uniques) + 1, dtype=np.float64)
+    table[-1] = np.nan  # code -1 (missing) indexes the last slot
+    bad_codes: list[int] = []
+    for i, value in enumerate(uniques):
+        try:
+            table[i] = lookup(str(value))
+        except KeyError:
+            bad_codes.append(i)
+    if bad_codes:
+        first_row = int(np.flatnonzero(np.isin(codes, bad_codes))[0])
+        bad = sorted(str(uniques[i]) for i in bad_codes)
+        raise ValueError(
+            f"{field}: unknown value(s) {bad[:5]} (first at row {first_row}); "
+            "validate the input with features.validate first"
+        )
+    return table[codes]
+
+
+def map_enum(values: NDArray[np.object_], levels: Mapping[str, float], field: str) -> FloatArray:
+    """Map an enum column to its numeric level (unknown value → ``ValueError``)."""
+    return map_text(values, levels.__getitem__, field)

@@ -1,0 +1,318 @@
+"""The generic, vectorized evaluator of scheme tables.
+
+Every rule table is evaluated the same way: measures are computed once per call,
+conditions give known-true/known-false masks, bands give known and upper-bound
+points, and the scheme verdict combines required criteria, the points test and the
+direct routes with three-valued logic — so a missing input can only ever make a
+verdict *undetermined*, never *not eligible*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from features.rules.currency import CurrencyRates
+from features.rules.distinctive import DistinctivePlugin
+from features.rules.evaluation import SchemeEvaluation
+from features.rules.logic import (
+    FloatArray,
+    Test,
+    Truth,
+    all_of_truths,
+    any_of_truths,
+)
+from features.rules.measures import Columns, MeasureContext
+from features.rules.registry import resolve_schemes
+from features.rules.results import CriterionResult, SchemeResult
+from features.rules.tables import Criterion, GradeLadder, SchemeTable
+from features.rules.verdicts import CriterionVerdict, Verdict
+
+IDENTITY_FIELDS = ("company_id", "name", "fiscal_year", "province", "industry")
+
+
+def evaluate_schemes(
+    columns: Columns | pd.DataFrame,
+    schemes: Iterable[str] | None = None,
+    rates: CurrencyRates | None = None,
+    distinctive: Mapping[str, DistinctivePlugin] | None = None,
+) -> SchemeEvaluation:
+    """Evaluate scheme rule tables for every firm-year.
+
+    A record of fiscal year t is read as an application made in t+1: its year-t
+    figures are the "prior-year" figures and ``_prev`` is year t-1.
+
+    Parameters
+    ----------
+    columns
+        Validated columns (``docs/architecture.md``): numeric fields float64 with
+        ``NaN`` = unknown, booleans 1.0/0.0/NaN, text/enum fields object arrays. A
+        DataFrame of the same is accepted. Absent optional columns are unknown.
+    schemes
+        Scheme ids to evaluate, in order; ``None`` evaluates all eight.
+    rates
+        CNY per EUR/JPY/KRW/USD for the foreign schemes; defaults to
+        :class:`CurrencyRates` ``()``.
+    distinctive
+        Plug-ins for the provincial "distinctive" indicators, keyed by canonical
+        province (``"Zhejiang"``); provinces without one get the neutral default.
+
+    Returns
+    -------
+    SchemeEvaluation
+        Per-scheme results; ``ev["cn_srdi_sme"].verdict`` etc.
+
+    Raises
+    ------
+    ValueError
+        For an unknown scheme id, columns of different lengths, a non-numeric
+        numeric field, an unknown enum value, or a plug-in returning bad points.
+    """
+    if isinstance(columns, pd.DataFrame):
+        columns = {str(name): columns[name].to_numpy() for name in columns.columns}
+    tables = resolve_schemes(None if schemes is None else list(schemes))
+    ctx = MeasureContext(columns, rates or CurrencyRates())
+    results = {t.scheme_id: _evaluate_table(t, ctx, distinctive or {}) for t in tables}
+    identity = {f: ctx.text(f) for f in IDENTITY_FIELDS if f in columns}
+    return SchemeEvaluation(results, ctx.n_rows, identity)
+
+
+def _evaluate_table(
+    table: SchemeTable, ctx: MeasureContext, plugins: Mapping[str, DistinctivePlugin]
+) -> SchemeResult:
+    n = ctx.n_rows
+    criteria: dict[str, CriterionResult] = {}
+    required: list[Truth] = []
+    routes: list[Truth] = []
+    groups_lo: dict[str, FloatArray] = {}
+    groups_hi: dict[str, FloatArray] = {}
+    for crit in table.criteria:
+        if crit.kind == "points":
+            result = _evaluate_points(crit, ctx)
+        elif crit.kind == "plugin":
+            result = _evaluate_plugin(crit, ctx, plugins)
+        else:
+            assert crit.rule is not None  # guaranteed by Criterion.__post_init__
+            truth = crit.rule.evaluate(ctx)
+            result = _rule_result(crit, truth, ctx)
+            if crit.kind == "required":
+                required.append(truth)
+            elif crit.kind == "route":
+                routes.append(truth)
+        if result.points is not None and result.points_upper is not None:
+            groups_lo[crit.group] = groups_lo.get(crit.group, 0.0) + result.points
+            groups_hi[crit.group] = groups_hi.get(crit.group, 0.0) + result.points_upper
+        criteria[crit.id] = result
+
+    points = points_upper = None
+    gates = [all_of_truths(required, n)]
+    if table.pass_mark is not None:
+        points = np.sum(list(groups_lo.values()), axis=0)
+        points_upper = np.sum(list(groups_hi.values()), axis=0)
+        score_true = points >= table.pass_mark
+        score_false = points_upper < table.pass_mark
+        for group, minimum in table.group_minima:
+            score_true &= groups_lo[group] >= minimum
+            score_false |= groups_hi[group] < minimum
+        gates.append(any_of_truths([Truth(score_true, score_false), *routes], n))
+    elif routes:
+        gates.append(any_of_truths(routes, n))
+    verdict = all_of_truths(gates, n).codes()  # PASS/FAIL/UNKNOWN share Verdict's codes
+    if table.certified_rank is not None:
+        verdict[ctx.get("tier_rank") >= table.certified_rank] = Verdict.CERTIFIED
+
+    grade = _evaluate_grade(table.grade, ctx) if table.grade else None
+    return SchemeResult(
+        scheme_id=table.scheme_id,
+        name=table.name,
+        version=table.version,
+        verdict=verdict,
+        points=points,
+        points_upper=points_upper,
+        pass_mark=table.pass_mark,
+        max_points=table.max_points,
+        criteria=criteria,
+        group_points=groups_lo,
+        group_points_upper=groups_hi,
+        grade_name=table.grade.name if table.grade else None,
+        grade=grade,
+    )
+
+
+def _display_test(crit: Criterion, conditions: Iterable[Test]) -> Test | None:
+    """The first test on the criterion's own measure: it gives threshold and gap."""
+    return next((t for t in conditions if t.measure == crit.measure), None)
+
+
+def _threshold_array(test: Test, ctx: MeasureContext) -> FloatArray:
+    if isinstance(test.threshold, str):
+        threshold = ctx.get(test.threshold).copy()
+        threshold[np.isinf(threshold)] = np.nan  # +inf marks "route does not apply"
+        return threshold
+    return np.full(ctx.n_rows, float(test.threshold))
+
+
+def _gap(value: FloatArray, threshold: FloatArray, op: str) -> FloatArray:
+    """Distance to the threshold in the direction that passes; ``NaN`` if none is due."""
+    if op in (">=", ">"):
+        gap = threshold - value
+    elif op in ("<=", "<"):
+        gap = value - threshold
+    else:
+        gap = np.abs(threshold - value)
+    gap[~(gap >= 0)] = np.nan
+    return gap
+
+
+def _rule_result(crit: Criterion, truth: Truth, ctx: MeasureContext) -> CriterionResult:
+    assert crit.measure is not None and crit.rule is not None
+    verdict = truth.codes()
+    value = ctx.get(crit.measure)
+    test = _display_test(crit, crit.rule.tests())
+    if test is None:
+        threshold = np.full(ctx.n_rows, np.nan)
+        gap = threshold.copy()
+    else:
+        threshold = _threshold_array(test, ctx)
+        gap = _gap(value, threshold, test.op)
+        gap[verdict != CriterionVerdict.FAIL] = np.nan
+    return CriterionResult(
+        id=crit.id,
+        label=crit.label,
+        group=crit.group,
+        kind=crit.kind,
+        unit=crit.unit,
+        verdict=verdict,
+        value=value,
+        threshold=threshold,
+        gap=gap,
+        op=test.op if test else None,
+    )
+
+
+def _ladder(truths: list[Truth], n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Index of the first band known met, and of the first band possibly met.
+
+    Bands are best first, so the known points come from the first and the upper
+    bound from the second; ``len(truths)`` stands for "no band" (the else value).
+    """
+    first_met = np.full(n, len(truths), dtype=np.intp)
+    first_possible = first_met.copy()
+    for k in range(len(truths) - 1, -1, -1):
+        first_met[truths[k].true] = k
+        first_possible[~truths[k].false] = k
+    return first_met, first_possible
+
+
+def _points_verdict(lo: FloatArray, hi: FloatArray, max_points: float) -> NDArray[np.int8]:
+    verdict = np.full(lo.shape, CriterionVerdict.UNKNOWN, dtype=np.int8)
+    verdict[lo >= max_points] = CriterionVerdict.PASS
+    verdict[hi < max_points] = CriterionVerdict.FAIL
+    return verdict
+
+
+def _evaluate_points(crit: Criterion, ctx: MeasureContext) -> CriterionResult:
+    assert crit.measure is not None and crit.max_points is not None
+    n = ctx.n_rows
+    truths = [band.when.evaluate(ctx) for band in crit.bands]
+    first_met, first_possible = _ladder(truths, n)
+    band_points = np.array([b.points for b in crit.bands] + [crit.else_points])
+    lo = band_points[first_met]
+    hi = band_points[first_possible]
+    verdict = _points_verdict(lo, hi, crit.max_points)
+
+    # Threshold and gap: the edge of the band just above the firm's, when known.
+    edges = np.full(len(crit.bands) + 1, np.nan)
+    ops: list[str | None] = [None] * (len(crit.bands) + 1)
+    for k, band in enumerate(crit.bands):
+        test = _display_test(crit, band.when.tests())
+        if test is not None and not isinstance(test.threshold, str):
+            edges[k] = test.threshold
+            ops[k] = test.op
+    value = ctx.get(crit.measure)
+    settled = (verdict == CriterionVerdict.FAIL) & (first_met == first_possible)
+    next_band = np.where(settled, first_met - 1, len(crit.bands))
+    threshold = edges[next_band]
+    op = next((o for o in ops if o is not None), None)
+    gap = np.full(n, np.nan) if op is None else _gap(value, threshold, op)
+    return CriterionResult(
+        id=crit.id,
+        label=crit.label,
+        group=crit.group,
+        kind=crit.kind,
+        unit=crit.unit,
+        verdict=verdict,
+        value=value,
+        threshold=threshold,
+        gap=gap,
+        points=lo,
+        points_upper=hi,
+        max_points=crit.max_points,
+        op=op,
+    )
+
+
+def _evaluate_plugin(
+    crit: Criterion, ctx: MeasureContext, plugins: Mapping[str, DistinctivePlugin]
+) -> CriterionResult:
+    assert crit.max_points is not None
+    n = ctx.n_rows
+    lo = np.zeros(n)
+    hi = np.full(n, crit.max_points)
+    if plugins:
+        province = ctx.text("province")
+        for name, plugin in plugins.items():
+            mask = province == name
+            if not mask.any():
+                continue
+            sub = {field: np.asarray(values)[mask] for field, values in ctx.columns.items()}
+            known, upper = plugin.points(sub, crit.max_points)
+            _check_plugin_points(name, known, upper, int(mask.sum()), crit.max_points)
+            lo[mask] = known
+            hi[mask] = upper
+    value = np.where(lo == hi, lo, np.nan)
+    return CriterionResult(
+        id=crit.id,
+        label=crit.label,
+        group=crit.group,
+        kind=crit.kind,
+        unit=crit.unit,
+        verdict=_points_verdict(lo, hi, crit.max_points),
+        value=value,
+        threshold=np.full(n, np.nan),
+        gap=np.full(n, np.nan),
+        points=lo,
+        points_upper=hi,
+        max_points=crit.max_points,
+    )
+
+
+def _check_plugin_points(province: str, known: Any, upper: Any, n: int, max_points: float) -> None:
+    known_a = np.asarray(known, dtype=np.float64)
+    upper_a = np.asarray(upper, dtype=np.float64)
+    if known_a.shape != (n,) or upper_a.shape != (n,):
+        raise ValueError(
+            f"distinctive plug-in for {province}: expected two arrays of {n} rows, got "
+            f"shapes {known_a.shape} and {upper_a.shape}"
+        )
+    ok = (known_a >= 0) & (known_a <= upper_a) & (upper_a <= max_points)
+    if not ok.all():
+        row = int(np.flatnonzero(~ok)[0])
+        raise ValueError(
+            f"distinctive plug-in for {province}: points must satisfy 0 <= known <= upper "
+            f"<= {max_points} with no NaN; row {row} of the province has known="
+            f"{known_a[row]}, upper={upper_a[row]}"
+        )
+
+
+def _evaluate_grade(ladder: GradeLadder, ctx: MeasureContext) -> NDArray[np.object_]:
+    truths = [g.when.evaluate(ctx) for g in ladder.grades]
+    first_met, first_possible = _ladder(truths, ctx.n_rows)
+    labels = np.array([g.label for g in ladder.grades] + [ladder.below, "unknown"], dtype=object)
+    code = np.where(first_met == first_possible, first_met, len(ladder.grades) + 1)
+    out: NDArray[np.object_] = labels[code]
+    return out

@@ -1,0 +1,73 @@
+"""The result of :func:`evaluate_schemes`: arrays per scheme, views per firm."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from features.rules.report import scheme_json
+from features.rules.results import SchemeResult
+from features.rules.verdicts import VERDICT_LABELS
+
+
+class SchemeEvaluation(Mapping[str, SchemeResult]):
+    """Scheme results for ``n_rows`` firm-years, by scheme id.
+
+    A read-only mapping: ``ev["cn_srdi_sme"]`` is a :class:`SchemeResult`.
+    """
+
+    def __init__(
+        self,
+        results: Mapping[str, SchemeResult],
+        n_rows: int,
+        identity: Mapping[str, NDArray[np.object_]],
+    ) -> None:
+        self._results = dict(results)
+        self._identity = dict(identity)
+        self.n_rows = n_rows
+
+    @property
+    def scheme_ids(self) -> tuple[str, ...]:
+        """Evaluated scheme ids, in evaluation order."""
+        return tuple(self._results)
+
+    def __getitem__(self, scheme_id: str) -> SchemeResult:
+        try:
+            return self._results[scheme_id]
+        except KeyError:
+            raise KeyError(
+                f"scheme {scheme_id!r} was not evaluated; evaluated: {list(self._results)}"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._results)
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per firm: ``company_id``/``fiscal_year`` when given, then per scheme
+        ``{sid}_verdict`` (str), ``{sid}_points`` and ``{sid}_points_upper`` (scored
+        schemes) and the grade (``kr_global_strong_small_export_tier``)."""
+        labels = np.array(VERDICT_LABELS, dtype=object)
+        data: dict[str, object] = {}
+        for name in ("company_id", "fiscal_year"):
+            if name in self._identity:
+                data[name] = self._identity[name]
+        for sid, result in self._results.items():
+            data[f"{sid}_verdict"] = labels[result.verdict]
+            if result.points is not None and result.points_upper is not None:
+                data[f"{sid}_points"] = result.points
+                data[f"{sid}_points_upper"] = result.points_upper
+            if result.grade is not None:
+                data[f"{sid}_{result.grade_name}"] = result.grade
+        return pd.DataFrame(data, index=pd.RangeIndex(self.n_rows))
+
+    def firm(self, i: int) -> list[dict[str, object]]:
+        """The ``schemes`` JSON of ``docs/architecture.md`` for firm ``i``."""
+        if not -self.n_rows <= i < self.n_rows:
+            raise IndexError(f"firm index {i} out of range for {self.n_rows} rows")
+        return [scheme_json(result, i) for result in self._results.values()]

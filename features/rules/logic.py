@@ -1,0 +1,208 @@
+"""Three-valued conditions over measures: the vocabulary rule tables are written in.
+
+A condition evaluates to a :class:`Truth`: two boolean arrays, *known true* and
+*known false*; a row in neither is unknown. Keeping the two masks (rather than one
+code array) makes AND / OR / at-least-k a handful of vectorized boolean operations,
+and it is why a missing input can never turn into a fail: a comparison with ``NaN``
+is neither true nor false.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal, Protocol, TypeAlias
+
+import numpy as np
+from numpy.typing import NDArray
+
+from features.rules.verdicts import CriterionVerdict
+
+Op: TypeAlias = Literal[">=", ">", "<=", "<", "=="]
+FloatArray: TypeAlias = NDArray[np.float64]
+BoolArray: TypeAlias = NDArray[np.bool_]
+
+_COMPARE: dict[str, Callable[[FloatArray, FloatArray | float], BoolArray]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+}
+
+
+class MeasureSource(Protocol):
+    """Anything that hands out measure arrays by name (the evaluation context)."""
+
+    n_rows: int
+
+    def get(self, name: str) -> FloatArray:
+        """Return the float64 array of measure ``name`` (``NaN`` = unknown)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Truth:
+    """Known-true and known-false masks; rows in neither are unknown."""
+
+    true: BoolArray
+    false: BoolArray
+
+    @property
+    def unknown(self) -> BoolArray:
+        """Rows that are neither known true nor known false."""
+        return ~(self.true | self.false)
+
+    def codes(self) -> NDArray[np.int8]:
+        """As :class:`CriterionVerdict` codes (FAIL=0, PASS=1, UNKNOWN=2)."""
+        out = np.full(self.true.shape, CriterionVerdict.UNKNOWN, dtype=np.int8)
+        out[self.true] = CriterionVerdict.PASS
+        out[self.false] = CriterionVerdict.FAIL
+        return out
+
+
+def all_of_truths(truths: list[Truth], n_rows: int) -> Truth:
+    """Kleene AND: false if any is false, true if all are true."""
+    true = np.ones(n_rows, dtype=bool)
+    false = np.zeros(n_rows, dtype=bool)
+    for t in truths:
+        true &= t.true
+        false |= t.false
+    return Truth(true, false)
+
+
+def any_of_truths(truths: list[Truth], n_rows: int) -> Truth:
+    """Kleene OR: true if any is true, false if all are false."""
+    true = np.zeros(n_rows, dtype=bool)
+    false = np.ones(n_rows, dtype=bool)
+    for t in truths:
+        true |= t.true
+        false &= t.false
+    return Truth(true, false)
+
+
+@dataclass(frozen=True)
+class Test:
+    """Compare a measure with a threshold: ``measure op threshold``.
+
+    ``threshold`` is a number in the measure's unit, or the name of a measure giving
+    a per-row threshold (``+inf`` there means "this route does not apply").
+    """
+
+    measure: str
+    op: Op
+    threshold: float | str
+
+    def evaluate(self, source: MeasureSource) -> Truth:
+        """Evaluate on every row; ``NaN`` value or threshold gives unknown."""
+        value = source.get(self.measure)
+        threshold: FloatArray | float
+        if isinstance(self.threshold, str):
+            threshold = source.get(self.threshold)
+            known = ~np.isnan(value) & ~np.isnan(threshold)
+        else:
+            threshold = self.threshold
+            known = ~np.isnan(value)
+        hit = _COMPARE[self.op](value, threshold)
+        return Truth(hit & known, ~hit & known)
+
+    def tests(self) -> Iterator[Test]:
+        """Yield this test (for finding the displayed threshold)."""
+        yield self
+
+    def describe(self) -> str:
+        """Human-readable text, e.g. ``rd_intensity >= 0.03``."""
+        return f"{self.measure} {self.op} {self.threshold}"
+
+    def to_dict(self) -> dict[str, object]:
+        """The test as plain data."""
+        return {"test": self.measure, "op": self.op, "threshold": self.threshold}
+
+
+@dataclass(frozen=True)
+class AtLeast:
+    """At least ``k`` of the conditions hold (AND is k = all, OR is k = 1)."""
+
+    k: int
+    conditions: tuple[Condition, ...]
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.k <= len(self.conditions):
+            raise ValueError(
+                f"AtLeast needs 1 <= k <= {len(self.conditions)} conditions, got k={self.k}"
+            )
+
+    def evaluate(self, source: MeasureSource) -> Truth:
+        """True where ≥ k are known true; false where fewer than k can still be true."""
+        truths = [c.evaluate(source) for c in self.conditions]
+        if self.k == len(truths):
+            return all_of_truths(truths, source.n_rows)
+        if self.k == 1:
+            return any_of_truths(truths, source.n_rows)
+        n_true = np.zeros(source.n_rows, dtype=np.int16)
+        n_false = np.zeros(source.n_rows, dtype=np.int16)
+        for t in truths:
+            n_true += t.true
+            n_false += t.false
+        return Truth(n_true >= self.k, (len(truths) - n_false) < self.k)
+
+    def tests(self) -> Iterator[Test]:
+        """Yield every test inside, depth first."""
+        for c in self.conditions:
+            yield from c.tests()
+
+    def describe(self) -> str:
+        """Human-readable text."""
+        parts = [c.describe() for c in self.conditions]
+        if self.k == len(parts):
+            return "(" + " and ".join(parts) + ")"
+        if self.k == 1:
+            return "(" + " or ".join(parts) + ")"
+        return f"at least {self.k} of (" + "; ".join(parts) + ")"
+
+    def to_dict(self) -> dict[str, object]:
+        """The condition as plain data."""
+        return {"at_least": self.k, "of": [c.to_dict() for c in self.conditions]}
+
+
+@dataclass(frozen=True)
+class NoInput:
+    """A condition the input contract has no field for: always unknown."""
+
+    reason: str
+
+    def evaluate(self, source: MeasureSource) -> Truth:
+        """Unknown on every row."""
+        empty = np.zeros(source.n_rows, dtype=bool)
+        return Truth(empty, empty.copy())
+
+    def tests(self) -> Iterator[Test]:
+        """No tests."""
+        return iter(())
+
+    def describe(self) -> str:
+        """Human-readable text."""
+        return f"not in the input contract: {self.reason}"
+
+    def to_dict(self) -> dict[str, object]:
+        """The condition as plain data."""
+        return {"no_input": self.reason}
+
+
+Condition: TypeAlias = Test | AtLeast | NoInput
+
+
+def all_of(*conditions: Condition) -> AtLeast:
+    """All conditions hold."""
+    return AtLeast(len(conditions), conditions)
+
+
+def any_of(*conditions: Condition) -> AtLeast:
+    """At least one condition holds."""
+    return AtLeast(1, conditions)
+
+
+def at_least(k: int, *conditions: Condition) -> AtLeast:
+    """At least ``k`` conditions hold."""
+    return AtLeast(k, conditions)
