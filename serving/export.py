@@ -117,7 +117,8 @@ def export_frame(
     ----------
     results
         Score results (docs/architecture.md) in rank order. A result may carry its
-        own ``rank``; otherwise its position (1-based) is its rank. Only the keys the
+        own ``rank`` (null for a firm already certified); otherwise its position
+        (1-based) is its rank. Only the keys the
         export needs are read, so slimmed results (as the page posts them) work too.
     scheme_ids
         Scheme ids that get a verdict column each; a scheme absent from a result
@@ -132,7 +133,7 @@ def export_frame(
     """
     n = len(results)
     data: dict[str, list[Any]] = {
-        "rank": [r.get("rank") or i + 1 for i, r in enumerate(results)],
+        "rank": [_rank(r, i) for i, r in enumerate(results)],
         "company_id": [r.get("company_id") for r in results],
         "name": [r.get("name") for r in results],
         "province": [r.get("province") for r in results],
@@ -150,7 +151,7 @@ def export_frame(
     data.update(verdicts)
     data[REASONS_COLUMN] = [reasons_text(r.get("reasons") or (), top_reasons) for r in results]
     frame = pd.DataFrame(data, columns=export_columns(scheme_ids))
-    frame["rank"] = frame["rank"].astype("int64")
+    frame["rank"] = frame["rank"].astype("Int64")
     frame["score"] = frame["score"].astype("float64")
     frame["percentile"] = frame["percentile"].astype("float64")
     return frame
@@ -234,6 +235,15 @@ def write_export(frame: pd.DataFrame, path: Path | str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     return target
+
+
+def _rank(result: Mapping[str, Any], position: int) -> int | None:
+    # A firm already holding the target tier is listed but not ranked (rank null);
+    # a result without the key is ranked by its position.
+    if "rank" in result:
+        rank = result["rank"]
+        return None if rank is None else int(rank)
+    return None if result.get("status") == "certified" else position + 1
 
 
 def _float_or_none(value: Any) -> float | None:

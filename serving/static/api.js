@@ -53,13 +53,14 @@ export function postForm(url, form, { onUpload, onSent, signal } = {}) {
   });
 }
 
-/** POST JSON and return the response as a Blob (for file downloads). */
-export async function postForBlob(url, payload) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(payload),
-  });
+/**
+ * POST a JSON payload as a multipart file part named `name` and return the response
+ * as a Blob (for file downloads). A long list is an upload, so it is sent like one.
+ */
+export async function postJsonFileForBlob(url, name, payload) {
+  const form = new FormData();
+  form.append(name, new Blob([JSON.stringify(payload)], { type: "application/json" }), `${name}.json`);
+  const response = await fetch(url, { method: "POST", body: form });
   if (!response.ok) {
     const body = await response.json().catch(() => null);
     throw new ApiError(response.status, detailOf(body, response.status));

@@ -2,7 +2,7 @@
 // Every number comes from the service (POST /v1/screen); this file only wires the
 // steps together and keeps the page state in one object.
 
-import { ApiError, fetchFile, getJSON, postForBlob, postForm } from "./api.js";
+import { ApiError, fetchFile, getJSON, postForm, postJsonFileForBlob } from "./api.js";
 import { renderDetail } from "./detail.js";
 import { $, h, replace, show } from "./dom.js";
 import { bytes, count, pct } from "./format.js";
@@ -15,7 +15,6 @@ import {
   fillSelect,
   pageInfo,
   renderTable,
-  schemesOf,
   sortRows,
   topReasons,
 } from "./ranking.js";
@@ -28,7 +27,9 @@ const state = {
   preview: null,
   mapState: null,
   result: null,
+  schemes: [],
   rows: [],
+  details: new Map(),
   view: [],
   filters: emptyFilters(),
   sort: { key: "rank", descending: false },
@@ -147,11 +148,14 @@ function showMapper() {
   $("#step-map").scrollIntoView({ behavior: "smooth", block: "start" });
 }
 
-function columnMapPayload(mapping) {
-  // Every header is sent, ignored ones as null, so the server's own alias table
-  // cannot re-map a column the user chose to ignore.
+function columnMapPayload(mapping, suggested) {
+  // Only choices that differ from the server's own match are sent ("" ignores a
+  // header): an automatic match keeps the unit its header declares (万元 → ×10,000),
+  // which an explicit mapping would drop.
   const out = {};
-  for (const [header, field] of Object.entries(mapping)) out[header] = field || null;
+  for (const [header, field] of Object.entries(mapping)) {
+    if ((field || "") !== (suggested[header] || "")) out[header] = field || "";
+  }
   return out;
 }
 
@@ -162,12 +166,11 @@ async function runScreen() {
   remember(mapping);
   const form = new FormData();
   form.append("file", state.file, state.file.name);
-  const columnMap = JSON.stringify(columnMapPayload(mapping));
-  form.append("column_map", columnMap);
+  const columnMap = JSON.stringify(columnMapPayload(mapping, state.preview.suggested));
   $("#run-screen").disabled = true;
   try {
     setProgress(`Uploading ${state.file.name}…`, 0);
-    const url = `/v1/screen?column_map=${encodeURIComponent(columnMap)}`;
+    const url = `/v1/screen/page?column_map=${encodeURIComponent(columnMap)}`;
     const result = await postForm(url, form, {
       onUpload: (loaded, total) => setProgress(`Uploading ${state.file.name}: ${bytes(loaded)}${Number.isFinite(total) ? ` of ${bytes(total)}` : ""}`, Number.isFinite(total) ? loaded / total : null),
       onSent: () => startClock(`Scoring ${state.preview.n_rows ? `about ${count(state.preview.n_rows)} firms` : "the firms"} on the server`),
@@ -187,14 +190,18 @@ async function runScreen() {
 // ---------------------------------------------------------------- step 4: results
 function showResults(result) {
   state.result = result;
-  state.rows = (result.rows || []).map((row, i) => ({ ...row, rank: row.rank ?? i + 1 }));
+  state.schemes = result.schemes || [];
+  state.details = new Map();
+  // The server ranks candidates (rank 1 = most likely); firms already certified come
+  // with rank null and stay unranked.
+  state.rows = (result.rows || []).map((row, i) => ("rank" in row ? row : { ...row, rank: row.status === "certified" ? null : i + 1 }));
   state.filters = emptyFilters();
   state.sort = { key: "rank", descending: false };
   state.page = 0;
   resetFilterInputs();
   fillSelect($("#f-province"), state.rows, "province", "All provinces");
   fillSelect($("#f-industry"), state.rows, "industry", "All industries");
-  replace($("#f-scheme"), h("option", { value: "" }, "Any scheme"), schemesOf(state.rows).map(([id, name]) => h("option", { value: id }, name)));
+  replace($("#f-scheme"), h("option", { value: "" }, "Any scheme"), state.schemes.map((s) => h("option", { value: s.scheme_id }, s.name)));
   renderSummary(result);
   renderErrors(result.errors || []);
   show($("#results"), true);
@@ -205,7 +212,8 @@ function showResults(result) {
 function renderSummary(result) {
   const rows = state.rows;
   const bandA = rows.filter((r) => r.band === "A").length;
-  const srdiEligible = rows.filter((r) => (r.schemes || []).some((s) => s.scheme_id === "cn_srdi_sme" && s.verdict === "eligible")).length;
+  const srdiAt = state.schemes.findIndex((s) => s.scheme_id === "cn_srdi_sme");
+  const srdiEligible = srdiAt < 0 ? 0 : rows.filter((r) => (r.verdicts || [])[srdiAt] === "eligible").length;
   const errors = (result.errors || []).length;
   const badRows = new Set((result.errors || []).map((e) => e.row)).size;
   const card = (value, label, cls = "") => h("div", { class: `stat ${cls}` }, h("div", { class: "stat-value" }, value), h("div", { class: "stat-label" }, label));
@@ -239,23 +247,26 @@ function renderErrors(errors) {
   const box = $("#errors");
   show(box, errors.length > 0);
   if (!errors.length) return;
-  const rows = errors.slice(0, 500).map((e) => h("tr", {}, h("td", { class: "num" }, e.row ?? e.index ?? "—"), h("td", {}, e.field || "—"), h("td", { class: "mono" }, e.value === null || e.value === undefined ? "" : String(e.value)), h("td", {}, e.message)));
+  // The API numbers data rows from 0; a spreadsheet user looks for the line in the
+  // file, where the header is line 1.
+  const line = (e) => (typeof e.row === "number" ? e.row + 2 : "—");
+  const rows = errors.slice(0, 500).map((e) => h("tr", {}, h("td", { class: "num" }, line(e)), h("td", {}, e.field || "—"), h("td", { class: "mono" }, e.value === null || e.value === undefined ? "" : String(e.value)), h("td", {}, e.message)));
   replace(
     box,
     h("summary", {}, `${count(errors.length)} problem${errors.length > 1 ? "s" : ""} in ${count(new Set(errors.map((e) => e.row)).size)} row(s): these rows were not scored, the others were`),
-    h("p", { class: "muted small" }, "Row numbers count data rows from 1 in the order of the file (the header is not counted)."),
-    h("table", { class: "errors-table" }, h("thead", {}, h("tr", {}, h("th", {}, "Row"), h("th", {}, "Field"), h("th", {}, "Value"), h("th", {}, "Problem"))), h("tbody", {}, rows)),
+    h("p", { class: "muted small" }, "Line numbers count the header as line 1, as a spreadsheet or text editor shows them."),
+    h("table", { class: "errors-table" }, h("thead", {}, h("tr", {}, h("th", {}, "Line"), h("th", {}, "Field"), h("th", {}, "Value"), h("th", {}, "Problem"))), h("tbody", {}, rows)),
     errors.length > 500 ? h("p", { class: "muted" }, `…and ${count(errors.length - 500)} more; the export's errors file has them all.`) : null,
   );
 }
 
 function refresh() {
-  const filtered = applyFilters(state.rows, state.filters);
+  const filtered = applyFilters(state.rows, state.filters, state.schemes);
   state.view = sortRows(filtered, state.sort.key, state.sort.descending);
   const info = pageInfo(state.rows.length, state.view.length, state.page);
   state.page = Math.min(state.page, info.pages - 1);
   const start = state.page * PAGE_SIZE;
-  renderTable($("#ranking"), state.view.slice(start, start + PAGE_SIZE), state.sort, {
+  renderTable($("#ranking"), state.view.slice(start, start + PAGE_SIZE), state.sort, state.schemes, {
     onSort: (key) => {
       const numeric = COLUMNS.find((c) => c.key === key)?.numeric;
       // A new column sorts best-first: high numbers first, text and bands A→Z.
@@ -297,12 +308,23 @@ function readFilters() {
 }
 
 // ---------------------------------------------------------------- detail
-function openDetail(row) {
+async function openDetail(row) {
   const dialog = $("#detail");
-  renderDetail($("#detail-body"), row, state.result?.model || state.model);
+  const body = $("#detail-body");
+  replace(body, h("h2", { id: "detail-title" }, row.name || row.company_id), h("p", { class: "muted" }, "Loading the reasons and criteria…"));
   if (!dialog.open) dialog.showModal();
   dialog.scrollTop = 0;
-  $("#detail-body").scrollTop = 0;
+  try {
+    let full = state.details.get(row.row);
+    if (!full) {
+      full = await getJSON(`/v1/screen/page/${encodeURIComponent(state.result.token)}/rows/${row.row}`);
+      state.details.set(row.row, full);
+    }
+    renderDetail(body, full, state.result?.model || state.model);
+    dialog.scrollTop = 0;
+  } catch (error) {
+    replace(body, h("h2", { id: "detail-title" }, row.name || row.company_id), h("p", { class: "alert" }, error.message));
+  }
 }
 
 // ---------------------------------------------------------------- export
@@ -316,8 +338,9 @@ function slim(row) {
     score: row.score ?? null,
     percentile: row.percentile ?? null,
     band: row.band ?? null,
-    schemes: (row.schemes || []).map((s) => ({ scheme_id: s.scheme_id, verdict: s.verdict })),
-    reasons: topReasons(row, 3).map((r) => ({ text: r.text || r.family_label || r.family, contribution: r.contribution ?? null })),
+    schemes: state.schemes.map((s, i) => ({ scheme_id: s.scheme_id, verdict: (row.verdicts || [])[i] ?? null })),
+    // Server order, as `srdi score` writes them, so both exports agree.
+    reasons: (row.reasons || []).slice(0, 3).map((r) => ({ text: r.text || r.family_label || r.family, contribution: r.contribution ?? null })),
   };
 }
 
@@ -325,7 +348,7 @@ async function exportList(format) {
   clearError();
   try {
     startClock(`Preparing the ${format.toUpperCase()} file`);
-    const blob = await postForBlob(`/v1/export?format=${format}`, { rows: state.view.map(slim) });
+    const blob = await postJsonFileForBlob(`/v1/export?format=${format}`, "rows", { rows: state.view.map(slim) });
     const stamp = new Date().toISOString().slice(0, 10);
     const link = h("a", { href: URL.createObjectURL(blob), download: `srdi-screen-${stamp}.${format}` });
     document.body.append(link);

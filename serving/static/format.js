@@ -19,9 +19,6 @@ export const VERDICT_LABEL = {
   certified: "certified",
 };
 
-/** Order used when sorting by a scheme column: best verdict first when descending. */
-export const VERDICT_RANK = { certified: 3, eligible: 2, undetermined: 1, not_eligible: 0 };
-
 export const BAND_TEXT = {
   A: "A — top 5% of the reference population",
   B: "B — top 20%",

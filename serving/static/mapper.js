@@ -87,7 +87,9 @@ export function renderMapper(container, preview, state, onChange) {
       h("optgroup", { label: "required" }, required.map((f) => fieldOption(f, state.mapping[header]))),
       h("optgroup", { label: "optional" }, optional.map((f) => fieldOption(f, state.mapping[header]))),
     );
-    const sourceCell = h("td", { class: `source ${state.source[header]}` }, sourceLabel(state.source[header]));
+    const scale = (preview.scales || {})[header];
+    const scaleNote = scale ? h("div", { class: "muted small" }, `unit in header: ×${scale.toLocaleString("en-US")}`) : null;
+    const sourceCell = h("td", { class: `source ${state.source[header]}` }, sourceLabel(state.source[header]), scaleNote);
     select.addEventListener("change", () => {
       state.mapping[header] = select.value;
       state.source[header] = "manual";

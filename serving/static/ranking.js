@@ -3,12 +3,13 @@
 // rows is in the DOM at a time).
 
 import { h, replace } from "./dom.js";
-import { BAND_TEXT, VERDICT_LABEL, VERDICT_RANK, count, pct, percentile, schemeShort } from "./format.js";
+import { BAND_TEXT, VERDICT_LABEL, count, pct, percentile, schemeShort } from "./format.js";
 
 export const PAGE_SIZE = 50;
 
 export const COLUMNS = [
-  { key: "rank", label: "#", numeric: true, value: (r) => r.rank },
+  // Firms already certified carry no rank and sort after the candidates.
+  { key: "rank", label: "#", numeric: true, value: (r) => r.rank ?? Infinity },
   { key: "name", label: "Company", value: (r) => (r.name || r.company_id || "").toLowerCase() },
   { key: "province", label: "Province", value: (r) => r.province || "" },
   { key: "industry", label: "Industry", value: (r) => r.industry || "" },
@@ -22,7 +23,7 @@ export const COLUMNS = [
 const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : -Infinity);
 
 function eligibleCount(row) {
-  return (row.schemes || []).filter((s) => s.verdict === "eligible" || s.verdict === "certified").length;
+  return (row.verdicts || []).filter((v) => v === "eligible" || v === "certified").length;
 }
 
 /** The reasons to show first: the strongest ones that raise the score, then the rest. */
@@ -38,7 +39,8 @@ export function emptyFilters() {
 }
 
 /** Rows passing every filter, in the order given. */
-export function applyFilters(rows, f) {
+export function applyFilters(rows, f, schemes = []) {
+  const schemeIndex = schemes.findIndex((s) => s.scheme_id === f.scheme);
   const q = f.q.trim().toLowerCase();
   const minScore = f.minScore === null || Number.isNaN(f.minScore) ? null : f.minScore / 100;
   return rows.filter((r) => {
@@ -47,10 +49,7 @@ export function applyFilters(rows, f) {
     if (f.industry && r.industry !== f.industry) return false;
     if (f.bands.size && !f.bands.has(r.band)) return false;
     if (minScore !== null && !(typeof r.score === "number" && r.score >= minScore)) return false;
-    if (f.scheme && f.verdict) {
-      const scheme = (r.schemes || []).find((s) => s.scheme_id === f.scheme);
-      if (!scheme || scheme.verdict !== f.verdict) return false;
-    }
+    if (schemeIndex >= 0 && f.verdict && (r.verdicts || [])[schemeIndex] !== f.verdict) return false;
     return true;
   });
 }
@@ -86,7 +85,7 @@ function reasonLine(reason) {
 }
 
 /** Render the table head (sortable) and the current page of rows. */
-export function renderTable(table, pageRows, sort, { onSort, onOpen }) {
+export function renderTable(table, pageRows, sort, schemes, { onSort, onOpen }) {
   const head = h(
     "tr",
     {},
@@ -108,7 +107,7 @@ export function renderTable(table, pageRows, sort, { onSort, onOpen }) {
     h(
       "tr",
       { class: `band-${r.band || "none"}`, "data-company-id": r.company_id },
-      h("td", { class: "num col-rank" }, r.rank),
+      h("td", { class: "num col-rank" }, r.rank ?? "—"),
       h(
         "td",
         { class: "col-name" },
@@ -120,7 +119,7 @@ export function renderTable(table, pageRows, sort, { onSort, onOpen }) {
       h("td", { class: "num col-score" }, h("span", { class: "score-bar", style: `--w:${Math.round((r.score || 0) * 100)}%` }), pct(r.score)),
       h("td", { class: "num col-percentile" }, percentile(r.percentile)),
       h("td", { class: "col-band" }, h("span", { class: `band band-${r.band}`, title: BAND_TEXT[r.band] || "" }, r.band || "—")),
-      h("td", { class: "col-schemes" }, h("div", { class: "badges" }, (r.schemes || []).map(badge))),
+      h("td", { class: "col-schemes" }, h("div", { class: "badges" }, schemes.map((s, i) => badge({ ...s, verdict: (r.verdicts || [])[i] })))),
       h("td", { class: "col-reasons" }, h("ul", { class: "reasons" }, topReasons(r, 2).map(reasonLine))),
     ),
   );
@@ -147,11 +146,3 @@ export function fillSelect(select, rows, field, allLabel) {
   );
 }
 
-/** Scheme ids and names present in the results, in the order the server gives them. */
-export function schemesOf(rows) {
-  const seen = new Map();
-  for (const r of rows.slice(0, 50)) for (const s of r.schemes || []) if (!seen.has(s.scheme_id)) seen.set(s.scheme_id, s.name || s.scheme_id);
-  return [...seen.entries()];
-}
-
-export { VERDICT_RANK };

@@ -1,0 +1,186 @@
+"""A first look at an uploaded table, for the page's column mapper.
+
+The browser cannot read XLSX, Parquet or a GBK-encoded CSV by itself, so the page
+sends the file (or, for a large CSV, its head) here and gets back the headers, the
+field each header matches automatically (contract names and the alias table of
+:mod:`features.fields`, the same table ``POST /v1/screen`` applies), and the first
+rows as text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+__all__ = [
+    "PreviewError",
+    "PreviewField",
+    "TablePreview",
+    "contract_fields",
+    "preview_table",
+    "suggest_mapping",
+]
+
+
+class PreviewError(ValueError):
+    """The upload cannot be read as a table."""
+
+
+class PreviewField(BaseModel):
+    """A contract field as the column mapper lists it."""
+
+    name: str
+    kind: str
+    unit: str | None = None
+    required: bool
+    description: str = ""
+    aliases: list[str] = Field(default_factory=list)
+
+
+class TablePreview(BaseModel):
+    """Headers, suggested mapping and first rows of an uploaded table."""
+
+    filename: str
+    format: str = Field(description="csv, xlsx or parquet")
+    headers: list[str]
+    suggested: dict[str, str | None] = Field(
+        description="header -> contract field matched automatically, or null"
+    )
+    scales: dict[str, float] = Field(
+        default_factory=dict,
+        description="header -> factor to the contract unit named in the header (万元: 10000)",
+    )
+    rows: list[list[str | None]] = Field(description="first data rows as text, header order")
+    fields: list[PreviewField]
+    n_rows: int | None = Field(
+        default=None, description="data rows in the file; null when only its head was sent"
+    )
+    truncated: bool = False
+
+
+def contract_fields() -> list[PreviewField]:
+    """Every contract field, required ones first, for the mapper's choices."""
+    from features.fields import DERIVED_INPUTS, FIELDS
+
+    fields = [
+        PreviewField(
+            name=spec.name,
+            kind=str(spec.kind),
+            unit=spec.unit or None,
+            required=bool(spec.required),
+            description=spec.description or "",
+            aliases=list(spec.aliases),
+        )
+        for spec in (*FIELDS, *DERIVED_INPUTS.values())
+    ]
+    return sorted(fields, key=lambda f: not f.required)
+
+
+def suggest_mapping(headers: Sequence[str]) -> tuple[dict[str, str | None], dict[str, float]]:
+    """Return, for each header, the contract field it matches automatically.
+
+    The match is the one :func:`features.headers.resolve_headers` makes when a file
+    is screened (exact contract names win over aliases; a unit in brackets such as
+    ``营业收入(万元)`` scales the values), so the mapper shows what the server would do
+    anyway.
+
+    Parameters
+    ----------
+    headers
+        Column headers as they appear in the file.
+
+    Returns
+    -------
+    suggested : dict
+        header -> contract field name, or ``None`` when nothing matches.
+    scales : dict
+        header -> factor to the contract unit, for matched headers whose unit is
+        not the contract's (e.g. 10,000 for 万元).
+    """
+    from features.headers import resolve_headers
+
+    resolution = resolve_headers(headers)
+    suggested: dict[str, str | None] = dict.fromkeys(headers)
+    scales: dict[str, float] = {}
+    for match in resolution.matches.values():
+        suggested[match.header] = match.field
+        if match.scale != 1.0:
+            scales[match.header] = match.scale
+    return suggested, scales
+
+
+def preview_table(
+    data: bytes, filename: str, *, rows: int = 5, truncated: bool = False
+) -> TablePreview:
+    """Read the head of an uploaded table.
+
+    Parameters
+    ----------
+    data
+        The file's bytes (CSV in UTF-8, UTF-8 with BOM, GBK or GB18030; XLSX; Parquet).
+    filename
+        The upload's name; its extension picks the reader (CSV when unknown).
+    rows
+        How many data rows to return.
+    truncated
+        ``data`` is only the head of a larger CSV: its last, possibly cut, line is
+        dropped and the row count is not reported.
+
+    Returns
+    -------
+    TablePreview
+
+    Raises
+    ------
+    PreviewError
+        When the bytes cannot be read as a table of the named format.
+    """
+    from features.io import read_table
+
+    fmt = _format_of(filename, data)
+    if truncated and fmt == "csv":
+        # A newline byte never occurs inside a GBK or UTF-8 multi-byte character,
+        # so cutting there keeps the text decodable.
+        cut = data.rfind(b"\n")
+        data = data[: cut + 1] if cut > 0 else data
+    try:
+        frame = read_table(data, format=fmt)
+    except Exception as error:  # the reader's own message names the problem
+        raise PreviewError(f"cannot read {filename!r} as {fmt.upper()}: {error}") from error
+    headers = [str(c) for c in frame.columns]
+    if not headers:
+        raise PreviewError(f"{filename!r} has no header row")
+    suggested, scales = suggest_mapping(headers)
+    head = frame.head(rows)
+    return TablePreview(
+        filename=filename,
+        format=fmt,
+        headers=headers,
+        suggested=suggested,
+        scales=scales,
+        rows=[[_cell(v) for v in record] for record in head.itertuples(index=False)],
+        fields=contract_fields(),
+        n_rows=None if truncated else len(frame),
+        truncated=truncated,
+    )
+
+
+def _format_of(filename: str, data: bytes) -> str:
+    name = filename.lower()
+    if name.endswith((".parquet", ".pq")) or data[:4] == b"PAR1":
+        return "parquet"
+    if name.endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
+        return "xlsx"
+    return "csv"
+
+
+def _cell(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return str(value)

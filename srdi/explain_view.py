@@ -1,0 +1,222 @@
+"""One firm's score result as terminal tables (``srdi explain``).
+
+Takes the score-result JSON of docs/architecture.md and builds rich renderables:
+the headline (score, percentile, band), the reasons in plain words, the firm's
+ratios beside its industry medians, every scheme's verdict, and the criteria the
+firm does not meet yet with the gap to pass.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+__all__ = ["FOCUS_SCHEMES", "explain_renderables", "format_value", "render_group"]
+
+# Schemes whose full checklist is printed by default: the Chinese tiers the model
+# is about. The others get one summary line each unless asked for.
+FOCUS_SCHEMES: tuple[str, ...] = ("cn_srdi_sme", "cn_little_giant")
+
+_VERDICT_STYLE = {
+    "eligible": "bold green",
+    "not_eligible": "red",
+    "undetermined": "yellow",
+    "certified": "bold blue",
+}
+_CHECK = {"pass": ("✓", "green"), "fail": ("✗", "red"), "unknown": ("?", "yellow")}
+
+
+def format_value(value: Any, unit: str | None) -> str:
+    """Render a value in its unit: shares as percentages, yuan as 万/亿."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    number = float(value)
+    if not math.isfinite(number):
+        return "—"
+    if unit in {"%", "share", "fraction"}:
+        return f"{number * 100:.1f}%"
+    if unit in {"CNY", "yuan"}:
+        if abs(number) >= 1e8:
+            return f"{number / 1e8:.2f} 亿"
+        if abs(number) >= 1e4:
+            return f"{number / 1e4:.0f} 万"
+        return f"{number:.0f}"
+    text = f"{number:.0f}" if abs(number) >= 100 else f"{number:.3g}"
+    return f"{text} {unit}" if unit else text
+
+
+def explain_renderables(
+    result: Mapping[str, Any], *, all_schemes: bool = False
+) -> list[RenderableType]:
+    """Build the terminal view of one score result.
+
+    Parameters
+    ----------
+    result
+        A score result (docs/architecture.md), with reasons.
+    all_schemes
+        Print every scheme's full checklist, not only :data:`FOCUS_SCHEMES`.
+
+    Returns
+    -------
+    list
+        Rich renderables to print in order.
+    """
+    parts: list[RenderableType] = [_headline(result)]
+    reasons = list(result.get("reasons") or [])
+    if reasons:
+        parts.append(_reasons_table(reasons))
+        ratios = _ratios_table(reasons)
+        if ratios is not None:
+            parts.append(ratios)
+    elif result.get("status") == "certified":
+        parts.append(Text("Already holds the model's target tier: not scored as a candidate."))
+    schemes = list(result.get("schemes") or [])
+    if schemes:
+        parts.append(_schemes_table(schemes))
+        for scheme in schemes:
+            if all_schemes or scheme.get("scheme_id") in FOCUS_SCHEMES:
+                parts.append(_criteria_table(scheme))
+    model = result.get("model") or {}
+    parts.append(Text(f"model {model.get('name', '?')} version {model.get('version', '?')}", "dim"))
+    return parts
+
+
+def _headline(result: Mapping[str, Any]) -> Panel:
+    score = result.get("score")
+    score_text = "—" if score is None else f"{float(score) * 100:.1f}%"
+    percentile = result.get("percentile")
+    pct_text = "—" if percentile is None else f"{float(percentile):.1f}"
+    rank = result.get("rank")
+    lines = Text()
+    lines.append(f"{result.get('name') or result.get('company_id')}\n", "bold")
+    identity = [
+        str(result.get(key))
+        for key in ("company_id", "province", "industry")
+        if result.get(key) is not None
+    ]
+    if result.get("fiscal_year") is not None:
+        identity.append(f"FY {result['fiscal_year']}")
+    lines.append(" · ".join(identity) + "\n", "dim")
+    lines.append("score ")
+    lines.append(score_text, "bold red")
+    lines.append(f"   percentile {pct_text}   band ")
+    lines.append(str(result.get("band") or "—"), "bold")
+    if rank is not None:
+        lines.append(f"   rank #{rank} in this file")
+    if result.get("status") == "certified":
+        lines.append("   (already certified)", "blue")
+    return Panel(lines, title="SRDI potential", expand=False)
+
+
+def _reasons_table(reasons: Sequence[Mapping[str, Any]]) -> Table:
+    table = Table(title="Why this score (by feature family)", title_justify="left")
+    table.add_column("", width=1)
+    table.add_column("family")
+    table.add_column("effect", justify="right")
+    table.add_column("in plain words")
+    for reason in sorted(reasons, key=lambda r: -abs(float(r.get("contribution") or 0.0))):
+        contribution = float(reason.get("contribution") or 0.0)
+        up = contribution > 0
+        table.add_row(
+            Text("▲" if up else "▼", "green" if up else "red"),
+            str(reason.get("family_label") or reason.get("family")),
+            f"{contribution:+.2f}",
+            str(reason.get("text") or ""),
+        )
+    return table
+
+
+def _ratios_table(reasons: Iterable[Mapping[str, Any]]) -> Table | None:
+    table = Table(title="Key ratios beside the industry median", title_justify="left")
+    table.add_column("ratio")
+    table.add_column("this firm", justify="right")
+    table.add_column("industry median", justify="right")
+    table.add_column("effect", justify="right")
+    seen: set[str] = set()
+    for reason in reasons:
+        for feature in reason.get("features") or ():
+            name = str(feature.get("name"))
+            if name in seen:
+                continue
+            seen.add(name)
+            unit = feature.get("unit")
+            table.add_row(
+                str(feature.get("label") or name),
+                format_value(feature.get("value"), unit),
+                format_value(feature.get("industry_median"), unit),
+                f"{float(feature.get('contribution') or 0.0):+.2f}",
+            )
+    return table if seen else None
+
+
+def _schemes_table(schemes: Sequence[Mapping[str, Any]]) -> Table:
+    table = Table(title="Eligibility by scheme", title_justify="left")
+    table.add_column("scheme")
+    table.add_column("verdict")
+    table.add_column("points", justify="right")
+    table.add_column("not met or unknown")
+    for scheme in schemes:
+        verdict = str(scheme.get("verdict"))
+        criteria = scheme.get("criteria") or []
+        open_items = [
+            str(c.get("label") or c.get("id")) for c in criteria if c.get("verdict") != "pass"
+        ]
+        points = scheme.get("points")
+        pass_mark = scheme.get("pass_mark")
+        points_text = "" if points is None else f"{float(points):.0f}"
+        if points is not None and pass_mark is not None:
+            points_text += f" / {float(pass_mark):.0f}"
+        table.add_row(
+            f"{scheme.get('name') or scheme.get('scheme_id')} ({scheme.get('version', '')})",
+            Text(verdict.replace("_", " "), _VERDICT_STYLE.get(verdict, "")),
+            points_text,
+            ", ".join(open_items[:4])
+            + (f" +{len(open_items) - 4} more" if len(open_items) > 4 else ""),
+        )
+    return table
+
+
+def _criteria_table(scheme: Mapping[str, Any]) -> Table:
+    verdict = str(scheme.get("verdict"))
+    title = f"{scheme.get('name') or scheme.get('scheme_id')}: {verdict.replace('_', ' ')}"
+    table = Table(title=title, title_justify="left", title_style=_VERDICT_STYLE.get(verdict, ""))
+    table.add_column("", width=1)
+    table.add_column("criterion")
+    table.add_column("value", justify="right")
+    table.add_column("needs", justify="right")
+    table.add_column("points", justify="right")
+    table.add_column("gap to pass")
+    for criterion in scheme.get("criteria") or ():
+        mark, style = _CHECK.get(str(criterion.get("verdict")), ("?", "yellow"))
+        unit = criterion.get("unit")
+        max_points = criterion.get("max_points")
+        points = criterion.get("points")
+        points_text = (
+            "" if max_points is None else f"{float(points or 0.0):.0f}/{float(max_points):.0f}"
+        )
+        gap = "" if criterion.get("verdict") == "pass" else str(criterion.get("gap_text") or "")
+        if criterion.get("verdict") == "unknown" and not gap:
+            gap = "input missing"
+        table.add_row(
+            Text(mark, style),
+            str(criterion.get("label") or criterion.get("id")),
+            format_value(criterion.get("value"), unit),
+            format_value(criterion.get("threshold"), unit),
+            points_text,
+            gap,
+        )
+    return table
+
+
+def render_group(result: Mapping[str, Any], *, all_schemes: bool = False) -> Group:
+    """All of :func:`explain_renderables` as one printable group."""
+    return Group(*explain_renderables(result, all_schemes=all_schemes))
