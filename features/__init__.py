@@ -1,1 +1,32 @@
-"""Package."""
+"""The input contract, feature derivation and scheme rules of the SRDI scoring service.
+
+Submodules: :mod:`~features.fields` (the contract), :mod:`~features.validate`,
+:mod:`~features.io`, :mod:`~features.catalog`, :mod:`~features.derive`,
+:mod:`~features.industry`, :mod:`~features.pipeline`, :mod:`~features.rules`.
+Importing the package imports nothing heavy; import the submodule you need.
+"""
+
+__all__: list[str] = [
+    "catalog",
+    "columns",
+    "derive",
+    "fields",
+    "headers",
+    "industries",
+    "industry",
+    "io",
+    "parsing",
+    "pipeline",
+    "provinces",
+    "record_model",
+    "validate",
+]
+
+
+def __getattr__(name: str) -> object:
+    # Submodules load on first use, so `import features` stays cheap.
+    if name in __all__:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

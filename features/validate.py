@@ -1,0 +1,574 @@
+"""Validation of frames and single records against the input contract.
+
+A frame and a record run the same vectorized checks: the raw values are parsed
+into a (fields × rows) float block for numbers, one for booleans, and object
+arrays for text; bounds, whole-number and cross-field rules are then evaluated on
+whole blocks at once. Each broken rule yields a :class:`RowError` naming the row,
+the field, the value as given and the rule ("main_business_revenue (1.2e8)
+exceeds revenue (1e8)"); bad rows are dropped, good rows go on, nothing is
+clipped or filled — except a missing ``total_liabilities`` computed from the
+derived input ``debt_ratio`` × ``total_assets`` (documented in the data contract).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from features._arrays import as_object_array
+from features.columns import Columns, FloatArray
+from features.fields import DEBT_RATIO, DERIVED_INPUTS, FIELD_BY_NAME, FIELDS, FieldSpec
+from features.headers import resolve_headers
+from features.industries import normalize_industry
+from features.parsing import (
+    format_number,
+    parse_bools,
+    parse_choices,
+    parse_numbers,
+    parse_text,
+)
+from features.provinces import normalize_province
+
+__all__ = [
+    "FieldError",
+    "RecordValidationError",
+    "RowError",
+    "ValidatedFrame",
+    "validate_frame",
+    "validate_record",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One broken rule in one row of a frame.
+
+    Attributes
+    ----------
+    row : int
+        0-based row number in the source (plus the chunk's ``row_offset``).
+    field : str
+        Contract field (or ``debt_ratio``) the rule is about.
+    value : str
+        The value as given ("" when missing).
+    message : str
+        What is wrong and what was expected.
+    """
+
+    row: int
+    field: str
+    value: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One broken rule in a single record (see :class:`RowError`)."""
+
+    field: str
+    value: str
+    message: str
+
+
+class RecordValidationError(ValueError):
+    """A single record broke one or more rules; ``errors`` lists each of them."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(e.message for e in errors))
+
+
+@dataclass(slots=True)
+class ValidatedFrame:
+    """Result of :func:`validate_frame`.
+
+    Attributes
+    ----------
+    columns : Columns
+        Validated columns of the good rows only.
+    rows : numpy.ndarray
+        Source row numbers (0-based, plus ``row_offset``) of the good rows.
+    errors : list of RowError
+        Every broken rule, ordered by row then field.
+    warnings : list of str
+        Ignored columns and similar notes that do not reject rows.
+    n_input : int
+        Rows read.
+    """
+
+    columns: Columns
+    rows: npt.NDArray[np.int64]
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    n_input: int = 0
+
+    @property
+    def n_valid(self) -> int:
+        """Number of good rows."""
+        return len(self.rows)
+
+    @property
+    def rejected_rows(self) -> npt.NDArray[np.int64]:
+        """Source row numbers of the rejected rows, ascending."""
+        return np.unique(np.fromiter((e.row for e in self.errors), dtype=np.int64))
+
+
+# ---------------------------------------------------------------------------
+# Field groups and rule tables, computed once from FIELDS.
+
+_NUMBER_SPECS: tuple[FieldSpec, ...] = tuple(f for f in FIELDS if f.is_numeric)
+_BOOL_SPECS: tuple[FieldSpec, ...] = tuple(f for f in FIELDS if f.kind == "bool")
+_TEXT_SPECS: tuple[FieldSpec, ...] = tuple(f for f in FIELDS if f.kind in ("text", "enum"))
+_NUMBER_NAMES: tuple[str, ...] = tuple(f.name for f in _NUMBER_SPECS)
+_BOOL_NAMES: tuple[str, ...] = tuple(f.name for f in _BOOL_SPECS)
+_NUMBER_INDEX: Mapping[str, int] = {name: j for j, name in enumerate(_NUMBER_NAMES)}
+_FIELD_ORDER: Mapping[str, int] = {f.name: i for i, f in enumerate(FIELDS)} | {
+    DEBT_RATIO.name: len(FIELDS)
+}
+_KNOWN: frozenset[str] = frozenset(FIELD_BY_NAME) | frozenset(DERIVED_INPUTS)
+
+_LO = np.array([[-np.inf if f.minimum is None else f.minimum] for f in _NUMBER_SPECS])
+_HI = np.array([[np.inf if f.maximum is None else f.maximum] for f in _NUMBER_SPECS])
+_IS_INT = np.array([f.kind == "int" for f in _NUMBER_SPECS])
+_INT_ROWS = np.flatnonzero(_IS_INT)
+
+
+@dataclass(frozen=True, slots=True)
+class _PairRule:
+    """``left`` must not exceed ``right`` (a relative 1e-9 absorbs unit rounding)."""
+
+    left: str
+    right: str
+    verb: str
+
+
+_PAIR_RULES: tuple[_PairRule, ...] = (
+    _PairRule("main_business_revenue", "revenue", "exceeds"),
+    _PairRule("main_business_revenue_prev", "revenue_prev", "exceeds"),
+    _PairRule("main_business_revenue_prev2", "revenue_prev2", "exceeds"),
+    _PairRule("rd_staff", "employees", "exceeds"),
+    _PairRule("gross_profit", "revenue", "exceeds"),
+    _PairRule("founded_year", "fiscal_year", "is after"),
+)
+_PAIR_LEFT = np.array([_NUMBER_INDEX[r.left] for r in _PAIR_RULES])
+_PAIR_RIGHT = np.array([_NUMBER_INDEX[r.right] for r in _PAIR_RULES])
+_ASSETS = _NUMBER_INDEX["total_assets"]
+_LIABILITIES = _NUMBER_INDEX["total_liabilities"]
+
+_PROVINCE_HINT = (
+    "is not one of the 31 mainland province-level divisions (use pinyin such as "
+    "'Zhejiang', Chinese such as '浙江' or '浙江省', or a GB/T 2260 code such as '33')"
+)
+_INDUSTRY_HINT = (
+    "is not a GB/T 4754-2017 division code: use the section letter and two digits "
+    "such as 'C39' (the 97 codes A01–T97 are listed in docs/data-contract.md and "
+    "features.industries.DIVISIONS)"
+)
+_BOOL_HINT = "is not a yes/no value (use true/false, 1/0, yes/no, Y/N or 是/否)"
+
+
+# ---------------------------------------------------------------------------
+# Public entry points.
+
+
+def validate_frame(
+    df: pd.DataFrame, *, row_offset: int = 0, mapping: Mapping[str, str] | None = None
+) -> ValidatedFrame:
+    """Validate a DataFrame of firm-year records.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Typed (Parquet) or text (CSV) columns. Headers may be contract names,
+        aliases (``营业收入``) or aliases with a unit (``营业收入(万元)``).
+    row_offset : int
+        Added to row numbers (for chunks of a larger file).
+    mapping : mapping of str to str, optional
+        Explicit header → field choices that win over the alias table.
+
+    Returns
+    -------
+    ValidatedFrame
+        The good rows' columns, their source row numbers, every error and the
+        warnings (ignored columns).
+    """
+    n = len(df)
+    resolution = resolve_headers(df.columns, mapping)
+    raw: dict[str, npt.NDArray[Any]] = {}
+    scales: dict[str, float] = {}
+    for name, match in resolution.matches.items():
+        series = df[match.header]
+        if isinstance(series, pd.DataFrame):  # duplicated header: take the first
+            series = series.iloc[:, 0]
+        raw[name] = _series_values(series)
+        if match.scale != 1.0:
+            scales[name] = match.scale
+    rows = np.arange(row_offset, row_offset + n, dtype=np.int64)
+    numbers, number_bad, bools, bool_bad = _parse_blocks(raw, n, scales)
+    return _check(raw, n, numbers, number_bad, bools, bool_bad, rows, resolution.warnings)
+
+
+def validate_record(record: Mapping[str, Any]) -> Columns:
+    """Validate one record and return it as :data:`Columns` of length-1 arrays.
+
+    Parameters
+    ----------
+    record : mapping
+        Field → value (Python scalars as decoded from JSON, or text as in a CSV
+        cell). Aliases are accepted as keys; unknown keys are ignored.
+
+    Returns
+    -------
+    Columns
+
+    Raises
+    ------
+    RecordValidationError
+        With one :class:`FieldError` per broken rule.
+    """
+    scales: dict[str, float] = {}
+    if not _KNOWN.issuperset(record):
+        resolution = resolve_headers(record.keys())
+        record = {name: record[m.header] for name, m in resolution.matches.items()}
+        scales = {name: m.scale for name, m in resolution.matches.items() if m.scale != 1.0}
+    numbers: FloatArray | None = None
+    bools: FloatArray | None = None
+    number_bad = bool_bad = None
+    if not scales:
+        # Fast path for JSON-decoded numbers: one conversion for the whole block.
+        try:
+            numbers = np.array([[record.get(n)] for n in _NUMBER_NAMES], dtype=np.float64)
+            bools = np.array([[record.get(n)] for n in _BOOL_NAMES], dtype=np.float64)
+        except (TypeError, ValueError):
+            numbers = bools = None
+    raw = _RecordRaw(record)
+    if numbers is None or bools is None:
+        numbers, number_bad, bools, bool_bad = _parse_blocks(raw, 1, scales)
+    else:
+        bool_bad = _bool_range_bad(bools)
+    result = _check(raw, 1, numbers, number_bad, bools, bool_bad, _ROW0, [])
+    if result.errors:
+        raise RecordValidationError(
+            [FieldError(e.field, e.value, e.message) for e in result.errors]
+        )
+    return result.columns
+
+
+_ROW0 = np.zeros(1, dtype=np.int64)
+
+
+# ---------------------------------------------------------------------------
+# Parsing raw values into blocks.
+
+
+def _series_values(series: pd.Series) -> npt.NDArray[Any]:
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    return as_object_array(series)
+
+
+def _parse_blocks(
+    raw: Mapping[str, npt.NDArray[Any]], n: int, scales: Mapping[str, float]
+) -> tuple[FloatArray, npt.NDArray[np.bool_] | None, FloatArray, npt.NDArray[np.bool_] | None]:
+    numbers = np.full((len(_NUMBER_SPECS), n), np.nan)
+    number_bad: npt.NDArray[np.bool_] | None = None
+    for j, spec in enumerate(_NUMBER_SPECS):
+        values = raw.get(spec.name)
+        if values is None:
+            continue
+        parsed = parse_numbers(values, percent=spec.unit == "share", money=spec.is_money)
+        numbers[j] = _apply_scale(parsed.values, parsed.explicit, scales.get(spec.name))
+        if parsed.bad is not None:
+            if number_bad is None:
+                number_bad = np.zeros(numbers.shape, dtype=bool)
+            number_bad[j] = parsed.bad
+    bools = np.full((len(_BOOL_SPECS), n), np.nan)
+    bool_bad: npt.NDArray[np.bool_] | None = None
+    for j, spec in enumerate(_BOOL_SPECS):
+        values = raw.get(spec.name)
+        if values is None:
+            continue
+        bools[j], bad = parse_bools(values)
+        if bad is not None:
+            if bool_bad is None:
+                bool_bad = np.zeros(bools.shape, dtype=bool)
+            bool_bad[j] = bad
+    return numbers, number_bad, bools, bool_bad
+
+
+def _apply_scale(
+    values: FloatArray, explicit: npt.NDArray[np.bool_] | None, scale: float | None
+) -> FloatArray:
+    if scale is None:
+        return values
+    if explicit is None:
+        return values * scale
+    return np.where(explicit, values, values * scale)
+
+
+def _bool_range_bad(bools: FloatArray) -> npt.NDArray[np.bool_] | None:
+    bad = (bools != 0.0) & (bools != 1.0) & ~np.isnan(bools)
+    return bad if bad.any() else None
+
+
+# ---------------------------------------------------------------------------
+# The checks shared by frames and records.
+
+
+class _Errors:
+    """Collects (row index, field, message) and renders RowErrors at the end."""
+
+    def __init__(self, raw: Mapping[str, npt.NDArray[Any]], rows: npt.NDArray[np.int64]) -> None:
+        self._raw = raw
+        self._rows = rows
+        self.items: list[tuple[int, str, str]] = []
+
+    def add(self, i: int, name: str, message: str) -> None:
+        self.items.append((i, name, message))
+
+    def add_each(
+        self, where: npt.NDArray[np.intp], name: str, message: Callable[[int], str]
+    ) -> None:
+        self.items.extend((int(i), name, message(int(i))) for i in where)
+
+    def value(self, name: str, i: int) -> str:
+        values = self._raw.get(name)
+        if values is None:
+            return ""
+        v = values[i]
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        if isinstance(v, (float, np.floating)):
+            return format_number(float(v))
+        return str(v)
+
+    def quote(self, name: str, i: int) -> str:
+        return f"{name} ({self.value(name, i)!r}) "
+
+    def render(self) -> list[RowError]:
+        ordered = sorted(self.items, key=lambda t: (t[0], _FIELD_ORDER.get(t[1], 999)))
+        return [RowError(int(self._rows[i]), f, self.value(f, i), m) for i, f, m in ordered]
+
+    def bad_rows(self, n: int) -> npt.NDArray[np.bool_]:
+        bad = np.zeros(n, dtype=bool)
+        if self.items:
+            bad[np.fromiter((t[0] for t in self.items), dtype=np.intp)] = True
+        return bad
+
+
+class _RecordRaw(Mapping[str, npt.NDArray[Any]]):
+    """A record's values seen as length-1 columns, built only when looked at."""
+
+    def __init__(self, record: Mapping[str, Any]) -> None:
+        self._record = record
+
+    def __getitem__(self, name: str) -> npt.NDArray[Any]:
+        out = np.empty(1, dtype=object)
+        out[0] = self._record[name]
+        return out
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._record)
+
+    def __len__(self) -> int:
+        return len(self._record)
+
+
+def _check(
+    raw: Mapping[str, npt.NDArray[Any]],
+    n: int,
+    numbers: FloatArray,
+    number_bad: npt.NDArray[np.bool_] | None,
+    bools: FloatArray,
+    bool_bad: npt.NDArray[np.bool_] | None,
+    rows: npt.NDArray[np.int64],
+    warnings: list[str],
+) -> ValidatedFrame:
+    errors = _Errors(raw, rows)
+    texts = _check_texts(raw, n, errors)
+    _check_numbers(numbers, number_bad, errors)
+    if bool_bad is not None:
+        for j, i in zip(*np.nonzero(bool_bad), strict=True):
+            name = _BOOL_NAMES[j]
+            errors.add(int(i), name, errors.quote(name, int(i)) + _BOOL_HINT)
+    debt_ratio = raw.get(DEBT_RATIO.name)
+    if debt_ratio is not None:
+        _fill_liabilities(numbers, debt_ratio, errors, warnings)
+    _check_pairs(numbers, errors)
+
+    bad = errors.bad_rows(n)
+    columns: dict[str, npt.NDArray[Any]] = {}
+    if bad.any():
+        good = ~bad
+        numbers = numbers[:, good]
+        bools = bools[:, good]
+        texts = {name: values[good] for name, values in texts.items()}
+        rows = rows[good]
+    columns.update(zip(_NUMBER_NAMES, numbers, strict=True))
+    columns.update(zip(_BOOL_NAMES, bools, strict=True))
+    columns.update(texts)
+    return ValidatedFrame(columns, rows, errors.render(), warnings, n)
+
+
+def _check_texts(
+    raw: Mapping[str, npt.NDArray[Any]], n: int, errors: _Errors
+) -> dict[str, npt.NDArray[np.object_]]:
+    texts: dict[str, npt.NDArray[np.object_]] = {}
+    for spec in _TEXT_SPECS:
+        values = raw.get(spec.name)
+        if values is None:
+            texts[spec.name] = np.full(n, None, dtype=object)
+            if spec.required:
+                errors.add_each(
+                    np.arange(n), spec.name, lambda _i, s=spec.name: f"{s} is required but missing"
+                )
+            continue
+        bad: npt.NDArray[np.bool_] | None
+        if spec.kind == "enum":
+            parsed, bad = parse_choices(values, spec.choices, spec.choice_aliases)
+            hint = "is not one of: " + ", ".join(spec.choices)
+        else:
+            parsed = parse_text(values)
+            bad = None
+            hint = ""
+            if spec.vocabulary is not None:
+                normalize = (
+                    normalize_province if spec.vocabulary == "province" else normalize_industry
+                )
+                canonical = normalize(parsed)
+                bad = (canonical == None) & (parsed != None)  # noqa: E711 - elementwise
+                hint = _PROVINCE_HINT if spec.vocabulary == "province" else _INDUSTRY_HINT
+                parsed = canonical
+        texts[spec.name] = parsed
+        if bad is not None and bad.any():
+            errors.add_each(
+                np.flatnonzero(bad),
+                spec.name,
+                lambda i, s=spec.name, h=hint: errors.quote(s, i) + h,
+            )
+        if spec.required:
+            missing = parsed == None  # noqa: E711 - elementwise on an object array
+            if bad is not None:
+                missing &= ~bad
+            if missing.any():
+                errors.add_each(
+                    np.flatnonzero(missing),
+                    spec.name,
+                    lambda _i, s=spec.name: f"{s} is required but missing",
+                )
+    return texts
+
+
+def _check_numbers(
+    numbers: FloatArray, number_bad: npt.NDArray[np.bool_] | None, errors: _Errors
+) -> None:
+    if number_bad is not None:
+        for j, i in zip(*np.nonzero(number_bad), strict=True):
+            spec = _NUMBER_SPECS[j]
+            errors.add(int(i), spec.name, _not_a_number(errors, spec, int(i)))
+    out_of_range = (numbers < _LO) | (numbers > _HI)
+    if _INT_ROWS.size:
+        ints = numbers[_INT_ROWS]
+        whole = np.isfinite(ints) & (ints != np.floor(ints))
+        out_of_range[_INT_ROWS] |= whole
+    if out_of_range.any():
+        for j, i in zip(*np.nonzero(out_of_range), strict=True):
+            spec = _NUMBER_SPECS[j]
+            value = float(numbers[j, i])
+            errors.add(int(i), spec.name, _range_message(spec, value))
+    for spec in _NUMBER_SPECS:
+        if spec.required:
+            j = _NUMBER_INDEX[spec.name]
+            missing = np.isnan(numbers[j])
+            if number_bad is not None:
+                missing &= ~number_bad[j]
+            if missing.any():
+                errors.add_each(
+                    np.flatnonzero(missing),
+                    spec.name,
+                    lambda _i, s=spec.name: f"{s} is required but missing",
+                )
+
+
+def _not_a_number(errors: _Errors, spec: FieldSpec, i: int) -> str:
+    units = ""
+    if spec.unit == "share":
+        units = " (a share may be written 0.45 or 45%)"
+    elif spec.is_money:
+        units = " (an amount may carry 元, 万 or 亿)"
+    return errors.quote(spec.name, i) + "is not a number" + units
+
+
+def _range_message(spec: FieldSpec, value: float) -> str:
+    shown = format_number(value)
+    lo, hi = spec.minimum, spec.maximum
+    if np.isinf(value):
+        return f"{spec.name} ({shown}) is not a finite number"
+    if (
+        spec.kind == "int"
+        and value != np.floor(value)
+        and (lo is None or value >= lo)
+        and (hi is None or value <= hi)
+    ):
+        return f"{spec.name} ({shown}) must be a whole number"
+    if spec.unit == "share":
+        if value > 1.0:
+            return (
+                f"{spec.name} ({shown}) must be a fraction between 0 and 1 "
+                f"(write {format_number(value / 100)} or {shown}%)"
+            )
+        return f"{spec.name} ({shown}) must be a fraction between 0 and 1"
+    if lo == 0.0 and value < 0.0:
+        return f"{spec.name} ({shown}) is negative; it must be ≥ 0"
+    if lo is not None and hi is not None and hi < 1e5:
+        return f"{spec.name} ({shown}) must be between {format_number(lo)} and {format_number(hi)}"
+    if lo is not None and value < lo:
+        return f"{spec.name} ({shown}) is below the minimum {format_number(lo)}"
+    return f"{spec.name} ({shown}) is above the plausible maximum {format_number(hi or 0.0)}"
+
+
+def _fill_liabilities(
+    numbers: FloatArray, raw: npt.NDArray[Any], errors: _Errors, warnings: list[str]
+) -> None:
+    parsed = parse_numbers(raw, percent=True)
+    ratio = parsed.values
+    if parsed.bad is not None:
+        for i in np.flatnonzero(parsed.bad):
+            errors.add(int(i), DEBT_RATIO.name, _not_a_number(errors, DEBT_RATIO, int(i)))
+    lo, hi = DEBT_RATIO.minimum or 0.0, DEBT_RATIO.maximum or 10.0
+    outside = (ratio < lo) | (ratio > hi)
+    if outside.any():
+        errors.add_each(
+            np.flatnonzero(outside),
+            DEBT_RATIO.name,
+            lambda i: (
+                f"debt_ratio ({format_number(float(ratio[i]))}) must be a fraction between "
+                f"0 and {format_number(hi)} (write 0.45 or 45%)"
+            ),
+        )
+    usable = ~np.isnan(ratio) & ~outside & np.isnan(numbers[_LIABILITIES])
+    assets = numbers[_ASSETS]
+    fill = usable & ~np.isnan(assets)
+    numbers[_LIABILITIES] = np.where(fill, ratio * assets, numbers[_LIABILITIES])
+    unused = int((usable & np.isnan(assets)).sum())
+    if unused:
+        warnings.append(
+            f"debt_ratio not used on {unused} row(s): total_assets is missing, so "
+            "total_liabilities stays unknown"
+        )
+
+
+def _check_pairs(numbers: FloatArray, errors: _Errors) -> None:
+    left, right = numbers[_PAIR_LEFT], numbers[_PAIR_RIGHT]
+    broken = left > right + 1e-9 * np.abs(right)
+    if not broken.any():
+        return
+    for k, i in zip(*np.nonzero(broken), strict=True):
+        rule = _PAIR_RULES[k]
+        a, b = format_number(float(left[k, i])), format_number(float(right[k, i]))
+        errors.add(int(i), rule.left, f"{rule.left} ({a}) {rule.verb} {rule.right} ({b})")
