@@ -8,6 +8,7 @@ looked up.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -29,14 +30,22 @@ TIER_RANKS: Mapping[str, float] = {
     "little_giant": 3.0,
 }
 
+Factorized: TypeAlias = tuple[NDArray[np.intp], NDArray[np.object_]]
 
-def map_text(values: NDArray[np.object_], lookup: Callable[[str], float], field: str) -> FloatArray:
+
+def factorize(values: NDArray[np.object_]) -> Factorized:
+    """Codes (``-1`` = missing) and distinct values of a text column."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.intp), np.asarray(uniques, dtype=object)
+
+
+def map_text(factorized: Factorized, lookup: Callable[[str], float], field: str) -> FloatArray:
     """Map each distinct text value through ``lookup``; ``None``/``NaN`` gives ``NaN``.
 
     Parameters
     ----------
-    values
-        Object array of ``str`` (``None`` = unknown).
+    factorized
+        The column's :func:`factorize` result.
     lookup
         Function from one value to a number; raises ``KeyError`` for a value it does
         not know.
@@ -48,7 +57,7 @@ def map_text(values: NDArray[np.object_], lookup: Callable[[str], float], field:
     ValueError
         Naming the field, the unknown values and the first row holding one.
     """
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    codes, uniques = factorized
     table = np.empty(len(uniques) + 1, dtype=np.float64)
     table[-1] = np.nan  # code -1 (missing) indexes the last slot
     bad_codes: list[int] = []
@@ -64,9 +73,10 @@ def map_text(values: NDArray[np.object_], lookup: Callable[[str], float], field:
             f"{field}: unknown value(s) {bad[:5]} (first at row {first_row}); "
             "validate the input with features.validate first"
         )
-    return table[codes]
+    out: FloatArray = table.take(codes)
+    return out
 
 
-def map_enum(values: NDArray[np.object_], levels: Mapping[str, float], field: str) -> FloatArray:
+def map_enum(factorized: Factorized, levels: Mapping[str, float], field: str) -> FloatArray:
     """Map an enum column to its numeric level (unknown value → ``ValueError``)."""
-    return map_text(values, levels.__getitem__, field)
+    return map_text(factorized, levels.__getitem__, field)

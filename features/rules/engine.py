@@ -25,10 +25,11 @@ from features.rules.logic import (
     Truth,
     all_of_truths,
     any_of_truths,
+    nan_unless,
 )
 from features.rules.measures import Columns, MeasureContext
 from features.rules.registry import resolve_schemes
-from features.rules.results import CriterionResult, SchemeResult
+from features.rules.results import CriterionDetail, CriterionResult, SchemeResult
 from features.rules.tables import Criterion, GradeLadder, SchemeTable
 from features.rules.verdicts import CriterionVerdict, Verdict
 
@@ -91,10 +92,13 @@ def _evaluate_table(
     groups_lo: dict[str, FloatArray] = {}
     groups_hi: dict[str, FloatArray] = {}
     for crit in table.criteria:
-        if crit.kind == "points":
-            result = _evaluate_points(crit, ctx)
-        elif crit.kind == "plugin":
-            result = _evaluate_plugin(crit, ctx, plugins)
+        if crit.has_points:
+            if crit.kind == "points":
+                result, lo, hi = _evaluate_points(crit, ctx)
+            else:
+                result, lo, hi = _evaluate_plugin(crit, ctx, plugins)
+            groups_lo[crit.group] = groups_lo.get(crit.group, 0.0) + lo
+            groups_hi[crit.group] = groups_hi.get(crit.group, 0.0) + hi
         else:
             assert crit.rule is not None  # guaranteed by Criterion.__post_init__
             truth = crit.rule.evaluate(ctx)
@@ -103,9 +107,6 @@ def _evaluate_table(
                 required.append(truth)
             elif crit.kind == "route":
                 routes.append(truth)
-        if result.points is not None and result.points_upper is not None:
-            groups_lo[crit.group] = groups_lo.get(crit.group, 0.0) + result.points
-            groups_hi[crit.group] = groups_hi.get(crit.group, 0.0) + result.points_upper
         criteria[crit.id] = result
 
     points = points_upper = None
@@ -123,7 +124,8 @@ def _evaluate_table(
         gates.append(any_of_truths(routes, n))
     verdict = all_of_truths(gates, n).codes()  # PASS/FAIL/UNKNOWN share Verdict's codes
     if table.certified_rank is not None:
-        verdict[ctx.get("tier_rank") >= table.certified_rank] = Verdict.CERTIFIED
+        certified = (ctx.get("tier_rank") >= table.certified_rank).view(np.int8)
+        verdict += (np.int8(Verdict.CERTIFIED) - verdict) * certified
 
     grade = _evaluate_grade(table.grade, ctx) if table.grade else None
     return SchemeResult(
@@ -150,9 +152,10 @@ def _display_test(crit: Criterion, conditions: Iterable[Test]) -> Test | None:
 
 def _threshold_array(test: Test, ctx: MeasureContext) -> FloatArray:
     if isinstance(test.threshold, str):
-        threshold = ctx.get(test.threshold).copy()
-        threshold[np.isinf(threshold)] = np.nan  # +inf marks "route does not apply"
-        return threshold
+        threshold = ctx.get(test.threshold)
+        # +inf marks "this route does not apply": nothing to show.
+        out: FloatArray = threshold + nan_unless(np.isfinite(threshold))
+        return out
     return np.full(ctx.n_rows, float(test.threshold))
 
 
@@ -164,8 +167,8 @@ def _gap(value: FloatArray, threshold: FloatArray, op: str) -> FloatArray:
         gap = value - threshold
     else:
         gap = np.abs(threshold - value)
-    gap[~(gap >= 0)] = np.nan
-    return gap
+    out: FloatArray = gap + nan_unless(gap >= 0)
+    return out
 
 
 def _rule_result(crit: Criterion, truth: Truth, ctx: MeasureContext) -> CriterionResult:
@@ -173,13 +176,14 @@ def _rule_result(crit: Criterion, truth: Truth, ctx: MeasureContext) -> Criterio
     verdict = truth.codes()
     value = ctx.get(crit.measure)
     test = _display_test(crit, crit.rule.tests())
-    if test is None:
-        threshold = np.full(ctx.n_rows, np.nan)
-        gap = threshold.copy()
-    else:
+
+    def detail() -> CriterionDetail:
+        if test is None:
+            return CriterionDetail(np.full(ctx.n_rows, np.nan), np.full(ctx.n_rows, np.nan))
         threshold = _threshold_array(test, ctx)
-        gap = _gap(value, threshold, test.op)
-        gap[verdict != CriterionVerdict.FAIL] = np.nan
+        gap = _gap(value, threshold, test.op) + nan_unless(verdict == CriterionVerdict.FAIL)
+        return CriterionDetail(threshold, gap)
+
     return CriterionResult(
         id=crit.id,
         label=crit.label,
@@ -188,58 +192,63 @@ def _rule_result(crit: Criterion, truth: Truth, ctx: MeasureContext) -> Criterio
         unit=crit.unit,
         verdict=verdict,
         value=value,
-        threshold=threshold,
-        gap=gap,
+        max_points=None,
         op=test.op if test else None,
+        compute_detail=detail,
     )
 
 
-def _ladder(truths: list[Truth], n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+def _ladder(truths: list[Truth], n: int) -> tuple[NDArray[np.int8], NDArray[np.int8]]:
     """Index of the first band known met, and of the first band possibly met.
 
     Bands are best first, so the known points come from the first and the upper
     bound from the second; ``len(truths)`` stands for "no band" (the else value).
     """
-    first_met = np.full(n, len(truths), dtype=np.intp)
+    first_met = np.full(n, len(truths), dtype=np.int8)
     first_possible = first_met.copy()
     for k in range(len(truths) - 1, -1, -1):
-        first_met[truths[k].true] = k
-        first_possible[~truths[k].false] = k
+        # x + (k - x) * mask sets k where the mask holds (faster than masked writes).
+        first_met += (np.int8(k) - first_met) * truths[k].true.view(np.int8)
+        first_possible += (np.int8(k) - first_possible) * (~truths[k].false).view(np.int8)
     return first_met, first_possible
 
 
 def _points_verdict(lo: FloatArray, hi: FloatArray, max_points: float) -> NDArray[np.int8]:
-    verdict = np.full(lo.shape, CriterionVerdict.UNKNOWN, dtype=np.int8)
-    verdict[lo >= max_points] = CriterionVerdict.PASS
-    verdict[hi < max_points] = CriterionVerdict.FAIL
-    return verdict
+    return Truth(lo >= max_points, hi < max_points).codes()
 
 
-def _evaluate_points(crit: Criterion, ctx: MeasureContext) -> CriterionResult:
+def _evaluate_points(
+    crit: Criterion, ctx: MeasureContext
+) -> tuple[CriterionResult, FloatArray, FloatArray]:
     assert crit.measure is not None and crit.max_points is not None
-    n = ctx.n_rows
     truths = [band.when.evaluate(ctx) for band in crit.bands]
-    first_met, first_possible = _ladder(truths, n)
+    first_met, first_possible = _ladder(truths, ctx.n_rows)
     band_points = np.array([b.points for b in crit.bands] + [crit.else_points])
-    lo = band_points[first_met]
-    hi = band_points[first_possible]
+    lo = band_points.take(first_met)
+    hi = band_points.take(first_possible)
     verdict = _points_verdict(lo, hi, crit.max_points)
+    value = ctx.get(crit.measure)
 
     # Threshold and gap: the edge of the band just above the firm's, when known.
     edges = np.full(len(crit.bands) + 1, np.nan)
-    ops: list[str | None] = [None] * (len(crit.bands) + 1)
+    ops: list[str] = []
     for k, band in enumerate(crit.bands):
         test = _display_test(crit, band.when.tests())
         if test is not None and not isinstance(test.threshold, str):
             edges[k] = test.threshold
-            ops[k] = test.op
-    value = ctx.get(crit.measure)
-    settled = (verdict == CriterionVerdict.FAIL) & (first_met == first_possible)
-    next_band = np.where(settled, first_met - 1, len(crit.bands))
-    threshold = edges[next_band]
-    op = next((o for o in ops if o is not None), None)
-    gap = np.full(n, np.nan) if op is None else _gap(value, threshold, op)
-    return CriterionResult(
+            ops.append(test.op)
+    op = ops[0] if ops else None
+
+    def detail() -> CriterionDetail:
+        settled = (verdict == CriterionVerdict.FAIL) & (first_met == first_possible)
+        next_band = np.where(settled, first_met - 1, len(crit.bands))
+        threshold = edges.take(next_band)
+        gap = np.full(ctx.n_rows, np.nan) if op is None else _gap(value, threshold, op)
+        return CriterionDetail(
+            threshold, gap, band_points.take(first_met), band_points.take(first_possible)
+        )
+
+    result = CriterionResult(
         id=crit.id,
         label=crit.label,
         group=crit.group,
@@ -247,18 +256,16 @@ def _evaluate_points(crit: Criterion, ctx: MeasureContext) -> CriterionResult:
         unit=crit.unit,
         verdict=verdict,
         value=value,
-        threshold=threshold,
-        gap=gap,
-        points=lo,
-        points_upper=hi,
         max_points=crit.max_points,
         op=op,
+        compute_detail=detail,
     )
+    return result, lo, hi
 
 
 def _evaluate_plugin(
     crit: Criterion, ctx: MeasureContext, plugins: Mapping[str, DistinctivePlugin]
-) -> CriterionResult:
+) -> tuple[CriterionResult, FloatArray, FloatArray]:
     assert crit.max_points is not None
     n = ctx.n_rows
     lo = np.zeros(n)
@@ -274,8 +281,12 @@ def _evaluate_plugin(
             _check_plugin_points(name, known, upper, int(mask.sum()), crit.max_points)
             lo[mask] = known
             hi[mask] = upper
-    value = np.where(lo == hi, lo, np.nan)
-    return CriterionResult(
+    value = lo + nan_unless(lo == hi)
+
+    def detail() -> CriterionDetail:
+        return CriterionDetail(np.full(n, np.nan), np.full(n, np.nan), lo, hi)
+
+    result = CriterionResult(
         id=crit.id,
         label=crit.label,
         group=crit.group,
@@ -283,12 +294,11 @@ def _evaluate_plugin(
         unit=crit.unit,
         verdict=_points_verdict(lo, hi, crit.max_points),
         value=value,
-        threshold=np.full(n, np.nan),
-        gap=np.full(n, np.nan),
-        points=lo,
-        points_upper=hi,
         max_points=crit.max_points,
+        op=None,
+        compute_detail=detail,
     )
+    return result, lo, hi
 
 
 def _check_plugin_points(province: str, known: Any, upper: Any, n: int, max_points: float) -> None:
@@ -314,5 +324,5 @@ def _evaluate_grade(ladder: GradeLadder, ctx: MeasureContext) -> NDArray[np.obje
     first_met, first_possible = _ladder(truths, ctx.n_rows)
     labels = np.array([g.label for g in ladder.grades] + [ladder.below, "unknown"], dtype=object)
     code = np.where(first_met == first_possible, first_met, len(ladder.grades) + 1)
-    out: NDArray[np.object_] = labels[code]
+    out: NDArray[np.object_] = labels.take(code)
     return out

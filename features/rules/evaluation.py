@@ -49,16 +49,22 @@ class SchemeEvaluation(Mapping[str, SchemeResult]):
         return len(self._results)
 
     def summary_frame(self) -> pd.DataFrame:
-        """One row per firm: ``company_id``/``fiscal_year`` when given, then per scheme
-        ``{sid}_verdict`` (str), ``{sid}_points`` and ``{sid}_points_upper`` (scored
-        schemes) and the grade (``kr_global_strong_small_export_tier``)."""
-        labels = np.array(VERDICT_LABELS, dtype=object)
+        """One row per firm, ready to write as CSV/Parquet.
+
+        Columns: ``company_id`` and ``fiscal_year`` when given, then per scheme
+        ``{sid}_verdict`` (the verdict strings, as a categorical), ``{sid}_points``
+        and ``{sid}_points_upper`` for scored schemes, and the grade of graded
+        schemes (``kr_global_strong_small_export_tier``).
+        """
         data: dict[str, object] = {}
         for name in ("company_id", "fiscal_year"):
             if name in self._identity:
                 data[name] = self._identity[name]
         for sid, result in self._results.items():
-            data[f"{sid}_verdict"] = labels[result.verdict]
+            # A categorical keeps one string per verdict, not one per row.
+            data[f"{sid}_verdict"] = pd.Categorical.from_codes(
+                result.verdict, dtype=pd.CategoricalDtype(list(VERDICT_LABELS))
+            )
             if result.points is not None and result.points_upper is not None:
                 data[f"{sid}_points"] = result.points
                 data[f"{sid}_points_upper"] = result.points_upper

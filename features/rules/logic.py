@@ -56,10 +56,25 @@ class Truth:
 
     def codes(self) -> NDArray[np.int8]:
         """As :class:`CriterionVerdict` codes (FAIL=0, PASS=1, UNKNOWN=2)."""
-        out = np.full(self.true.shape, CriterionVerdict.UNKNOWN, dtype=np.int8)
-        out[self.true] = CriterionVerdict.PASS
-        out[self.false] = CriterionVerdict.FAIL
+        # UNKNOWN(2) - true(1) - 2*false(2): arithmetic is far faster than masked writes.
+        # (codes: FAIL=0, PASS=1, UNKNOWN=2)
+        out: NDArray[np.int8] = (
+            np.int8(CriterionVerdict.UNKNOWN)
+            - self.true.view(np.int8)
+            - np.int8(2) * self.false.view(np.int8)
+        )
         return out
+
+
+def nan_unless(mask: BoolArray) -> FloatArray:
+    """``0.0`` where ``mask`` holds, ``NaN`` elsewhere (add it to blank out rows).
+
+    ``0 / 1 = 0`` and ``0 / 0 = NaN``: an arithmetic mask, several times faster than
+    a masked assignment on random masks.
+    """
+    with np.errstate(invalid="ignore"):
+        out: FloatArray = np.divide(0.0, mask, dtype=np.float64)
+    return out
 
 
 def all_of_truths(truths: list[Truth], n_rows: int) -> Truth:

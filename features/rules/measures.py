@@ -18,7 +18,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from features.rules import units as u
-from features.rules.categories import RD_INSTITUTION_LEVELS, TIER_RANKS, map_enum, map_text
+from features.rules.categories import (
+    RD_INSTITUTION_LEVELS,
+    TIER_RANKS,
+    Factorized,
+    factorize,
+    map_enum,
+    map_text,
+)
 from features.rules.currency import CurrencyRates
 from features.rules.logic import FloatArray
 from features.rules.sector_tables import (
@@ -58,6 +65,7 @@ class MeasureContext:
         self.rates = rates
         self.n_rows: int = next(iter(lengths.values()))
         self._cache: dict[str, FloatArray] = {}
+        self._factorized: dict[str, Factorized] = {}
 
     def number(self, field: str) -> FloatArray:
         """The input field as float64 (all ``NaN`` when the column is absent)."""
@@ -78,6 +86,14 @@ class MeasureContext:
         if values is None:
             return np.full(self.n_rows, None, dtype=object)
         return np.asarray(values, dtype=object)
+
+    def categories(self, field: str) -> Factorized:
+        """The text field factorized once per evaluation (codes, distinct values)."""
+        cached = self._factorized.get(field)
+        if cached is None:
+            cached = factorize(self.text(field))
+            self._factorized[field] = cached
+        return cached
 
     def get(self, name: str) -> FloatArray:
         """Measure ``name``, computed once per evaluation."""
@@ -206,11 +222,11 @@ def _quality_items_met(ctx: MeasureContext) -> FloatArray:
 
 
 def _rd_institution_level(ctx: MeasureContext) -> FloatArray:
-    return map_enum(ctx.text("rd_institution"), RD_INSTITUTION_LEVELS, "rd_institution")
+    return map_enum(ctx.categories("rd_institution"), RD_INSTITUTION_LEVELS, "rd_institution")
 
 
 def _tier_rank(ctx: MeasureContext) -> FloatArray:
-    return map_enum(ctx.text("current_tier"), TIER_RANKS, "current_tier")
+    return map_enum(ctx.categories("current_tier"), TIER_RANKS, "current_tier")
 
 
 def _lg_rd_intensity_threshold(ctx: MeasureContext) -> FloatArray:
@@ -271,7 +287,7 @@ def _revenue_growth_available(ctx: MeasureContext) -> FloatArray:
 
 def _kr_sme_revenue_bound_krw_bn(ctx: MeasureContext) -> FloatArray:
     return map_text(
-        ctx.text("industry"),
+        ctx.categories("industry"),
         lambda code: lookup_by_division(KR_SME_REVENUE_BOUNDS_KRW_BN, code),
         "industry",
     )
@@ -279,7 +295,7 @@ def _kr_sme_revenue_bound_krw_bn(ctx: MeasureContext) -> FloatArray:
 
 def _kr_excluded_sector(ctx: MeasureContext) -> FloatArray:
     return map_text(
-        ctx.text("industry"),
+        ctx.categories("industry"),
         lambda code: 1.0 if code[:1] in KR_EXCLUDED_SECTIONS else 0.0,
         "industry",
     )
@@ -287,7 +303,7 @@ def _kr_excluded_sector(ctx: MeasureContext) -> FloatArray:
 
 def _jp_sme_employee_limit(ctx: MeasureContext) -> FloatArray:
     return map_text(
-        ctx.text("industry"),
+        ctx.categories("industry"),
         lambda code: JP_SME_EMPLOYEE_LIMITS.get(
             code, JP_SME_EMPLOYEE_LIMITS.get(code[:1], JP_SME_EMPLOYEE_LIMIT_DEFAULT)
         ),

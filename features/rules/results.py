@@ -1,13 +1,31 @@
-"""Result containers: per criterion and per scheme, arrays over all firms."""
+"""Result containers: per criterion and per scheme, arrays over all firms.
+
+Display arrays (threshold, gap, per-criterion points) are computed on first access:
+a million-row screen reads the verdicts and the scheme points, and keeping eight
+megabytes of gaps for each of ninety criteria it never reads would cost more than
+evaluating the rules.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
 from features.rules.logic import FloatArray
+
+
+@dataclass(frozen=True)
+class CriterionDetail:
+    """The lazily computed arrays of a :class:`CriterionResult`."""
+
+    threshold: FloatArray
+    gap: FloatArray
+    points: FloatArray | None = None
+    points_upper: FloatArray | None = None
 
 
 @dataclass(frozen=True)
@@ -40,12 +58,34 @@ class CriterionResult:
     unit: str
     verdict: NDArray[np.int8]
     value: FloatArray
-    threshold: FloatArray
-    gap: FloatArray
-    points: FloatArray | None = None
-    points_upper: FloatArray | None = None
-    max_points: float | None = None
-    op: str | None = None
+    max_points: float | None
+    op: str | None
+    compute_detail: Callable[[], CriterionDetail] = field(repr=False, compare=False)
+
+    @cached_property
+    def detail(self) -> CriterionDetail:
+        """Threshold, gap and points, computed once on first access."""
+        return self.compute_detail()
+
+    @property
+    def threshold(self) -> FloatArray:
+        """Threshold to reach, in ``unit``; ``NaN`` where none applies."""
+        return self.detail.threshold
+
+    @property
+    def gap(self) -> FloatArray:
+        """Distance to the threshold (``>= 0``), ``NaN`` unless failing."""
+        return self.detail.gap
+
+    @property
+    def points(self) -> FloatArray | None:
+        """Known points, or ``None`` for a criterion without points."""
+        return self.detail.points if self.max_points is not None else None
+
+    @property
+    def points_upper(self) -> FloatArray | None:
+        """Upper bound of the points, or ``None`` for a criterion without points."""
+        return self.detail.points_upper if self.max_points is not None else None
 
 
 @dataclass(frozen=True)
