@@ -157,7 +157,9 @@ def screen_file(
     Raises
     ------
     ValueError
-        When the file's extension or content cannot be read as a table.
+        When the file's extension is not a candidate format.
+    features.io.TableReadError
+        When the content cannot be read as a table (the message says why).
     """
     from features.io import iter_table_chunks, rename_columns
 

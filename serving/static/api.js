@@ -9,6 +9,32 @@ export class ApiError extends Error {
   }
 }
 
+// A service started with SRDI_API_KEY wants the key on every /v1 call: ask once,
+// keep it for this browser session only.
+const KEY_STORAGE = "srdi.apiKey";
+
+function keyHeaders() {
+  const key = window.sessionStorage.getItem(KEY_STORAGE);
+  return key ? { "X-API-Key": key } : {};
+}
+
+function askForKey() {
+  const key = window.prompt("This service needs its API key (SRDI_API_KEY):");
+  if (!key) return false;
+  window.sessionStorage.setItem(KEY_STORAGE, key.trim());
+  return true;
+}
+
+/** Run `attempt()` again once with a key when the service answers 401. */
+async function withKey(attempt) {
+  try {
+    return await attempt();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401 && askForKey()) return attempt();
+    throw error;
+  }
+}
+
 function detailOf(body, status) {
   if (body && typeof body === "object" && "detail" in body) {
     const d = body.detail;
@@ -21,22 +47,29 @@ function detailOf(body, status) {
   return `request failed with HTTP ${status}`;
 }
 
-export async function getJSON(url) {
-  const response = await fetch(url, { headers: { Accept: "application/json" } });
-  const body = await response.json().catch(() => null);
-  if (!response.ok) throw new ApiError(response.status, detailOf(body, response.status));
-  return body;
+export function getJSON(url) {
+  return withKey(async () => {
+    const response = await fetch(url, { headers: { Accept: "application/json", ...keyHeaders() } });
+    const body = await response.json().catch(() => null);
+    if (!response.ok) throw new ApiError(response.status, detailOf(body, response.status));
+    return body;
+  });
 }
 
 /**
  * POST a multipart form; resolves with the parsed JSON body.
  * onUpload(loaded, total) fires while the request body is sent; onSent() once it is.
  */
-export function postForm(url, form, { onUpload, onSent, signal } = {}) {
+export function postForm(url, form, options = {}) {
+  return withKey(() => sendForm(url, form, options));
+}
+
+function sendForm(url, form, { onUpload, onSent, signal } = {}) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", url);
     xhr.setRequestHeader("Accept", "application/json");
+    for (const [name, value] of Object.entries(keyHeaders())) xhr.setRequestHeader(name, value);
     xhr.responseType = "json";
     if (onUpload) {
       xhr.upload.addEventListener("progress", (e) => onUpload(e.loaded, e.lengthComputable ? e.total : NaN));
@@ -57,21 +90,26 @@ export function postForm(url, form, { onUpload, onSent, signal } = {}) {
  * POST a JSON payload as a multipart file part named `name` and return the response
  * as a Blob (for file downloads). A long list is an upload, so it is sent like one.
  */
-export async function postJsonFileForBlob(url, name, payload) {
-  const form = new FormData();
-  form.append(name, new Blob([JSON.stringify(payload)], { type: "application/json" }), `${name}.json`);
-  const response = await fetch(url, { method: "POST", body: form });
-  if (!response.ok) {
-    const body = await response.json().catch(() => null);
-    throw new ApiError(response.status, detailOf(body, response.status));
-  }
-  return response.blob();
+export function postJsonFileForBlob(url, name, payload) {
+  const json = JSON.stringify(payload);
+  return withKey(async () => {
+    const form = new FormData();
+    form.append(name, new Blob([json], { type: "application/json" }), `${name}.json`);
+    const response = await fetch(url, { method: "POST", body: form, headers: keyHeaders() });
+    if (!response.ok) {
+      const body = await response.json().catch(() => null);
+      throw new ApiError(response.status, detailOf(body, response.status));
+    }
+    return response.blob();
+  });
 }
 
 /** Fetch a file served by the app (the bundled sample) as a File object. */
-export async function fetchFile(url, filename) {
-  const response = await fetch(url);
-  if (!response.ok) throw new ApiError(response.status, `could not load ${filename}`);
-  const blob = await response.blob();
-  return new File([blob], filename, { type: blob.type || "text/csv" });
+export function fetchFile(url, filename) {
+  return withKey(async () => {
+    const response = await fetch(url, { headers: keyHeaders() });
+    if (!response.ok) throw new ApiError(response.status, `could not load ${filename}`);
+    const blob = await response.blob();
+    return new File([blob], filename, { type: blob.type || "text/csv" });
+  });
 }

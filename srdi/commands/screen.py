@@ -196,6 +196,7 @@ def _screen_with_progress(
         TimeElapsedColumn,
     )
 
+    from features.io import TableReadError
     from serving.screen_file import count_data_rows, screen_file
 
     total = count_data_rows(path)
@@ -228,7 +229,7 @@ def _screen_with_progress(
                 top_reasons=top_reasons,
                 progress=advance,
             )
-        except (ValueError, UnicodeDecodeError, OSError) as error:
+        except (TableReadError, ValueError, UnicodeDecodeError, OSError) as error:
             bar.stop()
             _fail(console, f"cannot screen {str(path)!r}: {error}")
         bar.update(explaining, total=outcome.n_scored, completed=outcome.n_scored, visible=True)
@@ -271,13 +272,12 @@ def _summary(console: Console, outcome: ScreenedFile, written: Path, errors_path
 def _firm_rows(
     console: Console, path: Path, company_id: str, mapping: dict[str, str] | None
 ) -> pd.DataFrame:
-    from features.io import read_table, rename_columns
-
+    from features.io import TableReadError, read_table, rename_columns
     from serving.screen_file import input_format
 
     try:
         frame = rename_columns(read_table(path, format=input_format(path)), mapping)
-    except (ValueError, UnicodeDecodeError, OSError) as error:
+    except (TableReadError, ValueError, UnicodeDecodeError, OSError) as error:
         _fail(console, f"cannot read {str(path)!r}: {error}")
     if "company_id" not in frame.columns:
         _fail(
