@@ -16,6 +16,8 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from features.io import TableFormat
+
 __all__ = [
     "PreviewError",
     "PreviewField",
@@ -169,7 +171,7 @@ def preview_table(
     )
 
 
-def _format_of(filename: str, data: bytes) -> str:
+def _format_of(filename: str, data: bytes) -> TableFormat:
     name = filename.lower()
     if name.endswith((".parquet", ".pq")) or data[:4] == b"PAR1":
         return "parquet"

@@ -237,6 +237,7 @@ def _screen_with_progress(
 
 
 def _summary(console: Console, outcome: ScreenedFile, written: Path, errors_path: Path) -> None:
+    import pandas as pd
     from rich.table import Table
 
     console.print(
@@ -257,14 +258,15 @@ def _summary(console: Console, outcome: ScreenedFile, written: Path, errors_path
         table = Table(title="Top of the ranking", title_justify="left")
         for column in ("rank", "company_id", "name", "score", "band", "top_reasons"):
             table.add_column(column, overflow="fold")
-        for record in top.itertuples(index=False):
+        for record in top.to_dict(orient="records"):
+            score = record["score"]
             table.add_row(
-                str(record.rank),
-                str(record.company_id),
-                str(record.name or ""),
-                f"{record.score * 100:.1f}%" if record.score == record.score else "—",
-                str(record.band or ""),
-                str(record.top_reasons or ""),
+                "—" if pd.isna(record["rank"]) else str(record["rank"]),
+                str(record["company_id"]),
+                str(record["name"] or ""),
+                "—" if pd.isna(score) else f"{float(score) * 100:.1f}%",
+                str(record["band"] or ""),
+                str(record["top_reasons"] or ""),
             )
         console.print(table)
 
