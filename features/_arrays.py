@@ -19,7 +19,9 @@ _SMALL = 32
 def as_object_array(values: npt.ArrayLike | pd.Series) -> npt.NDArray[np.object_]:
     """Return ``values`` as a 1-D object array, pandas missing values as ``None``."""
     if isinstance(values, pd.Series):
-        return values.to_numpy(dtype=object, na_value=None)
+        # pandas-stubs do not accept None as na_value, pandas does.
+        out: npt.NDArray[np.object_] = values.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+        return out
     arr = np.asarray(values)
     if arr.dtype == object:
         return arr.reshape(-1)

@@ -188,8 +188,8 @@ def resolve_headers(
             raise ValueError(f"column mapping {header!r} → {target!r}: no such field")
     result = HeaderResolution()
     candidates: list[tuple[int, str, HeaderMatch]] = []
-    for header in headers:
-        text = str(header)
+    for raw_header in headers:
+        text = str(raw_header)
         if text in explicit:
             if explicit[text]:
                 candidates.append((0, text, HeaderMatch(text, explicit[text])))

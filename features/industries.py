@@ -30,6 +30,7 @@ __all__ = [
     "division_index",
     "industry_section",
     "normalize_industry",
+    "normalize_industry_value",
 ]
 
 
@@ -257,7 +258,8 @@ _INDEX: Mapping[str, int] = MappingProxyType({code: i for i, code in enumerate(D
 _CODE = re.compile(r"^([A-Za-z])?\s*(\d{1,4})(?!\d)")
 
 
-def _normalize_one(value: object) -> str | None:
+def normalize_industry_value(value: object) -> str | None:
+    """Return the canonical form of one industry value, ``None`` when missing or unknown."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, np.integer)):
@@ -297,7 +299,7 @@ def normalize_industry(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
         Object array of codes such as ``C39``; ``None`` where missing or not a
         division (a letter that contradicts the number, e.g. ``B39``, is refused).
     """
-    return map_objects(values, _normalize_one)
+    return map_objects(values, normalize_industry_value)
 
 
 def industry_section(codes: npt.ArrayLike) -> npt.NDArray[np.object_]:

@@ -10,7 +10,7 @@ to run before ``fit``. Its state is plain JSON for the model bundle.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -85,13 +85,15 @@ class IndustryBaseline:
         rows = frame[known]
         self.industry_medians_ = _group_medians(rows, division, self.min_count)
         self.section_medians_ = _group_medians(rows, section, self.min_count)
-        self.global_medians_ = {name: _nan_median(frame[name].to_numpy()) for name in frame}
+        self.global_medians_ = {
+            str(name): _nan_median(frame[name].to_numpy(dtype=np.float64)) for name in frame.columns
+        }
         self._build_table()
         return self
 
     def _build_table(self) -> None:
         """Resolve the fallbacks once: one row per division plus one for unknown codes."""
-        names = list(self.global_medians_)
+        names: list[str] = list(self.global_medians_)
         table = np.empty((len(names), len(DIVISIONS) + 1))
         for i, name in enumerate(names):
             own, sections = self.industry_medians_[name], self.section_medians_[name]
@@ -99,7 +101,7 @@ class IndustryBaseline:
             table[i, :-1] = [own.get(d.code, sections.get(d.section, fallback)) for d in DIVISIONS]
             table[i, -1] = fallback
         self._table = table
-        self._row = {name: i for i, name in enumerate(names)}
+        self._row: dict[str, int] = {name: i for i, name in enumerate(names)}
 
     # -- using ----------------------------------------------------------------------
 
@@ -139,16 +141,27 @@ class IndustryBaseline:
                 + ", ".join(self._row)
             )
         index = division_index(industry_codes)
-        return self._table[row, index]  # index -1 is the global column
+        medians: FloatArray = self._table[row, index]  # index -1 is the global column
+        return medians
 
     def medians_matrix(
-        self, feature_names: Iterable[str], industry_codes: npt.ArrayLike
+        self, feature_names: Sequence[str], industry_codes: npt.ArrayLike
     ) -> FloatArray:
         """Return the (n_rows, n_features) medians of several features at once."""
+        return np.ascontiguousarray(self.median_rows(feature_names, industry_codes).T)
+
+    def median_rows(
+        self, feature_names: Sequence[str], industry_codes: npt.ArrayLike
+    ) -> FloatArray:
+        """Return the (n_features, n_rows) medians: one contiguous row per feature."""
         self._check_fitted()
-        rows = [self._row[name] for name in feature_names]
+        try:
+            rows = np.array([self._row[name] for name in feature_names], dtype=np.intp)
+        except KeyError as exc:
+            raise KeyError(f"no industry median was fitted for {exc.args[0]!r}") from exc
         index = division_index(industry_codes)
-        return np.ascontiguousarray(self._table[np.ix_(rows, index)].T)
+        table: FloatArray = self._table[rows][:, index]
+        return table
 
     def transform(
         self, features: Mapping[str, FloatArray], industry_codes: npt.ArrayLike
@@ -214,17 +227,17 @@ def _nan_median(values: FloatArray) -> float:
 def _group_medians(
     frame: pd.DataFrame, groups: npt.NDArray[np.object_], min_count: int
 ) -> dict[str, dict[str, float]]:
+    names = [str(c) for c in frame.columns]
     if frame.empty:
-        return {name: {} for name in frame}
+        return {name: {} for name in names}
     grouped = frame.groupby(groups, sort=True)
-    medians, counts = grouped.median(), grouped.count()
+    medians = grouped.median()
+    keys = [str(k) for k in medians.index]
+    values = medians.to_numpy(dtype=np.float64)
+    counts = grouped.count().to_numpy(dtype=np.int64)
     return {
-        name: {
-            str(group): float(medians.at[group, name])
-            for group in medians.index
-            if counts.at[group, name] >= min_count
-        }
-        for name in frame
+        name: {keys[g]: float(values[g, j]) for g in range(len(keys)) if counts[g, j] >= min_count}
+        for j, name in enumerate(names)
     }
 
 

@@ -22,14 +22,19 @@ import pandas as pd
 from features._arrays import as_object_array, map_objects
 
 __all__ = [
+    "BAD",
     "BOOL_SPELLINGS",
     "MISSING_TOKENS",
     "ParsedNumbers",
+    "bad_mask",
+    "choice_parser",
     "format_number",
     "parse_bools",
     "parse_choices",
     "parse_numbers",
     "parse_text",
+    "split_bad",
+    "text_value",
 ]
 
 # Cell texts that mean "unknown" (compared after strip and lower case). "none" is
@@ -72,7 +77,8 @@ _MONEY = frozenset({"元", "万", "万元", "亿", "亿元"})
 _NUMBER_TEXT = re.compile(
     r"^(?P<num>[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?P<suffix>%|万元|万|亿元|亿|元)?$"
 )
-_BAD = object()  # sentinel returned by element parsers for unparseable values
+BAD: Any = object()  # returned by element parsers for a present but unparseable value
+_BAD = BAD
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +205,7 @@ def parse_bools(
         bad = ~np.isnan(out) & (out != 0.0) & (out != 1.0)
     except (TypeError, ValueError):
         mapped = map_objects(values, _bool_one)
-        bad = _bad_mask(mapped)
+        bad = bad_mask(mapped)
         if bad.any():
             mapped[bad] = math.nan
         out = mapped.astype(np.float64)
@@ -209,7 +215,7 @@ def parse_bools(
     return out, None
 
 
-def _choice_parser(choices: tuple[str, ...], aliases: Mapping[str, str]) -> Callable[[Any], Any]:
+def choice_parser(choices: tuple[str, ...], aliases: Mapping[str, str]) -> Callable[[Any], Any]:
     table = {c: c for c in choices} | {k.lower(): v for k, v in aliases.items()}
 
     def parse(value: object) -> object:
@@ -236,11 +242,12 @@ def parse_choices(
     (numpy.ndarray, numpy.ndarray or None)
         Object array of canonical choices or ``None``, and the bad mask.
     """
-    mapped = map_objects(values, _choice_parser(choices, aliases))
-    return _split_bad(mapped)
+    mapped = map_objects(values, choice_parser(choices, aliases))
+    return split_bad(mapped)
 
 
-def _text_one(value: object) -> object:
+def text_value(value: object) -> object:
+    """Return one value as stripped text, ``None`` when missing."""
     if value is None:
         return None
     if isinstance(value, (float, np.floating)):
@@ -254,20 +261,20 @@ def _text_one(value: object) -> object:
 
 def parse_text(values: npt.NDArray[Any]) -> npt.NDArray[np.object_]:
     """Return stripped strings, ``None`` for missing (numbers become their text)."""
-    return map_objects(values, _text_one)
+    return map_objects(values, text_value)
 
 
-def _split_bad(
+def split_bad(
     mapped: npt.NDArray[np.object_],
 ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_] | None]:
-    bad = _bad_mask(mapped)
+    bad = bad_mask(mapped)
     if not bad.any():
         return mapped, None
     mapped[bad] = None
     return mapped, bad
 
 
-def _bad_mask(mapped: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
+def bad_mask(mapped: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
     # Elementwise identity test in C; the sentinel equals nothing else.
     return np.asarray(mapped == _BAD, dtype=bool)
 

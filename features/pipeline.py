@@ -15,14 +15,17 @@ import numpy.typing as npt
 
 from features.catalog import FEATURE_NAMES, FEATURES
 from features.columns import Columns, FloatArray
-from features.derive import BASE_FEATURE_NAMES, derive_features
+from features.derive import derive_features
 from features.industry import IndustryBaseline, NotFittedError
 
 __all__ = ["FeaturePipeline"]
 
 _STATE_VERSION = 1
-_RELATIVE = tuple((j, spec.baseline_of) for j, spec in enumerate(FEATURES) if spec.baseline_of)
-_BASE_POSITIONS = tuple((j, spec.name) for j, spec in enumerate(FEATURES) if not spec.baseline_of)
+_RELATIVE_BY_NAME: tuple[tuple[str, str], ...] = tuple(
+    (spec.name, spec.baseline_of) for spec in FEATURES if spec.baseline_of is not None
+)
+_RELATIVE_SOURCES: tuple[str, ...] = tuple(source for _, source in _RELATIVE_BY_NAME)
+_SMALL = 64
 
 
 class FeaturePipeline:
@@ -86,13 +89,17 @@ class FeaturePipeline:
             )
         _require_industry(columns)
         base = derive_features(columns)
-        n = len(base[BASE_FEATURE_NAMES[0]])
-        out = np.empty((n, len(FEATURES)))
-        for j, name in _BASE_POSITIONS:
-            out[:, j] = base[name]
-        industries = columns["industry"]
-        for j, source in _RELATIVE:
-            out[:, j] = base[source] - self.baseline.medians_for(source, industries)
+        medians = self.baseline.median_rows(_RELATIVE_SOURCES, columns["industry"])
+        for k, (name, source) in enumerate(_RELATIVE_BY_NAME):
+            base[name] = base[source] - medians[k]
+        arrays = [base[name] for name in FEATURE_NAMES]
+        n = len(arrays[0])
+        if n <= _SMALL:
+            # One record: a single concatenate beats 44 column writes.
+            return np.ascontiguousarray(np.concatenate(arrays).reshape(len(arrays), n).T)
+        out = np.empty((n, len(arrays)))
+        for j, values in enumerate(arrays):
+            out[:, j] = values
         return out
 
     def fit_transform(self, columns: Columns) -> FloatArray:
@@ -136,11 +143,6 @@ class FeaturePipeline:
         pipeline = cls(min_count=int(state["min_count"]))
         pipeline.baseline = IndustryBaseline.from_dict(state["baseline"])
         return pipeline
-
-
-_RELATIVE_BY_NAME = tuple(
-    (spec.name, spec.baseline_of) for spec in FEATURES if spec.baseline_of is not None
-)
 
 
 def _require_industry(columns: Columns) -> None:

@@ -28,6 +28,7 @@ __all__ = [
     "PROVINCE_NAMES",
     "Province",
     "normalize_province",
+    "normalize_province_value",
     "province_lookup_table",
 ]
 
@@ -142,7 +143,8 @@ def province_lookup_table() -> Mapping[str, str]:
     return _TABLE
 
 
-def _normalize_one(value: object) -> str | None:
+def normalize_province_value(value: object) -> str | None:
+    """Return the canonical form of one province value, ``None`` when missing or unknown."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -180,4 +182,4 @@ def normalize_province(values: npt.ArrayLike) -> npt.NDArray[np.object_]:
         Object array of canonical names; ``None`` where the input is missing or
         not recognized (the validator tells the two apart and reports the latter).
     """
-    return map_objects(values, _normalize_one)
+    return map_objects(values, normalize_province_value)

@@ -60,7 +60,7 @@ CompanyRecord: type[BaseModel] = create_model(
         json_schema_extra={"examples": [example_record()]},
     ),
     __doc__="One firm in one fiscal year (money in CNY yuan, shares as 0–1 fractions).",
-    **{spec.name: _field(spec) for spec in FIELDS},
+    **{spec.name: _field(spec) for spec in FIELDS},  # type: ignore[call-overload]
 )
 
 

@@ -20,19 +20,21 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from features._arrays import as_object_array
+from features._arrays import as_object_array, map_objects
 from features.columns import Columns, FloatArray
 from features.fields import DEBT_RATIO, DERIVED_INPUTS, FIELD_BY_NAME, FIELDS, FieldSpec
 from features.headers import resolve_headers
-from features.industries import normalize_industry
+from features.industries import normalize_industry_value
 from features.parsing import (
+    BAD,
+    bad_mask,
+    choice_parser,
     format_number,
     parse_bools,
-    parse_choices,
     parse_numbers,
-    parse_text,
+    text_value,
 )
-from features.provinces import normalize_province
+from features.provinces import normalize_province_value
 
 __all__ = [
     "FieldError",
@@ -135,7 +137,6 @@ _KNOWN: frozenset[str] = frozenset(FIELD_BY_NAME) | frozenset(DERIVED_INPUTS)
 _LO = np.array([[-np.inf if f.minimum is None else f.minimum] for f in _NUMBER_SPECS])
 _HI = np.array([[np.inf if f.maximum is None else f.maximum] for f in _NUMBER_SPECS])
 _IS_INT = np.array([f.kind == "int" for f in _NUMBER_SPECS])
-_INT_ROWS = np.flatnonzero(_IS_INT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +211,8 @@ def validate_frame(
             scales[name] = match.scale
     rows = np.arange(row_offset, row_offset + n, dtype=np.int64)
     numbers, number_bad, bools, bool_bad = _parse_blocks(raw, n, scales)
-    return _check(raw, n, numbers, number_bad, bools, bool_bad, rows, resolution.warnings)
+    texts = _text_block(raw, n)
+    return _check(raw, n, numbers, number_bad, bools, bool_bad, texts, rows, resolution.warnings)
 
 
 def validate_record(record: Mapping[str, Any]) -> Columns:
@@ -251,12 +253,18 @@ def validate_record(record: Mapping[str, Any]) -> Columns:
         numbers, number_bad, bools, bool_bad = _parse_blocks(raw, 1, scales)
     else:
         bool_bad = _bool_range_bad(bools)
-    result = _check(raw, 1, numbers, number_bad, bools, bool_bad, _ROW0, [])
+    texts = np.empty((len(_TEXT_PARSERS), 1), dtype=object)
+    texts[:, 0] = [parse(_none_if_nan(record.get(s.name))) for s, parse, _ in _TEXT_PARSERS]
+    result = _check(raw, 1, numbers, number_bad, bools, bool_bad, texts, _ROW0, [])
     if result.errors:
         raise RecordValidationError(
             [FieldError(e.field, e.value, e.message) for e in result.errors]
         )
     return result.columns
+
+
+def _none_if_nan(value: object) -> object:
+    return None if isinstance(value, float) and value != value else value
 
 
 _ROW0 = np.zeros(1, dtype=np.int64)
@@ -299,6 +307,15 @@ def _parse_blocks(
                 bool_bad = np.zeros(bools.shape, dtype=bool)
             bool_bad[j] = bad
     return numbers, number_bad, bools, bool_bad
+
+
+def _text_block(raw: Mapping[str, npt.NDArray[Any]], n: int) -> npt.NDArray[np.object_]:
+    texts = np.full((len(_TEXT_PARSERS), n), None, dtype=object)
+    for j, (spec, parse, _) in enumerate(_TEXT_PARSERS):
+        values = raw.get(spec.name)
+        if values is not None:
+            texts[j] = map_objects(values, parse)
+    return texts
 
 
 def _apply_scale(
@@ -379,6 +396,41 @@ class _RecordRaw(Mapping[str, npt.NDArray[Any]]):
         return len(self._record)
 
 
+def _text_parser(spec: FieldSpec) -> Callable[[Any], Any]:
+    """One element parser per text field: canonical value, None (missing) or BAD."""
+    if spec.kind == "enum":
+        return choice_parser(spec.choices, spec.choice_aliases)
+    if spec.vocabulary is None:
+        return text_value
+    normalize = (
+        normalize_province_value if spec.vocabulary == "province" else normalize_industry_value
+    )
+
+    def parse(value: object) -> object:
+        text = text_value(value)
+        if text is None:
+            return None
+        canonical = normalize(text)
+        return BAD if canonical is None else canonical
+
+    return parse
+
+
+def _text_hint(spec: FieldSpec) -> str:
+    if spec.kind == "enum":
+        return "is not one of: " + ", ".join(spec.choices)
+    return _PROVINCE_HINT if spec.vocabulary == "province" else _INDUSTRY_HINT
+
+
+_TEXT_PARSERS: tuple[tuple[FieldSpec, Callable[[Any], Any], str], ...] = tuple(
+    (spec, _text_parser(spec), _text_hint(spec)) for spec in _TEXT_SPECS
+)
+_TEXT_NAMES: tuple[str, ...] = tuple(spec.name for spec in _TEXT_SPECS)
+_REQUIRED_TEXT_ROWS = np.array([j for j, spec in enumerate(_TEXT_SPECS) if spec.required])
+_REQUIRED_NUMBER_ROWS = np.array([_NUMBER_INDEX[f.name] for f in _NUMBER_SPECS if f.required])
+_INT_MASK = _IS_INT[:, None]
+
+
 def _check(
     raw: Mapping[str, npt.NDArray[Any]],
     n: int,
@@ -386,12 +438,13 @@ def _check(
     number_bad: npt.NDArray[np.bool_] | None,
     bools: FloatArray,
     bool_bad: npt.NDArray[np.bool_] | None,
+    texts: npt.NDArray[np.object_],
     rows: npt.NDArray[np.int64],
     warnings: list[str],
 ) -> ValidatedFrame:
     errors = _Errors(raw, rows)
-    texts = _check_texts(raw, n, errors)
-    _check_numbers(numbers, number_bad, errors)
+    _check_texts(texts, errors)
+    failed = _check_numbers(numbers, number_bad, errors)
     if bool_bad is not None:
         for j, i in zip(*np.nonzero(bool_bad), strict=True):
             name = _BOOL_NAMES[j]
@@ -399,100 +452,61 @@ def _check(
     debt_ratio = raw.get(DEBT_RATIO.name)
     if debt_ratio is not None:
         _fill_liabilities(numbers, debt_ratio, errors, warnings)
-    _check_pairs(numbers, errors)
+    _check_pairs(numbers, failed, errors)
 
-    bad = errors.bad_rows(n)
-    columns: dict[str, npt.NDArray[Any]] = {}
-    if bad.any():
-        good = ~bad
-        numbers = numbers[:, good]
-        bools = bools[:, good]
-        texts = {name: values[good] for name, values in texts.items()}
-        rows = rows[good]
-    columns.update(zip(_NUMBER_NAMES, numbers, strict=True))
+    if errors.items:
+        good = ~errors.bad_rows(n)
+        numbers, bools, texts, rows = numbers[:, good], bools[:, good], texts[:, good], rows[good]
+    columns: dict[str, npt.NDArray[Any]] = dict(zip(_NUMBER_NAMES, numbers, strict=True))
     columns.update(zip(_BOOL_NAMES, bools, strict=True))
-    columns.update(texts)
+    columns.update(zip(_TEXT_NAMES, texts, strict=True))
     return ValidatedFrame(columns, rows, errors.render(), warnings, n)
 
 
-def _check_texts(
-    raw: Mapping[str, npt.NDArray[Any]], n: int, errors: _Errors
-) -> dict[str, npt.NDArray[np.object_]]:
-    texts: dict[str, npt.NDArray[np.object_]] = {}
-    for spec in _TEXT_SPECS:
-        values = raw.get(spec.name)
-        if values is None:
-            texts[spec.name] = np.full(n, None, dtype=object)
-            if spec.required:
-                errors.add_each(
-                    np.arange(n), spec.name, lambda _i, s=spec.name: f"{s} is required but missing"
-                )
-            continue
-        bad: npt.NDArray[np.bool_] | None
-        if spec.kind == "enum":
-            parsed, bad = parse_choices(values, spec.choices, spec.choice_aliases)
-            hint = "is not one of: " + ", ".join(spec.choices)
-        else:
-            parsed = parse_text(values)
-            bad = None
-            hint = ""
-            if spec.vocabulary is not None:
-                normalize = (
-                    normalize_province if spec.vocabulary == "province" else normalize_industry
-                )
-                canonical = normalize(parsed)
-                bad = (canonical == None) & (parsed != None)  # noqa: E711 - elementwise
-                hint = _PROVINCE_HINT if spec.vocabulary == "province" else _INDUSTRY_HINT
-                parsed = canonical
-        texts[spec.name] = parsed
-        if bad is not None and bad.any():
-            errors.add_each(
-                np.flatnonzero(bad),
-                spec.name,
-                lambda i, s=spec.name, h=hint: errors.quote(s, i) + h,
-            )
-        if spec.required:
-            missing = parsed == None  # noqa: E711 - elementwise on an object array
-            if bad is not None:
-                missing &= ~bad
-            if missing.any():
-                errors.add_each(
-                    np.flatnonzero(missing),
-                    spec.name,
-                    lambda _i, s=spec.name: f"{s} is required but missing",
-                )
-    return texts
+def _check_texts(texts: npt.NDArray[np.object_], errors: _Errors) -> None:
+    """Report unrecognized and missing required text values (bad ones become None)."""
+    bad = bad_mask(texts)
+    if bad.any():
+        for j, i in zip(*np.nonzero(bad), strict=True):
+            spec, _, hint = _TEXT_PARSERS[j]
+            errors.add(int(i), spec.name, errors.quote(spec.name, int(i)) + hint)
+    missing = texts[_REQUIRED_TEXT_ROWS] == None  # noqa: E711 - elementwise on objects
+    if missing.any():
+        for k, i in zip(*np.nonzero(missing), strict=True):
+            name = _TEXT_NAMES[_REQUIRED_TEXT_ROWS[k]]
+            errors.add(int(i), name, f"{name} is required but missing")
+    if bad.any():
+        texts[bad] = None
 
 
 def _check_numbers(
     numbers: FloatArray, number_bad: npt.NDArray[np.bool_] | None, errors: _Errors
-) -> None:
+) -> npt.NDArray[np.bool_] | None:
+    """Report unparseable, out-of-range, fractional-count and missing required values.
+
+    Returns the (fields × rows) mask of values that failed, or ``None``.
+    """
     if number_bad is not None:
         for j, i in zip(*np.nonzero(number_bad), strict=True):
             spec = _NUMBER_SPECS[j]
             errors.add(int(i), spec.name, _not_a_number(errors, spec, int(i)))
-    out_of_range = (numbers < _LO) | (numbers > _HI)
-    if _INT_ROWS.size:
-        ints = numbers[_INT_ROWS]
-        whole = np.isfinite(ints) & (ints != np.floor(ints))
-        out_of_range[_INT_ROWS] |= whole
-    if out_of_range.any():
-        for j, i in zip(*np.nonzero(out_of_range), strict=True):
+    with np.errstate(invalid="ignore"):
+        fraction = numbers - np.floor(numbers)
+    wrong = (numbers < _LO) | (numbers > _HI) | ((fraction > 0.0) & _INT_MASK)
+    failed = number_bad
+    if wrong.any():
+        for j, i in zip(*np.nonzero(wrong), strict=True):
             spec = _NUMBER_SPECS[j]
-            value = float(numbers[j, i])
-            errors.add(int(i), spec.name, _range_message(spec, value))
-    for spec in _NUMBER_SPECS:
-        if spec.required:
-            j = _NUMBER_INDEX[spec.name]
-            missing = np.isnan(numbers[j])
-            if number_bad is not None:
-                missing &= ~number_bad[j]
-            if missing.any():
-                errors.add_each(
-                    np.flatnonzero(missing),
-                    spec.name,
-                    lambda _i, s=spec.name: f"{s} is required but missing",
-                )
+            errors.add(int(i), spec.name, _range_message(spec, float(numbers[j, i])))
+        failed = wrong if failed is None else failed | wrong
+    missing = np.isnan(numbers[_REQUIRED_NUMBER_ROWS])
+    if number_bad is not None:
+        missing &= ~number_bad[_REQUIRED_NUMBER_ROWS]
+    if missing.any():
+        for k, i in zip(*np.nonzero(missing), strict=True):
+            name = _NUMBER_NAMES[_REQUIRED_NUMBER_ROWS[k]]
+            errors.add(int(i), name, f"{name} is required but missing")
+    return failed
 
 
 def _not_a_number(errors: _Errors, spec: FieldSpec, i: int) -> str:
@@ -507,14 +521,10 @@ def _not_a_number(errors: _Errors, spec: FieldSpec, i: int) -> str:
 def _range_message(spec: FieldSpec, value: float) -> str:
     shown = format_number(value)
     lo, hi = spec.minimum, spec.maximum
+    inside = (lo is None or value >= lo) and (hi is None or value <= hi)
     if np.isinf(value):
         return f"{spec.name} ({shown}) is not a finite number"
-    if (
-        spec.kind == "int"
-        and value != np.floor(value)
-        and (lo is None or value >= lo)
-        and (hi is None or value <= hi)
-    ):
+    if spec.kind == "int" and inside:
         return f"{spec.name} ({shown}) must be a whole number"
     if spec.unit == "share":
         if value > 1.0:
@@ -540,16 +550,14 @@ def _fill_liabilities(
     if parsed.bad is not None:
         for i in np.flatnonzero(parsed.bad):
             errors.add(int(i), DEBT_RATIO.name, _not_a_number(errors, DEBT_RATIO, int(i)))
-    lo, hi = DEBT_RATIO.minimum or 0.0, DEBT_RATIO.maximum or 10.0
-    outside = (ratio < lo) | (ratio > hi)
-    if outside.any():
-        errors.add_each(
-            np.flatnonzero(outside),
+    hi = DEBT_RATIO.maximum or 10.0
+    outside = (ratio < 0.0) | (ratio > hi)
+    for i in np.flatnonzero(outside):
+        errors.add(
+            int(i),
             DEBT_RATIO.name,
-            lambda i: (
-                f"debt_ratio ({format_number(float(ratio[i]))}) must be a fraction between "
-                f"0 and {format_number(hi)} (write 0.45 or 45%)"
-            ),
+            f"debt_ratio ({format_number(float(ratio[i]))}) must be a fraction between "
+            f"0 and {format_number(hi)} (write 0.45 or 45%)",
         )
     usable = ~np.isnan(ratio) & ~outside & np.isnan(numbers[_LIABILITIES])
     assets = numbers[_ASSETS]
@@ -563,11 +571,15 @@ def _fill_liabilities(
         )
 
 
-def _check_pairs(numbers: FloatArray, errors: _Errors) -> None:
+def _check_pairs(
+    numbers: FloatArray, failed: npt.NDArray[np.bool_] | None, errors: _Errors
+) -> None:
     left, right = numbers[_PAIR_LEFT], numbers[_PAIR_RIGHT]
     broken = left > right + 1e-9 * np.abs(right)
     if not broken.any():
         return
+    if failed is not None:  # a value already reported is not compared again
+        broken &= ~(failed[_PAIR_LEFT] | failed[_PAIR_RIGHT])
     for k, i in zip(*np.nonzero(broken), strict=True):
         rule = _PAIR_RULES[k]
         a, b = format_number(float(left[k, i])), format_number(float(right[k, i]))
