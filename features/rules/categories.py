@@ -16,20 +16,6 @@ from numpy.typing import NDArray
 
 from features.rules.logic import FloatArray
 
-RD_INSTITUTION_LEVELS: Mapping[str, float] = {
-    "none": 0.0,
-    "below_municipal": 1.0,
-    "municipal": 2.0,
-    "provincial": 3.0,
-    "national": 4.0,
-}
-TIER_RANKS: Mapping[str, float] = {
-    "none": 0.0,
-    "innovative_sme": 1.0,
-    "srdi_sme": 2.0,
-    "little_giant": 3.0,
-}
-
 Factorized: TypeAlias = tuple[NDArray[np.intp], NDArray[np.object_]]
 
 

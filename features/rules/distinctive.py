@@ -15,8 +15,8 @@ from typing import Protocol
 
 import numpy as np
 
+from features.columns import Columns
 from features.rules.logic import FloatArray
-from features.rules.measures import Columns
 
 
 class DistinctivePlugin(Protocol):

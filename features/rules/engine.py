@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from features.columns import Columns
 from features.rules.currency import CurrencyRates
 from features.rules.distinctive import DistinctivePlugin
 from features.rules.evaluation import SchemeEvaluation
@@ -27,7 +28,7 @@ from features.rules.logic import (
     any_of_truths,
     nan_unless,
 )
-from features.rules.measures import Columns, MeasureContext
+from features.rules.measures import MeasureContext
 from features.rules.registry import resolve_schemes
 from features.rules.results import CriterionDetail, CriterionResult, SchemeResult
 from features.rules.tables import Criterion, GradeLadder, SchemeTable

@@ -9,8 +9,7 @@ is neither true nor false.
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal, Protocol, TypeAlias
 
@@ -23,13 +22,29 @@ Op: TypeAlias = Literal[">=", ">", "<=", "<", "=="]
 FloatArray: TypeAlias = NDArray[np.float64]
 BoolArray: TypeAlias = NDArray[np.bool_]
 
-_COMPARE: dict[str, Callable[[FloatArray, FloatArray | float], BoolArray]] = {
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-    "==": operator.eq,
-}
+# Thresholds are decimal numbers ("15%") and measures are float ratios: 115/100 - 1
+# is 0.1499999999999999. Comparisons therefore allow a relative 1e-9, far below any
+# difference the official texts draw, so a value exactly on an edge lands where the
+# text puts it.
+REL_TOL = 1e-9
+
+
+def compare(value: FloatArray, op: Op, threshold: FloatArray | float) -> BoolArray:
+    """``value op threshold`` with the :data:`REL_TOL` allowance (``NaN`` → False)."""
+    out: BoolArray
+    with np.errstate(invalid="ignore"):  # an infinite threshold gives inf - inf
+        tol = REL_TOL * np.maximum(1.0, np.abs(threshold))
+        if op == ">=":
+            out = value >= threshold - tol
+        elif op == ">":
+            out = value > threshold + tol
+        elif op == "<=":
+            out = value <= threshold + tol
+        elif op == "<":
+            out = value < threshold - tol
+        else:
+            out = np.abs(value - threshold) <= tol
+    return out
 
 
 class MeasureSource(Protocol):
@@ -119,7 +134,7 @@ class Test:
         else:
             threshold = self.threshold
             known = ~np.isnan(value)
-        hit = _COMPARE[self.op](value, threshold)
+        hit = compare(value, self.op, threshold)
         return Truth(hit & known, ~hit & known)
 
     def tests(self) -> Iterator[Test]:

@@ -4,7 +4,8 @@ Each measure is one small vectorized function of the input columns (and the
 exchange rates), returning ``float64`` with ``NaN`` for unknown. A division by zero
 or by a missing value gives ``NaN``; a missing column is unknown on every row.
 Measures are computed lazily and cached per evaluation, so a scheme that is not
-asked for costs nothing.
+asked for costs nothing. Ratios and growth rates are :mod:`features.derive`'s, so a
+rule and a feature of the same name give the same number.
 """
 
 from __future__ import annotations
@@ -12,20 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
 
+from features.columns import Columns
+from features.derive import RD_INSTITUTION_LEVELS, TIER_LEVELS, growth, ratio
 from features.rules import units as u
-from features.rules.categories import (
-    RD_INSTITUTION_LEVELS,
-    TIER_RANKS,
-    Factorized,
-    factorize,
-    map_enum,
-    map_text,
-)
+from features.rules.categories import Factorized, factorize, map_enum, map_text
 from features.rules.currency import CurrencyRates
 from features.rules.logic import FloatArray
 from features.rules.sector_tables import (
@@ -35,8 +30,6 @@ from features.rules.sector_tables import (
     KR_SME_REVENUE_BOUNDS_KRW_BN,
     lookup_by_division,
 )
-
-Columns: TypeAlias = Mapping[str, NDArray[Any]]
 
 WAN = 1e4  # yuan per 万
 BN = 1e9
@@ -115,20 +108,6 @@ class MeasureSpec:
     unit: str
     compute: Callable[[MeasureContext], FloatArray]
     description: str
-
-
-def ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
-    """``numerator / denominator`` with ``NaN`` where the denominator is 0 or unknown."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.divide(numerator, denominator)
-    out[~np.isfinite(out)] = np.nan
-    return out
-
-
-def growth(current: FloatArray, previous: FloatArray) -> FloatArray:
-    """``current / previous - 1``; ``NaN`` when the base is not positive or unknown."""
-    base = np.where(previous > 0, previous, np.nan)
-    return ratio(current, base) - 1.0
 
 
 def nanmean_rows(*arrays: FloatArray) -> FloatArray:
@@ -226,7 +205,7 @@ def _rd_institution_level(ctx: MeasureContext) -> FloatArray:
 
 
 def _tier_rank(ctx: MeasureContext) -> FloatArray:
-    return map_enum(ctx.categories("current_tier"), TIER_RANKS, "current_tier")
+    return map_enum(ctx.categories("current_tier"), TIER_LEVELS, "current_tier")
 
 
 def _lg_rd_intensity_threshold(ctx: MeasureContext) -> FloatArray:
