@@ -22,6 +22,7 @@ __all__ = [
     "RD_INSTITUTION_LEVELS",
     "TIER_LEVELS",
     "cagr",
+    "derive_block",
     "derive_features",
     "growth",
     "log10_scale",
@@ -52,13 +53,13 @@ def ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
     A zero or missing denominator (or an overflow) gives NaN, never inf or 0.
     """
     with np.errstate(all="ignore"):
-        return _ratio(numerator, denominator)
+        return _finite(_ratio(numerator, denominator))
 
 
 def growth(now: FloatArray, before: FloatArray) -> FloatArray:
     """Return ``now / before - 1``, NaN unless ``before`` is positive."""
     with np.errstate(all="ignore"):
-        return _growth(now, before)
+        return _finite(_growth(now, before))
 
 
 def cagr(now: FloatArray, before: FloatArray, years: float) -> FloatArray:
@@ -67,17 +68,19 @@ def cagr(now: FloatArray, before: FloatArray, years: float) -> FloatArray:
     NaN unless ``before`` is positive and ``now`` is not negative.
     """
     with np.errstate(all="ignore"):
-        return _cagr(now, before, years)
+        return _finite(_cagr(now, before, years))
 
 
 def log10_scale(values: FloatArray) -> FloatArray:
     """Return ``log10(1 + values)`` for values ≥ 0, NaN otherwise."""
     with np.errstate(all="ignore"):
-        return _log10_scale(values)
+        return _finite(_log10_scale(values))
 
 
-# The private forms skip np.errstate (about 1.5 µs a call): derive_features enters it
-# once for all features, which matters for the one-record API path.
+# The private forms skip np.errstate and the inf check (a few µs a call):
+# derive_block enters np.errstate once and turns every non-finite value of the whole
+# block into NaN in one pass, which matters on the one-record API path. An inf only
+# ever combines into inf or NaN, so checking once at the end is the same.
 
 
 def _finite(values: FloatArray) -> FloatArray:
@@ -85,20 +88,24 @@ def _finite(values: FloatArray) -> FloatArray:
 
 
 def _ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
-    return _finite(numerator / denominator)
+    out: FloatArray = numerator / denominator
+    return out
 
 
 def _growth(now: FloatArray, before: FloatArray) -> FloatArray:
-    return _finite(np.where(before > 0, now, np.nan) / before - 1.0)
+    out: FloatArray = np.where(before > 0, now, np.nan) / before - 1.0
+    return out
 
 
 def _cagr(now: FloatArray, before: FloatArray, years: float) -> FloatArray:
     base = np.where((before > 0) & (now >= 0), now, np.nan) / before
-    return _finite(base ** (1.0 / years) - 1.0)
+    out: FloatArray = base ** (1.0 / years) - 1.0
+    return out
 
 
 def _log10_scale(values: FloatArray) -> FloatArray:
-    return np.where(values >= 0, np.log1p(values), np.nan) / _LN10
+    out: FloatArray = np.where(values >= 0, np.log1p(values), np.nan) / _LN10
+    return out
 
 
 def _levels(values: npt.NDArray[np.object_], table: Mapping[str, float]) -> FloatArray:
@@ -129,6 +136,26 @@ class _Inputs:
 
 def derive_features(columns: Columns) -> dict[str, FloatArray]:
     """Derive every base feature from validated columns.
+
+    Parameters
+    ----------
+    columns : Columns
+        Output of :func:`features.validate.validate_frame` or
+        :func:`features.validate.validate_record` (or a trusted panel through
+        :func:`features.columns.columns_from_frame`). Absent optional fields are
+        unknown.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        One float64 array per name in :data:`BASE_FEATURE_NAMES` (rows of
+        :func:`derive_block`).
+    """
+    return dict(zip(BASE_FEATURE_NAMES, derive_block(columns), strict=True))
+
+
+def derive_block(columns: Columns) -> FloatArray:
+    """Derive every base feature as one (n_features, n_rows) block.
 
     Parameters
     ----------
@@ -212,4 +239,7 @@ def derive_features(columns: Columns) -> dict[str, FloatArray]:
             "standards_drafted": standards,
             "current_tier_level": _levels(c.text("current_tier"), TIER_LEVELS),
         }
-        return out
+        arrays = [out[name] for name in BASE_FEATURE_NAMES]
+        block = np.concatenate(arrays).reshape(len(arrays), c.n)
+        block[~np.isfinite(block)] = np.nan
+    return block

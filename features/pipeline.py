@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from features.catalog import FEATURE_NAMES, FEATURES
 from features.columns import Columns, FloatArray
-from features.derive import derive_features
+from features.derive import BASE_FEATURE_NAMES, derive_block, derive_features
 from features.industry import IndustryBaseline, NotFittedError
 
 __all__ = ["FeaturePipeline"]
@@ -25,7 +25,11 @@ _RELATIVE_BY_NAME: tuple[tuple[str, str], ...] = tuple(
     (spec.name, spec.baseline_of) for spec in FEATURES if spec.baseline_of is not None
 )
 _RELATIVE_SOURCES: tuple[str, ...] = tuple(source for _, source in _RELATIVE_BY_NAME)
-_SMALL = 64
+# Matrix columns of the base block's rows and of the relative features, and the base
+# rows the relative features start from.
+_BASE_COLUMNS = np.array([FEATURE_NAMES.index(name) for name in BASE_FEATURE_NAMES])
+_RELATIVE_COLUMNS = np.array([FEATURE_NAMES.index(name) for name, _ in _RELATIVE_BY_NAME])
+_RELATIVE_SOURCE_ROWS = np.array([BASE_FEATURE_NAMES.index(s) for s in _RELATIVE_SOURCES])
 
 
 class FeaturePipeline:
@@ -88,18 +92,11 @@ class FeaturePipeline:
                 "data or load one with FeaturePipeline.from_dict"
             )
         _require_industry(columns)
-        base = derive_features(columns)
+        block = derive_block(columns)
         medians = self.baseline.median_rows(_RELATIVE_SOURCES, columns["industry"])
-        for k, (name, source) in enumerate(_RELATIVE_BY_NAME):
-            base[name] = base[source] - medians[k]
-        arrays = [base[name] for name in FEATURE_NAMES]
-        n = len(arrays[0])
-        if n <= _SMALL:
-            # One record: a single concatenate beats 44 column writes.
-            return np.ascontiguousarray(np.concatenate(arrays).reshape(len(arrays), n).T)
-        out = np.empty((n, len(arrays)))
-        for j, values in enumerate(arrays):
-            out[:, j] = values
+        out = np.empty((block.shape[1], len(FEATURE_NAMES)))
+        out[:, _BASE_COLUMNS] = block.T
+        out[:, _RELATIVE_COLUMNS] = (block[_RELATIVE_SOURCE_ROWS] - medians).T
         return out
 
     def fit_transform(self, columns: Columns) -> FloatArray:

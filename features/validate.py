@@ -212,7 +212,9 @@ def validate_frame(
     rows = np.arange(row_offset, row_offset + n, dtype=np.int64)
     numbers, number_bad, bools, bool_bad = _parse_blocks(raw, n, scales)
     texts = _text_block(raw, n)
-    return _check(raw, n, numbers, number_bad, bools, bool_bad, texts, rows, resolution.warnings)
+    return _check(
+        raw, n, numbers, number_bad, bools, bool_bad, texts, rows, resolution.warnings, scales
+    )
 
 
 def validate_record(record: Mapping[str, Any]) -> Columns:
@@ -255,7 +257,7 @@ def validate_record(record: Mapping[str, Any]) -> Columns:
         bool_bad = _bool_range_bad(bools)
     texts = np.empty((len(_TEXT_PARSERS), 1), dtype=object)
     texts[:, 0] = [parse(_none_if_nan(record.get(s.name))) for s, parse, _ in _TEXT_PARSERS]
-    result = _check(raw, 1, numbers, number_bad, bools, bool_bad, texts, _ROW0, [])
+    result = _check(raw, 1, numbers, number_bad, bools, bool_bad, texts, _ROW0, [], scales)
     if result.errors:
         raise RecordValidationError(
             [FieldError(e.field, e.value, e.message) for e in result.errors]
@@ -441,6 +443,7 @@ def _check(
     texts: npt.NDArray[np.object_],
     rows: npt.NDArray[np.int64],
     warnings: list[str],
+    scales: Mapping[str, float],
 ) -> ValidatedFrame:
     errors = _Errors(raw, rows)
     _check_texts(texts, errors)
@@ -451,7 +454,7 @@ def _check(
             errors.add(int(i), name, errors.quote(name, int(i)) + _BOOL_HINT)
     debt_ratio = raw.get(DEBT_RATIO.name)
     if debt_ratio is not None:
-        _fill_liabilities(numbers, debt_ratio, errors, warnings)
+        _fill_liabilities(numbers, debt_ratio, scales.get(DEBT_RATIO.name), errors, warnings)
     _check_pairs(numbers, failed, errors)
 
     if errors.items:
@@ -543,10 +546,14 @@ def _range_message(spec: FieldSpec, value: float) -> str:
 
 
 def _fill_liabilities(
-    numbers: FloatArray, raw: npt.NDArray[Any], errors: _Errors, warnings: list[str]
+    numbers: FloatArray,
+    raw: npt.NDArray[Any],
+    scale: float | None,
+    errors: _Errors,
+    warnings: list[str],
 ) -> None:
     parsed = parse_numbers(raw, percent=True)
-    ratio = parsed.values
+    ratio = _apply_scale(parsed.values, parsed.explicit, scale)
     if parsed.bad is not None:
         for i in np.flatnonzero(parsed.bad):
             errors.add(int(i), DEBT_RATIO.name, _not_a_number(errors, DEBT_RATIO, int(i)))
