@@ -144,16 +144,17 @@ def plan_units(in_path: str | Path, *, partition_rows: int) -> list[BatchUnit]:
     return units
 
 
-def read_unit(unit: BatchUnit, columns: Sequence[str] | None = None) -> pd.DataFrame:
+def read_unit(unit: BatchUnit, *, contract_columns_only: bool = True) -> pd.DataFrame:
     """Read one unit's rows into a frame with a 0..n-1 index.
 
     Parameters
     ----------
     unit
         The unit to read.
-    columns
-        Parquet columns to read when present in the file (``None``: all). CSV files
-        are always read whole; their text decoding is ``features.io``'s.
+    contract_columns_only
+        Read only the Parquet columns whose headers match a contract field (names or
+        aliases, ``features.headers``); other columns are never scored, so skipping
+        them saves I/O. CSV files are read whole, decoded by ``features.io``.
 
     Returns
     -------
@@ -165,11 +166,16 @@ def read_unit(unit: BatchUnit, columns: Sequence[str] | None = None) -> pd.DataF
         from features.io import read_table
 
         with fs.open_input_stream(path) as stream:
-            frame = read_table(stream.read())
+            frame = read_table(stream.read(), format="csv")
     else:
         parquet = pq.ParquetFile(path, filesystem=fs)
-        present = set(parquet.schema_arrow.names)
-        wanted = None if columns is None else [c for c in columns if c in present]
+        wanted = None
+        if contract_columns_only:
+            from features.headers import resolve_headers
+
+            names = parquet.schema_arrow.names
+            matched = {match.header for match in resolve_headers(names).matches.values()}
+            wanted = [name for name in names if name in matched]  # file order decides ties
         table = parquet.read_row_groups(list(unit.row_groups), columns=wanted)
         if unit.offset or unit.length is not None:
             table = table.slice(unit.offset, unit.length)

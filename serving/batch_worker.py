@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from srdi.bundle import LoadedModel
     from srdi.settings import Settings
 
-__all__ = ["BundleFiles", "ScorerPlugin", "plugin_name", "worker_scorer"]
+__all__ = ["BundleFiles", "ScorerPlugin", "plugin_name", "worker_model", "worker_scorer"]
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,14 @@ class ScorerPlugin(WorkerPlugin):
 def plugin_name(bundle: BundleFiles) -> str:
     """The worker-plugin name of a bundle: model name, version and file digest."""
     return f"srdi-scorer:{bundle.name}:{bundle.version}:{bundle.digest}"
+
+
+def worker_model(name: str) -> tuple[str, int]:
+    """Address of the worker running this task and how often it loaded model ``name``."""
+    worker = get_worker()
+    plugin = worker.plugins.get(name)
+    loads = plugin.loads if isinstance(plugin, ScorerPlugin) else 0
+    return str(worker.address), loads
 
 
 def worker_scorer(name: str) -> Scorer:
