@@ -27,13 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 import lightgbm as lgb
 import numpy as np
-from features.pipeline import FeaturePipeline
 
+from features.pipeline import FeaturePipeline
 from srdi.calibrators import Calibrator, CalibratorFormatError, calibrator_from_dict
 
 if TYPE_CHECKING:
     from features.columns import Columns
-
     from srdi.settings import Settings
 
 __all__ = [
@@ -318,7 +317,10 @@ class ModelBundle:
             calibrator = calibrator_from_dict(_read_json(path / "calibrator.json"))
         except CalibratorFormatError as exc:
             raise BundleFormatError(f"{path / 'calibrator.json'}: {exc}") from exc
-        pipeline = FeaturePipeline.from_dict(_read_json(path / "features.json"))
+        try:
+            pipeline = FeaturePipeline.from_dict(_read_json(path / "features.json"))
+        except ValueError as exc:
+            raise BundleMismatchError(f"{path / 'features.json'}: {exc}") from exc
         if list(pipeline.feature_names) != feature_names:
             raise BundleMismatchError(
                 f"features.json in {path} derives {len(pipeline.feature_names)} features that "
@@ -430,11 +432,11 @@ def load_registered_bundle(settings: Settings, *, version: str | None = None) ->
             "train one with `make train` (or `srdi train --data DIR`)"
         ) from exc
     with tempfile.TemporaryDirectory(prefix="srdi-bundle-") as tmp:
+        # Resolve the storage location here: MLflow's models:/ resolver reads the
+        # process-wide registry URI, not the one passed in.
+        source = client.get_model_version_download_uri(name, str(model_version.version))
         local = mlflow.artifacts.download_artifacts(
-            artifact_uri=f"models:/{name}/{model_version.version}",
-            dst_path=tmp,
-            tracking_uri=uri,
-            registry_uri=uri,
+            artifact_uri=source, dst_path=tmp, tracking_uri=uri, registry_uri=uri
         )
         bundle = ModelBundle.load(find_bundle_dir(Path(local)))
     return LoadedModel(

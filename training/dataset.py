@@ -1,0 +1,359 @@
+"""From a panel directory to labelled examples.
+
+A panel directory holds ``financials`` (one row per firm-year, the input-record
+fields) and ``certifications`` (``company_id``, ``tier``, ``granted_year``,
+``expires_year``), each as ``.parquet`` (a file or a folder of parts) or ``.csv``;
+the synthetic world adds ``oracle.parquet``. Bad rows are reported with the table,
+row, field and rule, and left out; every good row goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from training.labels import TIER_RANK, make_labels
+
+if TYPE_CHECKING:
+    from features.columns import Columns
+    from features.validate import RowError
+
+__all__ = [
+    "CERTIFICATE_VALIDITY_YEARS",
+    "Examples",
+    "Panel",
+    "PanelError",
+    "PanelIssue",
+    "build_examples",
+    "clean_certifications",
+    "data_hash",
+    "load_panel",
+    "subset_columns",
+]
+
+# MIIT certificates run three years unless renewed (工信部企业〔2022〕63号).
+CERTIFICATE_VALIDITY_YEARS = 3
+TABLES = ("financials", "certifications", "oracle")
+
+
+class PanelError(ValueError):
+    """The panel directory cannot be read as a training panel."""
+
+
+@dataclass(frozen=True)
+class PanelIssue:
+    """One bad input row: which table, row, field and rule."""
+
+    table: str
+    row: int
+    field: str
+    value: object
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.table} row {self.row}, {self.field}={self.value!r}: {self.message}"
+
+
+def _table_path(directory: Path, stem: str) -> Path | None:
+    for suffix in (".parquet", ".csv"):
+        path = directory / f"{stem}{suffix}"
+        if path.exists():
+            return path
+    return None
+
+
+def _read(path: Path) -> pd.DataFrame:
+    if path.suffix == ".parquet":
+        return pd.read_parquet(path)
+    from features.io import read_table
+
+    return read_table(path)
+
+
+def _files(path: Path) -> list[Path]:
+    return sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+
+
+def data_hash(paths: list[Path]) -> str:
+    """Return a SHA-256 over the names and bytes of the given files or folders."""
+    digest = hashlib.sha256()
+    for path in paths:
+        for file in _files(path):
+            digest.update(file.name.encode())
+            with file.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()
+
+
+def clean_certifications(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[PanelIssue]]:
+    """Check certification records and return the good ones with integer years.
+
+    A missing ``expires_year`` means the standard three-year validity.
+
+    Returns
+    -------
+    (pandas.DataFrame, list of PanelIssue)
+        Clean rows (``company_id``, ``tier``, ``granted_year``, ``expires_year``)
+        and one issue per rejected row.
+    """
+    missing = {"company_id", "tier", "granted_year"} - set(raw.columns)
+    if missing:
+        raise PanelError(f"certifications lack the required column(s) {sorted(missing)}")
+    tier = raw["tier"].astype("string").str.strip().str.lower()
+    granted = pd.to_numeric(raw["granted_year"], errors="coerce")
+    if "expires_year" in raw.columns:
+        expires = pd.to_numeric(raw["expires_year"], errors="coerce")
+    else:
+        expires = pd.Series(np.nan, index=raw.index)
+    expires = expires.fillna(granted + CERTIFICATE_VALIDITY_YEARS)
+    company = raw["company_id"].astype("string").str.strip()
+
+    checks = [
+        ("company_id", company.isna() | (company == ""), "company_id is required"),
+        (
+            "tier",
+            ~tier.isin(list(TIER_RANK)).fillna(False),
+            f"tier must be one of {sorted(TIER_RANK)}",
+        ),
+        ("granted_year", granted.isna(), "granted_year must be a year"),
+        ("expires_year", (expires < granted).fillna(False), "expires_year is before granted_year"),
+    ]
+    bad = np.zeros(len(raw), dtype=bool)
+    issues: list[PanelIssue] = []
+    for column, mask, message in checks:
+        flagged = np.asarray(mask, dtype=bool) & ~bad
+        for position in np.flatnonzero(flagged):
+            issues.append(
+                PanelIssue(
+                    "certifications", int(position), column, raw[column].iloc[position], message
+                )
+            )
+        bad |= flagged
+    clean = pd.DataFrame(
+        {
+            "company_id": company[~bad].astype(object).to_numpy(),
+            "tier": tier[~bad].astype(object).to_numpy(),
+            "granted_year": granted[~bad].astype(np.int64).to_numpy(),
+            "expires_year": expires[~bad].astype(np.int64).to_numpy(),
+        }
+    )
+    return clean, issues
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A firm-year panel read from disk."""
+
+    directory: Path
+    financials: pd.DataFrame
+    certifications: pd.DataFrame
+    oracle: pd.DataFrame | None
+    issues: list[PanelIssue]
+    data_hash: str
+
+
+def load_panel(directory: str | Path) -> Panel:
+    """Read ``financials``, ``certifications`` and (optional) ``oracle`` from a directory.
+
+    Raises
+    ------
+    PanelError
+        When the directory or a required table is missing.
+    """
+    path = Path(directory)
+    if not path.is_dir():
+        raise PanelError(
+            f"panel directory {path} does not exist; generate the synthetic world with "
+            "`srdi synth --out DIR` or point --data at your own panel"
+        )
+    found = {stem: _table_path(path, stem) for stem in TABLES}
+    for stem in ("financials", "certifications"):
+        if found[stem] is None:
+            raise PanelError(f"{path} has no {stem}.parquet or {stem}.csv")
+    financials_path, certifications_path = found["financials"], found["certifications"]
+    assert financials_path is not None and certifications_path is not None
+    certifications, issues = clean_certifications(_read(certifications_path))
+    oracle_path = found["oracle"]
+    return Panel(
+        directory=path,
+        financials=_read(financials_path),
+        certifications=certifications,
+        oracle=_read(oracle_path) if oracle_path is not None else None,
+        issues=issues,
+        data_hash=data_hash([financials_path, certifications_path]),
+    )
+
+
+def subset_columns(columns: Columns, mask: np.ndarray) -> dict[str, np.ndarray]:
+    """Return the columns restricted to the rows selected by a boolean mask or index."""
+    return {name: values[mask] for name, values in columns.items()}
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Labelled candidate firm-years (complete labels only), aligned row by row.
+
+    Attributes
+    ----------
+    columns : Columns
+        Validated input columns.
+    y : numpy.ndarray
+        0/1 labels.
+    year : numpy.ndarray
+        Fiscal year (int).
+    company_id : numpy.ndarray
+        Firm identifiers (object).
+    source_row : numpy.ndarray
+        Row position in the financials table.
+    oracle : numpy.ndarray or None
+        The simulator's true probability, NaN where it is not given.
+    """
+
+    columns: dict[str, np.ndarray]
+    y: np.ndarray
+    year: np.ndarray
+    company_id: np.ndarray
+    source_row: np.ndarray
+    oracle: np.ndarray | None
+    last_year: int
+    issues: list[PanelIssue] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.y.size)
+
+    def subset(self, mask: np.ndarray) -> Examples:
+        """Return the examples selected by a boolean mask (issues and counts kept)."""
+        return Examples(
+            columns=subset_columns(self.columns, mask),
+            y=self.y[mask],
+            year=self.year[mask],
+            company_id=self.company_id[mask],
+            source_row=self.source_row[mask],
+            oracle=None if self.oracle is None else self.oracle[mask],
+            last_year=self.last_year,
+            issues=self.issues,
+            counts=self.counts,
+        )
+
+
+def _validation_issues(errors: Sequence[RowError]) -> list[PanelIssue]:
+    return [PanelIssue("financials", e.row, e.field, e.value, e.message) for e in errors]
+
+
+def _oracle_probability(
+    oracle: pd.DataFrame | None,
+    company_id: np.ndarray,
+    year: np.ndarray,
+    *,
+    target: str,
+    horizon: int,
+) -> np.ndarray | None:
+    if oracle is None:
+        return None
+    table = oracle
+    if "target" in table.columns:
+        table = table.loc[table["target"].astype(str) == target]
+    if "horizon" in table.columns:
+        table = table.loc[pd.to_numeric(table["horizon"], errors="coerce") == horizon]
+    if table.empty:
+        return None
+    keys = pd.DataFrame(
+        {"company_id": company_id.astype(str), "fiscal_year": year.astype(np.int64)}
+    )
+    right = pd.DataFrame(
+        {
+            "company_id": table["company_id"].astype(str).to_numpy(),
+            "fiscal_year": pd.to_numeric(table["fiscal_year"]).astype(np.int64).to_numpy(),
+            "probability": pd.to_numeric(table["probability"], errors="coerce").to_numpy(),
+        }
+    ).drop_duplicates(["company_id", "fiscal_year"])
+    merged = keys.merge(right, on=["company_id", "fiscal_year"], how="left")
+    return merged["probability"].to_numpy(dtype=np.float64)
+
+
+def build_examples(
+    panel: Panel,
+    *,
+    target: str,
+    horizon: int,
+    last_year: int | None = None,
+) -> Examples:
+    """Validate the financials, build labels and keep complete candidate rows.
+
+    Parameters
+    ----------
+    panel : Panel
+    target : {"srdi_sme", "little_giant"}
+    horizon : int
+        H in years.
+    last_year : int, optional
+        Last year whose certifications are observed; default the panel's last
+        fiscal year.
+
+    Returns
+    -------
+    Examples
+    """
+    from features.validate import validate_frame
+
+    validated = validate_frame(panel.financials)
+    columns = {name: np.asarray(values) for name, values in validated.columns.items()}
+    source_row = np.asarray(validated.rows, dtype=np.int64)
+    issues = list(panel.issues) + _validation_issues(validated.errors)
+    company = np.asarray(columns["company_id"], dtype=object)
+    year_f = np.asarray(columns["fiscal_year"], dtype=np.float64)
+
+    duplicated = pd.DataFrame({"c": company, "y": year_f}).duplicated().to_numpy()
+    for position in np.flatnonzero(duplicated):
+        issues.append(
+            PanelIssue(
+                "financials",
+                int(source_row[position]),
+                "fiscal_year",
+                year_f[position],
+                f"duplicate firm-year for company_id {company[position]!r}; the first is kept",
+            )
+        )
+    if not np.isfinite(year_f).any():
+        raise PanelError("the financials have no valid row with a fiscal_year")
+    final_year = int(np.nanmax(year_f)) if last_year is None else int(last_year)
+    labels = make_labels(
+        company,
+        year_f,
+        panel.certifications,
+        target=target,
+        horizon=horizon,
+        last_year=final_year,
+    )
+    keep = labels.usable & ~duplicated
+    year = year_f[keep].astype(np.int64)
+    company_kept = company[keep]
+    counts = {
+        "financial_rows": len(panel.financials),
+        "valid_rows": int(year_f.size),
+        "candidate_rows": int((labels.candidate & ~duplicated).sum()),
+        "labelled_rows": int(keep.sum()),
+        "positives": int(np.nansum(labels.label[keep])),
+        "bad_rows": len(issues),
+    }
+    return Examples(
+        columns=subset_columns(columns, keep),
+        y=labels.label[keep],
+        year=year,
+        company_id=company_kept,
+        source_row=source_row[keep],
+        oracle=_oracle_probability(
+            panel.oracle, company_kept, year, target=target, horizon=horizon
+        ),
+        last_year=final_year,
+        issues=issues,
+        counts=counts,
+    )
