@@ -137,6 +137,7 @@ def _count(
     example: int,
     aliases: tuple[str, ...],
     unit: str = "count",
+    minimum: float = 0.0,
     maximum: float = _COUNT_MAX,
 ) -> FieldSpec:
     return FieldSpec(
@@ -144,7 +145,7 @@ def _count(
         "int",
         unit,
         description,
-        minimum=0.0,
+        minimum=minimum,
         maximum=maximum,
         example=example,
         aliases=aliases,
@@ -479,6 +480,7 @@ FIELDS: tuple[FieldSpec, ...] = (
         "Rank in the world niche market (1 = leader).",
         example=6,
         unit="rank",
+        minimum=1.0,
         maximum=1e6,
         aliases=("全球市场排名", "世界排名", "全球排名", "国际市场排名"),
     ),

@@ -281,6 +281,7 @@ def bad_mask(mapped: npt.NDArray[np.object_]) -> npt.NDArray[np.bool_]:
 
 def format_number(value: float) -> str:
     """Format a number for messages: ``1.2e8`` for large values, plain otherwise."""
+    value = float(value)
     if math.isnan(value):
         return "missing"
     if math.isinf(value):
