@@ -33,7 +33,12 @@ _CHECK = {"pass": ("✓", "green"), "fail": ("✗", "red"), "unknown": ("?", "ye
 
 
 def format_value(value: Any, unit: str | None) -> str:
-    """Render a value in its unit: shares as percentages, yuan as 万/亿."""
+    """Render a value in its unit the way a reader expects it.
+
+    Shares (``%``) as percentages, differences of shares (``pp``) as signed
+    percentage points, yuan as 万/亿, ``log10 X`` scales back in X, yes/no flags as
+    words; any other unit is appended to the number.
+    """
     if value is None:
         return "—"
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -41,15 +46,28 @@ def format_value(value: Any, unit: str | None) -> str:
     number = float(value)
     if not math.isfinite(number):
         return "—"
+    unit = unit or ""
+    if unit.startswith("log10 "):
+        return format_value(10.0**number, unit.removeprefix("log10 "))
     if unit in {"%", "share", "fraction"}:
         return f"{number * 100:.1f}%"
+    if unit == "pp":
+        return f"{number * 100:+.1f} pp"
     if unit in {"CNY", "yuan"}:
         if abs(number) >= 1e8:
             return f"{number / 1e8:.2f} 亿"
         if abs(number) >= 1e4:
-            return f"{number / 1e4:.0f} 万"
-        return f"{number:.0f}"
-    text = f"{number:.0f}" if abs(number) >= 100 else f"{number:.3g}"
+            return f"{number / 1e4:,.0f} 万"
+        return f"{number:,.0f}"
+    if unit == "yes/no":
+        return "yes" if number >= 0.5 else "no"
+    if unit == "level":
+        return f"level {number:g}"
+    if unit == "rank":
+        return f"#{number:.0f}"
+    if unit in {"persons", "count"}:
+        return f"{number:,.0f}" + (" persons" if unit == "persons" else "")
+    text = f"{number:,.0f}" if abs(number) >= 100 else f"{number:.3g}"
     return f"{text} {unit}" if unit else text
 
 

@@ -123,12 +123,25 @@ def write_samples(
     sample = candidate_sample(financials, n_rows=n_rows, seed=seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     plain = out_dir / SAMPLE_NAME
-    sample.round(4).to_csv(plain, index=False, encoding="utf-8")
+    _rounded(sample).to_csv(plain, index=False, encoding="utf-8")
     gbk = out_dir / GBK_SAMPLE_NAME
     # GBK is what Excel on a Chinese Windows writes; a name it cannot encode is a
     # bug in the sample, so let the codec raise.
-    chinese_sample(sample).to_csv(gbk, index=False, encoding="gbk")
+    chinese_sample(_rounded(sample)).to_csv(gbk, index=False, encoding="gbk")
     return plain, gbk
+
+
+def _rounded(sample: pd.DataFrame) -> pd.DataFrame:
+    """Whole yuan for money, four decimals for the rest: what a vendor file shows."""
+    from features.fields import FIELD_BY_NAME
+
+    out = sample.copy()
+    for column in out.columns:
+        spec = FIELD_BY_NAME.get(column)
+        if spec is None or not spec.is_numeric or not pd.api.types.is_float_dtype(out[column]):
+            continue
+        out[column] = out[column].round(0 if spec.is_money else 4)
+    return out
 
 
 def _bad_rows(text: pd.DataFrame) -> pd.DataFrame:

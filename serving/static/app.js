@@ -14,6 +14,7 @@ import {
   emptyFilters,
   fillSelect,
   pageInfo,
+  reasonLine,
   renderTable,
   sortRows,
   topReasons,
@@ -134,9 +135,11 @@ function showMapper() {
     const problems = [];
     if (missing.length) problems.push(h("li", { class: "bad" }, `Required field${missing.length > 1 ? "s" : ""} not matched: ${missing.join(", ")}.`));
     for (const [field, headers] of duplicates) problems.push(h("li", { class: "bad" }, `${field} is matched by several columns: ${headers.join(", ")}.`));
+    const unmatched = preview.headers.filter((header) => !state.mapState.mapping[header]);
     replace(
       summary,
       h("p", {}, `${mapped} of ${preview.headers.length} columns matched to contract fields` + (preview.n_rows ? ` · about ${count(preview.n_rows)} rows` : "") + "."),
+      unmatched.length ? h("p", { class: "muted small" }, `Ignored unless you pick a field (listed first, shaded): ${unmatched.join(", ")}.`) : null,
       problems.length ? h("ul", { class: "problems" }, problems) : null,
     );
     $("#run-screen").disabled = problems.length > 0;
@@ -238,7 +241,7 @@ function renderSummary(result) {
       {},
       h("button", { type: "button", class: "link open-firm", onclick: () => openDetail(top) }, top.name || top.company_id),
       ` — score ${pct(top.score)}, band ${top.band}. `,
-      h("ul", { class: "reasons inline" }, reasons.map((r) => h("li", { class: (r.contribution ?? 0) > 0 ? "raises" : "lowers" }, h("span", { class: "arrow" }, (r.contribution ?? 0) > 0 ? "▲" : "▼"), " ", r.text || r.family_label))),
+      h("ul", { class: "reasons why-list" }, reasons.map(reasonLine)),
     ),
   );
 }

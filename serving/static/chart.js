@@ -11,14 +11,13 @@ export function contributionChart(items, { width = 560, rowHeight = 26, labelWid
   const plotLeft = labelWidth;
   const plotWidth = width - labelWidth - valueWidth;
   const height = Math.max(1, items.length) * rowHeight + 26;
-  const extent = Math.max(0.05, ...items.map((d) => Math.abs(d.value || 0)));
-  const hasNegative = items.some((d) => (d.value || 0) < 0);
-  const hasPositive = items.some((d) => (d.value || 0) > 0);
-  // Put zero at the left edge when every bar raises the score, so bars use the width.
-  const zeroFrac = hasNegative && hasPositive ? 0.5 : hasNegative ? 1 : 0;
-  const zeroX = plotLeft + plotWidth * zeroFrac;
-  const scale = (plotWidth * (hasNegative && hasPositive ? 0.5 : 1)) / extent;
-
+  // Zero sits where the largest lowering and raising bars both fit at one scale.
+  const maxPos = Math.max(0, ...items.map((d) => d.value || 0));
+  const maxNeg = Math.max(0, ...items.map((d) => -(d.value || 0)));
+  const span = Math.max(maxPos + maxNeg, 0.05);
+  const scale = plotWidth / span;
+  const zeroX = plotLeft + maxNeg * scale;
+  const zeroFrac = maxNeg / span;
   const rows = items.map((d, i) => {
     const y = 6 + i * rowHeight;
     const v = d.value || 0;
@@ -52,7 +51,7 @@ export function contributionChart(items, { width = 560, rowHeight = 26, labelWid
     { viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img", class: "chart contributions", "aria-label": "Contribution of each feature family to the score" },
     svg("line", { x1: zeroX, x2: zeroX, y1: 2, y2: axisY, class: "zero" }),
     rows,
-    svg("text", { x: zeroX, y: axisY + 14, "text-anchor": zeroFrac === 1 ? "end" : zeroFrac === 0 ? "start" : "middle", class: "axis-note" }, zeroFrac === 0.5 ? "◀ lowers · raises ▶" : zeroFrac === 0 ? "raises the score ▶" : "◀ lowers the score"),
+    svg("text", { x: zeroX, y: axisY + 14, "text-anchor": zeroFrac > 0.85 ? "end" : zeroFrac < 0.15 ? "start" : "middle", class: "axis-note" }, maxNeg > 0 && maxPos > 0 ? "◀ lowers · raises ▶" : maxNeg > 0 ? "◀ lowers the score" : "raises the score ▶"),
   );
 }
 

@@ -3,7 +3,7 @@
 
 import { contributionChart, valueVsMedian } from "./chart.js";
 import { h, replace } from "./dom.js";
-import { BAND_TEXT, VERDICT_LABEL, pct, percentile, schemeShort, signed, withUnit } from "./format.js";
+import { BAND_TEXT, VERDICT_LABEL, pct, percentile, reasonParts, schemeShort, signed, withUnit } from "./format.js";
 import { badge } from "./ranking.js";
 
 const CHECK = { pass: "✓", fail: "✗", unknown: "?" };
@@ -12,42 +12,56 @@ const FOCUS_SCHEME = "cn_srdi_sme";
 
 function reasonItem(reason) {
   const up = (reason.contribution ?? 0) > 0;
+  const { label, detail } = reasonParts(reason);
   return h(
     "li",
     { class: up ? "raises" : "lowers" },
     h("span", { class: "arrow", "aria-hidden": "true" }, up ? "▲" : "▼"),
     " ",
-    h("span", {}, reason.text || reason.family_label || reason.family),
+    h("strong", {}, label),
+    ` ${up ? "raises" : "lowers"} the score: `,
+    detail,
     " ",
-    h("span", { class: "muted small" }, `(${reason.family_label || reason.family} ${signed(reason.contribution)})`),
+    h("span", { class: "muted small" }, signed(reason.contribution)),
+  );
+}
+
+// Ratios shown before "all ratios" is opened: the ones that move the score most.
+const KEY_RATIOS = 8;
+
+function ratioRow(f) {
+  return h(
+    "tr",
+    {},
+    h("th", { scope: "row" }, f.label || f.name, h("div", { class: "muted small" }, f.familyLabel)),
+    h("td", { class: "num" }, withUnit(f.value, f.unit)),
+    h("td", { class: "num muted" }, withUnit(f.industry_median, f.unit)),
+    h("td", {}, valueVsMedian(f.value, f.industry_median)),
   );
 }
 
 function ratiosTable(reasons) {
-  const rows = [];
+  // Features relative to the industry ("… minus the industry median") have no
+  // median of their own; their raw counterpart is in the list already.
+  const features = [];
   const seen = new Set();
   for (const reason of reasons) {
     for (const f of reason.features || []) {
-      if (seen.has(f.name)) continue;
+      if (seen.has(f.name) || f.industry_median === null || f.industry_median === undefined) continue;
       seen.add(f.name);
-      rows.push(
-        h(
-          "tr",
-          {},
-          h("th", { scope: "row" }, f.label || f.name, h("div", { class: "muted small" }, reason.family_label || reason.family)),
-          h("td", { class: "num" }, withUnit(f.value, f.unit)),
-          h("td", { class: "num muted" }, withUnit(f.industry_median, f.unit)),
-          h("td", {}, valueVsMedian(f.value, f.industry_median)),
-        ),
-      );
+      features.push({ ...f, familyLabel: reason.family_label || reason.family });
     }
   }
-  if (!rows.length) return h("p", { class: "muted" }, "No feature values came with this result.");
+  if (!features.length) return h("p", { class: "muted" }, "No feature values came with this result.");
+  features.sort((a, b) => Math.abs(b.contribution || 0) - Math.abs(a.contribution || 0));
+  const head = () => h("thead", {}, h("tr", {}, h("th", {}, "Ratio"), h("th", { class: "num" }, "This firm"), h("th", { class: "num" }, "Industry median"), h("th", {}, h("span", { class: "legend-dot" }), " firm ", h("span", { class: "legend-tick" }), " median")));
+  const key = features.slice(0, KEY_RATIOS);
+  const rest = features.slice(KEY_RATIOS);
   return h(
-    "table",
-    { class: "ratios" },
-    h("thead", {}, h("tr", {}, h("th", {}, "Ratio"), h("th", { class: "num" }, "This firm"), h("th", { class: "num" }, "Industry median"), h("th", {}, h("span", { class: "legend-dot" }), " firm ", h("span", { class: "legend-tick" }), " median"))),
-    h("tbody", {}, rows),
+    "div",
+    {},
+    h("table", { class: "ratios" }, head(), h("tbody", {}, key.map(ratioRow))),
+    rest.length ? h("details", { class: "more-ratios" }, h("summary", {}, `${rest.length} more ratios`), h("table", { class: "ratios" }, h("tbody", {}, rest.map(ratioRow)))) : null,
   );
 }
 
@@ -73,9 +87,14 @@ function criterionRow(c) {
 function schemeBlock(scheme) {
   const verdict = scheme.verdict || "undetermined";
   const criteria = scheme.criteria || [];
-  const failing = criteria.filter((c) => c.verdict !== "pass").length;
-  const points = typeof scheme.points === "number" ? ` · ${scheme.points.toFixed(0)} of ${scheme.pass_mark ?? "?"} points to pass` : "";
-  const open = scheme.scheme_id === FOCUS_SCHEME || (scheme.scheme_id.startsWith("cn_") && verdict !== "eligible" && verdict !== "certified" && failing <= 3);
+  const failing = criteria.filter((c) => c.verdict === "fail").length;
+  const unknown = criteria.filter((c) => c.verdict === "unknown").length;
+  const facts = [];
+  if (typeof scheme.points === "number") facts.push(`${scheme.points.toFixed(0)} points (pass mark ${scheme.pass_mark ?? "?"})`);
+  if (failing) facts.push(`${failing} not met`);
+  if (unknown) facts.push(`${unknown} unknown`);
+  facts.push(`rules ${scheme.version || "?"}`);
+  const open = scheme.scheme_id === FOCUS_SCHEME;
   return h(
     "details",
     { class: `scheme verdict-${verdict}`, open, "data-scheme": scheme.scheme_id },
@@ -87,7 +106,7 @@ function schemeBlock(scheme) {
       h("strong", {}, scheme.name || schemeShort(scheme.scheme_id)),
       " ",
       h("span", { class: `verdict-text verdict-${verdict}` }, VERDICT_LABEL[verdict] || verdict),
-      h("span", { class: "muted small" }, `${points}${failing ? ` · ${failing} criteria not met or unknown` : ""} · rules ${scheme.version || ""}`),
+      h("span", { class: "muted small" }, facts.join(" · ")),
     ),
     h("ul", { class: "criteria" }, criteria.map(criterionRow)),
   );
@@ -97,16 +116,23 @@ function schemeBlock(scheme) {
 function overTheLine(schemes) {
   const focus = schemes.find((s) => s.scheme_id === FOCUS_SCHEME);
   if (!focus) return null;
-  if (focus.verdict === "certified") return h("p", {}, "Already holds this tier.");
+  const name = focus.name || "the provincial SRDI SME tier";
+  if (focus.verdict === "certified") return h("p", {}, `Already holds ${name}.`);
   const gaps = (focus.criteria || []).filter((c) => c.verdict === "fail");
   const unknown = (focus.criteria || []).filter((c) => c.verdict === "unknown");
-  if (!gaps.length && !unknown.length) return h("p", { class: "ok" }, `Meets every ${focus.name || "SRDI SME"} criterion on the figures given.`);
-  return h(
-    "div",
-    {},
-    gaps.length ? h("ul", { class: "gaps" }, gaps.map((c) => h("li", {}, c.gap_text || `${c.label}: short of ${withUnit(c.threshold, c.unit)}`))) : null,
-    unknown.length ? h("p", { class: "muted small" }, `Unknown (missing input): ${unknown.map((c) => c.label || c.id).join(", ")}.`) : null,
-  );
+  const gapList = gaps.length ? h("ul", { class: "gaps" }, gaps.map((c) => h("li", {}, c.gap_text || `${c.label}: short of ${withUnit(c.threshold, c.unit)}`))) : null;
+  const unknownNote = unknown.length ? h("p", { class: "muted small" }, `Not known from the file (add these figures to decide): ${unknown.map((c) => c.label || c.id).join(", ")}.`) : null;
+  if (focus.verdict === "eligible") {
+    return h(
+      "div",
+      {},
+      h("p", { class: "ok" }, `Meets the ${name} rules on the figures given.`),
+      gaps.length ? h("p", { class: "muted small" }, "Still short on these indicators (they would add points):") : null,
+      gapList,
+    );
+  }
+  if (!gaps.length && !unknown.length) return h("p", {}, `No failed criterion is recorded for ${name}.`);
+  return h("div", {}, gapList, unknownNote);
 }
 
 /** Fill the detail panel for one score result. */

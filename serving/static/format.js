@@ -47,27 +47,45 @@ export function cny(value) {
   if (!isNum(value)) return "—";
   const abs = Math.abs(value);
   if (abs >= 1e8) return `${(value / 1e8).toFixed(2)} 亿`;
-  if (abs >= 1e4) return `${(value / 1e4).toFixed(abs >= 1e6 ? 0 : 1)} 万`;
-  return value.toFixed(0);
+  if (abs >= 1e4) return `${(value / 1e4).toLocaleString("en-US", { maximumFractionDigits: abs >= 1e6 ? 0 : 1 })} 万`;
+  return value.toLocaleString("en-US", { maximumFractionDigits: 0 });
 }
 
-/** A value in the unit a feature or criterion declares. */
+/**
+ * A value in the unit a feature or criterion declares (the same rules as `srdi
+ * explain`): shares as %, share differences as signed pp, yuan as 万/亿, "log10 X"
+ * back in X, yes/no flags as words.
+ */
 export function withUnit(value, unit) {
   if (value === null || value === undefined) return "—";
   if (typeof value !== "number") return String(value);
   if (!Number.isFinite(value)) return "—";
+  unit = unit || "";
+  if (unit.startsWith("log10 ")) return withUnit(10 ** value, unit.slice(6));
   switch (unit) {
     case "%":
     case "share":
     case "fraction":
       return pct(value);
+    case "pp":
+      return `${value >= 0 ? "+" : "−"}${Math.abs(value * 100).toFixed(1)} pp`;
     case "CNY":
     case "yuan":
       return cny(value);
+    case "yes/no":
+      return value >= 0.5 ? "yes" : "no";
+    case "level":
+      return `level ${Number(value.toPrecision(3))}`;
+    case "rank":
+      return `#${value.toFixed(0)}`;
+    case "count":
+      return Math.round(value).toLocaleString("en-US");
+    case "persons":
+      return `${Math.round(value).toLocaleString("en-US")} persons`;
     case "years":
-      return `${value.toFixed(1)} y`;
+      return `${Number(value.toFixed(1))} years`;
     default: {
-      const text = Math.abs(value) >= 100 ? value.toFixed(0) : Number(value.toPrecision(3)).toString();
+      const text = Math.abs(value) >= 100 ? Math.round(value).toLocaleString("en-US") : Number(value.toPrecision(3)).toString();
       return unit ? `${text} ${unit}` : text;
     }
   }
@@ -89,4 +107,18 @@ export function bytes(n) {
 
 export function count(n) {
   return isNum(n) ? n.toLocaleString("en-US") : "—";
+}
+
+/**
+ * Split a reason into its family label and the rest of its text: the scorer writes
+ * "R&D intensity raises the score: R&D expense / revenue 7.8% (industry median 3.1%)",
+ * and where an arrow already says "raises", the label and the detail are enough.
+ */
+export function reasonParts(reason) {
+  const label = reason.family_label || reason.family || "";
+  const text = reason.text || "";
+  const colon = text.indexOf(": ");
+  const head = colon >= 0 ? text.slice(0, colon) : "";
+  const detail = head && /(raises|lowers) the score$/.test(head) ? text.slice(colon + 2) : text;
+  return { label, detail: detail || label };
 }

@@ -79,7 +79,10 @@ export function renderMapper(container, preview, state, onChange) {
       .slice(0, 3)
       .join(" · ");
 
-  const rows = preview.headers.map((header, index) => {
+  // Columns without a match come first: they are the ones that need a decision.
+  const order = preview.headers.map((header, index) => [header, index]);
+  order.sort((a, b) => Number(Boolean(state.mapping[a[0]])) - Number(Boolean(state.mapping[b[0]])) || a[1] - b[1]);
+  const rows = order.map(([header, index]) => {
     const select = h(
       "select",
       { "aria-label": `field for column ${header}`, "data-header": header, class: state.mapping[header] ? "mapped" : "" },
@@ -100,7 +103,7 @@ export function renderMapper(container, preview, state, onChange) {
     });
     return h(
       "tr",
-      {},
+      { class: state.mapping[header] ? "" : "unmatched" },
       h("th", { scope: "row", class: "header-name" }, header),
       h("td", { class: "examples" }, columnValues(index)),
       h("td", {}, select),

@@ -3,7 +3,7 @@
 // rows is in the DOM at a time).
 
 import { h, replace } from "./dom.js";
-import { BAND_TEXT, VERDICT_LABEL, count, pct, percentile, schemeShort } from "./format.js";
+import { BAND_TEXT, VERDICT_LABEL, count, pct, percentile, reasonParts, schemeShort } from "./format.js";
 
 export const PAGE_SIZE = 50;
 
@@ -73,14 +73,17 @@ export function badge(scheme) {
   );
 }
 
-function reasonLine(reason) {
+export function reasonLine(reason) {
   const up = (reason.contribution ?? 0) > 0;
+  const { label, detail } = reasonParts(reason);
   return h(
     "li",
-    { class: up ? "raises" : "lowers" },
+    { class: up ? "raises" : "lowers", title: reason.text || "" },
     h("span", { class: "arrow", "aria-hidden": "true" }, up ? "▲" : "▼"),
     " ",
-    reason.text || reason.family_label || reason.family,
+    h("strong", {}, label),
+    " ",
+    detail,
   );
 }
 
@@ -106,17 +109,17 @@ export function renderTable(table, pageRows, sort, schemes, { onSort, onOpen }) 
   const body = pageRows.map((r) =>
     h(
       "tr",
-      { class: `band-${r.band || "none"}`, "data-company-id": r.company_id },
+      { class: `row-band-${r.band || "none"}`, "data-company-id": r.company_id, "data-row": r.row },
       h("td", { class: "num col-rank" }, r.rank ?? "—"),
       h(
         "td",
         { class: "col-name" },
         h("button", { type: "button", class: "link open-firm", onclick: () => onOpen(r) }, r.name || r.company_id),
-        h("div", { class: "muted small" }, r.company_id),
+        r.name ? h("div", { class: "muted small" }, r.company_id) : null,
       ),
       h("td", { class: "col-province" }, r.province || "—"),
       h("td", { class: "col-industry" }, r.industry || "—"),
-      h("td", { class: "num col-score" }, h("span", { class: "score-bar", style: `--w:${Math.round((r.score || 0) * 100)}%` }), pct(r.score)),
+      h("td", { class: "num col-score" }, pct(r.score), h("span", { class: "score-bar", style: `--w:${Math.round((r.score || 0) * 100)}%` })),
       h("td", { class: "num col-percentile" }, percentile(r.percentile)),
       h("td", { class: "col-band" }, h("span", { class: `band band-${r.band}`, title: BAND_TEXT[r.band] || "" }, r.band || "—")),
       h("td", { class: "col-schemes" }, h("div", { class: "badges" }, schemes.map((s, i) => badge({ ...s, verdict: (r.verdicts || [])[i] })))),
