@@ -1,0 +1,201 @@
+"""The firm population: identity, industry, province, founding and latent traits.
+
+Latent traits (technical capability, focus, management quality) are drawn once
+per firm and never change: they are what persists behind a firm's financials, and
+the only thing the certification process sees of them is through those financials.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+import numpy.typing as npt
+
+from features.provinces import PROVINCES as CANONICAL_PROVINCES
+from training.synth.config import INDUSTRIES, LAST_YEAR, PROVINCES, Calibration
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+ObjectArray = npt.NDArray[np.object_]
+
+__all__ = ["Firms", "draw_firms"]
+
+# Display names: province + brand + line of business + legal form (assumption).
+_BRANDS = (
+    "恒达", "精工", "华芯", "瑞丰", "中科", "创新", "博远", "宏图", "新锐", "天成",
+    "金石", "汇智", "海川", "远航", "立信", "卓越", "光启", "鼎盛", "合力", "东升",
+    "明德", "泰和", "嘉禾", "永兴", "盛世", "晶华", "力拓", "凯达", "华立", "万通",
+)  # fmt: skip
+_IDENTITY = frozenset({"company_id", "name"})
+_LINES = ("精密", "智能", "科技", "新材料", "电子", "机械", "生物", "信息", "装备", "环保")
+
+
+@dataclass(frozen=True)
+class Firms:
+    """Static attributes of each firm, one array entry per firm (or per replica)."""
+
+    company_id: ObjectArray
+    name: ObjectArray
+    province: IntArray
+    """Index into :data:`~training.synth.config.PROVINCES`."""
+    industry: IntArray
+    """Index into :data:`~training.synth.config.INDUSTRIES`."""
+    founded_year: IntArray
+    niche_start_year: IntArray
+    capability: FloatArray
+    focus: FloatArray
+    management: FloatArray
+    strategic_emerging: BoolArray
+    log_market_size: FloatArray
+    """Log national niche-market size in the first panel year, CNY."""
+    log_world_multiplier: FloatArray
+    log_productivity: FloatArray
+    """Firm-specific log deviation of revenue per employee from the division norm."""
+    log_asset_intensity: FloatArray
+    export_propensity: FloatArray
+    disclosure: FloatArray
+    """Logit shift of how often the firm's optional fields are published."""
+    local_points: FloatArray
+    """Points the firm earns on its province's own "distinctive" indicators."""
+    unobserved_merit: FloatArray
+    """1.0 where the review items the input contract cannot carry (e.g. whether a
+    chain supplier fills a key gap) go the firm's way, else 0.0."""
+
+    def __len__(self) -> int:
+        return int(self.founded_year.shape[0])
+
+    def take(self, index: npt.NDArray[np.intp], *, identity: bool = True) -> Firms:
+        """Return the firms at ``index`` (repeats allowed: Monte Carlo replicas).
+
+        With ``identity=False`` the id and name are left blank (``None``): replicas
+        only need the numbers, and copying text is the slow part of a copy.
+        """
+        blank = np.broadcast_to(np.array(None, dtype=object), index.shape)
+        return Firms(
+            **{
+                f.name: blank
+                if not identity and f.name in _IDENTITY
+                else getattr(self, f.name)[index]
+                for f in fields(self)
+            }
+        )
+
+    def rows(self, start: int, stop: int) -> Firms:
+        """Return the firms ``start:stop`` as views (no copy)."""
+        return Firms(**{f.name: getattr(self, f.name)[start:stop] for f in fields(self)})
+
+
+def draw_firms(n_firms: int, rng: np.random.Generator, calibration: Calibration) -> Firms:
+    """Draw the screening universe of ``n_firms`` firms.
+
+    Parameters
+    ----------
+    n_firms
+        Number of firms (each may be founded before or during the panel years).
+    rng
+        The random stream of the population.
+    calibration
+        Calibration constants (population and dynamics parts are used).
+
+    Returns
+    -------
+    Firms
+        One entry per firm, ordered by company id.
+    """
+    pop = calibration.population
+    dyn = calibration.dynamics
+    province_weights = np.array([p.weight for p in PROVINCES])
+    industry_weights = np.array([i.weight for i in INDUSTRIES])
+    province = rng.choice(len(PROVINCES), size=n_firms, p=province_weights / province_weights.sum())
+    industry = rng.choice(
+        len(INDUSTRIES), size=n_firms, p=industry_weights / industry_weights.sum()
+    )
+
+    age_2025 = np.exp(rng.normal(pop.log_age_2025_median, pop.log_age_2025_sd, n_firms))
+    age_2025 = np.clip(np.floor(age_2025), 0, pop.max_age_2025).astype(np.int64)
+    # Sorted by founding year, so the firms founded by any year are a prefix and the
+    # panel grows by appending entrants.
+    founded_year = np.sort(LAST_YEAR - age_2025)
+
+    corr = np.array(
+        [
+            [1.0, pop.corr_capability_focus, pop.corr_capability_management],
+            [pop.corr_capability_focus, 1.0, pop.corr_focus_management],
+            [pop.corr_capability_management, pop.corr_focus_management, 1.0],
+        ]
+    )
+    traits = rng.standard_normal((n_firms, 3)) @ np.linalg.cholesky(corr).T
+    capability_shift = (
+        np.array([p.capability_shift for p in PROVINCES])[province]
+        + np.array([i.capability_shift for i in INDUSTRIES])[industry]
+    )
+    capability = traits[:, 0] + capability_shift
+    focus = traits[:, 1]
+    management = traits[:, 2]
+
+    # Focused firms find their niche sooner after founding.
+    delay_mean = pop.niche_delay_mean_years * np.exp(-0.5 * focus)
+    niche_start_year = founded_year + np.floor(rng.exponential(delay_mean)).astype(np.int64)
+
+    strategic_share = np.array([i.strategic_share for i in INDUSTRIES])[industry]
+    strategic_logit = np.log(strategic_share / (1 - strategic_share)) + 0.5 * capability
+    strategic_emerging = rng.random(n_firms) < 1 / (1 + np.exp(-strategic_logit))
+
+    log_market_size = (
+        np.array([i.log_market_size for i in INDUSTRIES])[industry]
+        + dyn.market_size_focus * focus
+        + dyn.market_size_capability * capability
+        + rng.normal(0.0, dyn.market_size_sd, n_firms)
+    )
+    log_world_multiplier = np.maximum(
+        rng.normal(dyn.world_multiplier_log_median, dyn.world_multiplier_sd, n_firms), 0.3
+    )
+    log_productivity = rng.normal(0.0, dyn.productivity_firm_sd, n_firms)
+    log_asset_intensity = rng.normal(0.0, dyn.asset_firm_sd, n_firms)
+    export_propensity = np.array([i.export_logit for i in INDUSTRIES])[industry] + (
+        dyn.export_capability * capability + rng.normal(0.0, 1.0, n_firms)
+    )
+    disclosure = rng.normal(0.0, calibration.missingness.firm_disclosure_sd, n_firms)
+    policy = np.array([p.policy for p in PROVINCES])[province]
+    local_p = 1 / (1 + np.exp(-(pop.local_intercept + pop.local_capability * capability + policy)))
+    local_points = pop.local_points_per_item * rng.binomial(pop.local_items, local_p)
+    merit_p = 1 / (1 + np.exp(-(pop.merit_intercept + pop.merit_capability * capability)))
+    unobserved_merit = (rng.random(n_firms) < merit_p).astype(np.float64)
+
+    codes = np.array([p.code for p in PROVINCES], dtype=object)[province]
+    company_id = np.array(
+        [f"91{code}0100MA{np.base_repr(i, 36).rjust(8, '0')}" for i, code in enumerate(codes)],
+        dtype=object,
+    )
+    short_by_code = {p.code: p.short for p in CANONICAL_PROVINCES}
+    short = np.array([short_by_code[p.code] for p in PROVINCES], dtype=object)[province]
+    brands = np.array(_BRANDS, dtype=object)
+    brand = (
+        brands[rng.integers(0, len(_BRANDS), n_firms)]
+        + np.array([b[0] for b in _BRANDS], dtype=object)[rng.integers(0, len(_BRANDS), n_firms)]
+    )
+    line = np.array(_LINES, dtype=object)[rng.integers(0, len(_LINES), n_firms)]
+    name = short + brand + line + "有限公司"
+
+    return Firms(
+        company_id=company_id,
+        name=name.astype(object),
+        province=province.astype(np.int64),
+        industry=industry.astype(np.int64),
+        founded_year=founded_year,
+        niche_start_year=niche_start_year,
+        capability=capability,
+        focus=focus,
+        management=management,
+        strategic_emerging=strategic_emerging,
+        log_market_size=log_market_size,
+        log_world_multiplier=log_world_multiplier,
+        log_productivity=log_productivity,
+        log_asset_intensity=log_asset_intensity,
+        export_propensity=export_propensity,
+        disclosure=disclosure,
+        local_points=local_points.astype(np.float64),
+        unobserved_merit=unobserved_merit,
+    )
