@@ -38,6 +38,10 @@ from training.synth.config import (
 from training.synth.firms import BoolArray, Firms, FloatArray
 
 __all__ = [
+    "DEMOTION",
+    "GRANT_KINDS",
+    "NEW",
+    "RENEWAL",
     "Grants",
     "SchemeReview",
     "YearOdds",
@@ -342,10 +346,16 @@ def little_giant_quotas(n_alive_last_year: int, cfg: Certification) -> dict[int,
 
 @dataclass(frozen=True)
 class Grants:
-    """Grants of one year: row index into the acting firms, and the tier granted."""
+    """Grants of one year: row index into the acting firms, tier, and kind."""
 
     row: IntArray
     tier: Int8Array
+    kind: Int8Array
+    """:data:`NEW` (first grant or upgrade), :data:`RENEWAL` or :data:`DEMOTION`."""
+
+
+NEW, RENEWAL, DEMOTION = 0, 1, 2
+GRANT_KINDS = ("new", "renewal", "demotion")
 
 
 def sample_year(
@@ -412,16 +422,18 @@ def sample_year(
     new_expiry[upgraded] = year + cfg.status_years
 
     # An upgrade supersedes the same year's re-review of the lower grant.
-    rows = np.concatenate(
+    groups = (upgraded, renewed & ~upgraded, demoted & ~upgraded)
+    rows = np.concatenate([np.flatnonzero(g) for g in groups])
+    kinds = np.concatenate(
         [
-            np.flatnonzero(upgraded),
-            np.flatnonzero(renewed & ~upgraded),
-            np.flatnonzero(demoted & ~upgraded),
+            np.full(int(g.sum()), k, dtype=np.int8)
+            for k, g in zip((NEW, RENEWAL, DEMOTION), groups, strict=True)
         ]
     )
-    tiers = new_level[rows]
     order = np.argsort(rows, kind="stable")
-    return new_level, new_expiry, Grants(rows[order].astype(np.int64), tiers[order]), cutoff
+    rows, kinds = rows[order], kinds[order]
+    grants = Grants(rows.astype(np.int64), new_level[rows], kinds)
+    return new_level, new_expiry, grants, cutoff
 
 
 def grant_probability(odds: YearOdds, cutoff: float, cfg: Certification) -> FloatArray:

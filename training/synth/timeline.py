@@ -56,6 +56,8 @@ class History:
     grant_firm: IntArray
     grant_tier: Int8Array
     grant_year: IntArray
+    grant_kind: Int8Array
+    """:data:`~training.synth.certification.NEW`, ``RENEWAL`` or ``DEMOTION``."""
     exit_year: IntArray
     """Year a firm is first unobserved after having been observed; 0 if never."""
     quotas: dict[int, int]
@@ -128,7 +130,7 @@ def simulate_history(
         return YearSnapshot(rows, level[rows].copy(), expiry[rows].copy(), reviews)
 
     years = {FIRST_YEAR - 1: snapshot(FIRST_YEAR - 1)}
-    grants: list[tuple[IntArray, Int8Array, int]] = []
+    grants: list[tuple[IntArray, Int8Array, Int8Array, int]] = []
     cutoffs: dict[int, float] = {}
     due = {name: 0 for name in ("innovative_sme", "srdi_sme", "little_giant")}
     passed = dict(due)
@@ -160,7 +162,7 @@ def simulate_history(
             cutoffs[year] = cutoff
         level[rows] = new_level
         expiry[rows] = new_expiry
-        grants.append((rows[granted.row].astype(np.int64), granted.tier, year))
+        grants.append((rows[granted.row].astype(np.int64), granted.tier, granted.kind, year))
         years[year] = snapshot(year)
         if progress is not None:
             progress((year - FIRST_YEAR + 1) / (LAST_YEAR - FIRST_YEAR + 1))
@@ -169,7 +171,8 @@ def simulate_history(
         years=years,
         grant_firm=np.concatenate([g[0] for g in grants]),
         grant_tier=np.concatenate([g[1] for g in grants]).astype(np.int8),
-        grant_year=np.concatenate([np.full(g[0].size, g[2], dtype=np.int64) for g in grants]),
+        grant_year=np.concatenate([np.full(g[0].size, g[3], dtype=np.int64) for g in grants]),
+        grant_kind=np.concatenate([g[2] for g in grants]).astype(np.int8),
         exit_year=exit_year,
         quotas=quotas,
         cutoffs=cutoffs,

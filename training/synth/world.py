@@ -21,12 +21,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from features.rules import RULESET_VERSIONS
+from training.synth.certification import NEW
 from training.synth.config import (
     DEFAULT_CALIBRATION,
     DEFAULT_ORACLE_REPLICATES,
     FIRST_YEAR,
     GENERATOR_VERSION,
     LAST_YEAR,
+    LITTLE_GIANT,
     SCHEME_OF_TIER,
     Calibration,
 )
@@ -42,7 +44,15 @@ from training.synth.publish import (
 from training.synth.summary import calibration_figures
 from training.synth.timeline import simulate_history
 
-__all__ = ["TABLE_FILES", "World", "WorldError", "generate_world", "write_world"]
+__all__ = [
+    "META_FILE",
+    "TABLE_FILES",
+    "World",
+    "WorldError",
+    "generate_world",
+    "prepare_output_dir",
+    "write_world",
+]
 
 TABLE_FILES = {
     "financials": "financials.parquet",
@@ -174,8 +184,9 @@ def generate_world(
     certifications = certifications_table(firms, history, calibration.certification.status_years)
     oracle_rows = oracle_table(firms, history, oracle)
     latent = latent_table(firms, history)
+    new_little_giants = (history.grant_tier == LITTLE_GIANT) & (history.grant_kind == NEW)
     granted = {
-        int(year): int(((history.grant_year == year) & (history.grant_tier == 3)).sum())
+        int(year): int((new_little_giants & (history.grant_year == year)).sum())
         for year in history.quotas
     }
     meta: dict[str, object] = {
@@ -199,9 +210,19 @@ def generate_world(
     return World(financials, certifications, oracle_rows, latent, meta)
 
 
-def _writable_directory(out_dir: Path) -> Path:
+def prepare_output_dir(out_dir: str | os.PathLike[str]) -> Path:
+    """Create ``out_dir`` if needed and check it can be written.
+
+    Call it before :func:`generate_world` to fail fast on a bad ``--out``.
+
+    Raises
+    ------
+    WorldError
+        When the path is a file, cannot be created, or is not writable.
+    """
+    out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise WorldError(f"--out {out_dir} exists and is not a directory")
+        raise WorldError(f"output path {out_dir} exists and is not a directory")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -236,7 +257,7 @@ def write_world(world: World, out_dir: str | os.PathLike[str]) -> list[Path]:
     WorldError
         When ``out_dir`` cannot be created or written.
     """
-    directory = _writable_directory(Path(out_dir))
+    directory = prepare_output_dir(out_dir)
     written = []
     meta_text = json.dumps(world.meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     for name, file in (*TABLE_FILES.items(), ("meta", META_FILE)):
