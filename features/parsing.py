@@ -287,7 +287,7 @@ def format_number(value: float) -> str:
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
     if abs(value) >= 1e6:
-        mantissa, exponent = f"{value:.4e}".split("e")
+        mantissa, exponent = f"{value:.12e}".split("e")
         mantissa = mantissa.rstrip("0").rstrip(".")
         return f"{mantissa}e{int(exponent)}"
     if value.is_integer():

@@ -94,7 +94,11 @@ def test_cross_field_rules(changes: dict[str, Any], field: str, message: str) ->
         ({"employees": "many"}, "employees", "employees ('many') is not a number"),
         ({"employees": 12.5}, "employees", "employees (12.5) must be a whole number"),
         ({"revenue": -5.0}, "revenue", "revenue (-5) is negative; it must be ≥ 0"),
-        ({"export_share": 45}, "export_share", "must be a fraction between 0 and 1 (write 0.45 or 45%)"),
+        (
+            {"export_share": 45},
+            "export_share",
+            "must be a fraction between 0 and 1 (write 0.45 or 45%)",
+        ),
         ({"staff_turnover": -0.1}, "staff_turnover", "must be a fraction between 0 and 1"),
         ({"digital_level": 5}, "digital_level", "digital_level (5) must be between 1 and 4"),
         ({"fiscal_year": 1900}, "fiscal_year", "fiscal_year (1900) must be between 1949 and 2100"),
@@ -102,15 +106,25 @@ def test_cross_field_rules(changes: dict[str, Any], field: str, message: str) ->
         ({"revenue": float("inf")}, "revenue", "revenue (inf) is not a finite number"),
         ({"own_brand": "maybe"}, "own_brand", "own_brand ('maybe') is not a yes/no value"),
         ({"own_brand": 2}, "own_brand", "own_brand ('2') is not a yes/no value"),
-        ({"rd_institution": "county"}, "rd_institution", "rd_institution ('county') is not one of: none,"),
+        (
+            {"rd_institution": "county"},
+            "rd_institution",
+            "rd_institution ('county') is not one of: none,",
+        ),
         ({"current_tier": "gold"}, "current_tier", "current_tier ('gold') is not one of: none,"),
         ({"province": "Hong Kong"}, "province", "province ('Hong Kong') is not one of the 31"),
         ({"industry": "C99"}, "industry", "industry ('C99') is not a GB/T 4754-2017 division code"),
         ({"industry": "B39"}, "industry", "docs/data-contract.md"),
-        ({"world_market_rank": 0}, "world_market_rank", "world_market_rank (0) is below the minimum 1"),
+        (
+            {"world_market_rank": 0},
+            "world_market_rank",
+            "world_market_rank (0) is below the minimum 1",
+        ),
     ],
 )
-def test_each_kind_of_bad_value_is_named(changes: dict[str, Any], field: str, fragment: str) -> None:
+def test_each_kind_of_bad_value_is_named(
+    changes: dict[str, Any], field: str, fragment: str
+) -> None:
     errors = errors_of(**changes)
     assert len(errors) == 1, errors
     assert errors[0][0] == field
@@ -148,7 +162,13 @@ def test_record_accepts_text_spellings_and_aliases() -> None:
     assert (columns["own_brand"][0], columns["quality_award"][0]) == (1.0, 0.0)
     assert columns["rd_institution"][0] == "provincial"
     assert columns["current_tier"][0] == "little_giant"
-    chinese_keys = {"统一社会信用代码": "X1", "年度": 2024, "省份": "33", "行业代码": 39, "营业收入(万元)": 100}
+    chinese_keys = {
+        "统一社会信用代码": "X1",
+        "年度": 2024,
+        "省份": "33",
+        "行业代码": 39,
+        "营业收入(万元)": 100,
+    }
     aliased = validate_record(chinese_keys)
     assert aliased["company_id"][0] == "X1"
     assert aliased["revenue"][0] == 1e6
@@ -196,9 +216,7 @@ def test_frame_text_numbers_with_separators_units_and_missing_tokens() -> None:
         result.columns["revenue"], [1234567.5, 2000.0, 1.5e8, 3e6, 12000.0, 1e6]
     )
     assert np.isnan(result.columns["main_business_revenue"]).all()
-    np.testing.assert_allclose(
-        result.columns["export_share"], [0.45, 0.45, 0.45, np.nan, 0.0, 1.0]
-    )
+    np.testing.assert_allclose(result.columns["export_share"], [0.45, 0.45, 0.45, np.nan, 0.0, 1.0])
 
 
 def test_units_in_values_only_where_they_fit() -> None:
