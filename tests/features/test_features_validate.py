@@ -188,7 +188,7 @@ def text_frame(n: int = 3) -> pd.DataFrame:
 def test_frame_reports_bad_rows_and_keeps_good_ones() -> None:
     df = text_frame(5)
     df.loc[1, "revenue"] = "abc"
-    df.loc[3, "main_business_revenue"] = "999999999999"
+    df.loc[3, "main_business_revenue"] = "1000000000000"
     df.loc[3, "province"] = "Atlantis"
     result = validate_frame(df, row_offset=100)
     assert list(result.rows) == [100, 102, 104]
