@@ -132,7 +132,10 @@ def write_samples(
 
 
 def _rounded(sample: pd.DataFrame) -> pd.DataFrame:
-    """Whole yuan for money, four decimals for the rest: what a vendor file shows."""
+    """Whole yuan and whole counts as integers, four decimals for the rest.
+
+    What a vendor file shows, and no ``60.0`` employees in the committed sample.
+    """
     from features.fields import FIELD_BY_NAME
 
     out = sample.copy()
@@ -140,7 +143,10 @@ def _rounded(sample: pd.DataFrame) -> pd.DataFrame:
         spec = FIELD_BY_NAME.get(column)
         if spec is None or not spec.is_numeric or not pd.api.types.is_float_dtype(out[column]):
             continue
-        out[column] = out[column].round(0 if spec.is_money else 4)
+        if spec.is_money or spec.kind == "int":
+            out[column] = out[column].round(0).astype("Int64")
+        else:
+            out[column] = out[column].round(4)
     return out
 
 
@@ -155,8 +161,8 @@ def _bad_rows(text: pd.DataFrame) -> pd.DataFrame:
     main_above = template.copy()
     main_above["company_id"] = "BAD-MAIN-ABOVE-REVENUE"
     main_above["name"] = "坏数据二号有限公司"
-    main_above["revenue"] = "10000000"
-    main_above["main_business_revenue"] = "12000000"
+    main_above["revenue"] = "60000000"
+    main_above["main_business_revenue"] = "70000000"
     rows.append(main_above)
     no_province = template.copy()
     no_province["company_id"] = "BAD-NO-PROVINCE"
@@ -178,6 +184,7 @@ def _cell(value: object) -> str | None:
         return None
     if isinstance(value, bool | np.bool_):
         return "是" if value else "否"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.4f}".rstrip("0")
+    if isinstance(value, float | np.floating):
+        number = float(value)
+        return str(int(number)) if number.is_integer() else f"{number:.4f}".rstrip("0")
     return str(value)

@@ -1,0 +1,105 @@
+"""Fixtures shared across test folders.
+
+``trained_store``: a tiny synthetic world (``training.synth``) and a champion trained
+on it with the training pipeline, registered in a temporary SQLite MLflow store —
+built once per test session, on first use only. Tests that need the real registry
+path (the screening CLI, the browser test, the notebook) take it and point the
+service at it through :meth:`TrainedStore.env` or :meth:`TrainedStore.settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from srdi.settings import Settings, load_settings
+
+# Small enough to train in well under a minute on 2 cores, large enough that every
+# tier is certified somewhere and the time split has labelled test years.
+STORE_FIRMS = 1200
+STORE_SEED = 3
+
+
+@dataclass(frozen=True)
+class TrainedStore:
+    """A temporary project home with a world and a registered champion."""
+
+    home: Path
+    data_dir: Path
+    models_dir: Path
+    model_version: str
+
+    @property
+    def tracking_uri(self) -> str:
+        """The SQLite MLflow store of this home."""
+        return f"sqlite:///{self.models_dir / 'mlflow.db'}"
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that point ``srdi`` and the app at this store."""
+        return {
+            "SRDI_HOME": str(self.home),
+            "SRDI_DATA_DIR": str(self.data_dir),
+            "SRDI_MODELS_DIR": str(self.models_dir),
+            "SRDI_TRACKING_URI": self.tracking_uri,
+            "MLFLOW_TRACKING_URI": self.tracking_uri,
+            "SRDI_API_KEY": "",
+        }
+
+    def settings(self, **overrides: Any) -> Settings:
+        """Settings for this store (environment ignored for the store's fields)."""
+        values: dict[str, Any] = {
+            "home": self.home,
+            "data_dir": self.data_dir,
+            "models_dir": self.models_dir,
+            "tracking_uri": self.tracking_uri,
+            "api_key": None,
+            "reload_interval_s": 0.0,
+        }
+        values.update(overrides)
+        return load_settings(**values)
+
+
+@pytest.fixture(scope="session")
+def trained_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedStore]:
+    """A world of :data:`STORE_FIRMS` firms and a champion trained on it (once per session)."""
+    from training.model import ModelConfig
+    from training.pipeline import TrainingConfig, run_training
+    from training.synth.world import generate_world, write_world
+
+    home = tmp_path_factory.mktemp("srdi-home")
+    data_dir = home / "world"
+    write_world(generate_world(STORE_FIRMS, STORE_SEED, oracle_replicates=2), data_dir)
+    store = TrainedStore(home, data_dir, home / "models", model_version="")
+    config = TrainingConfig(
+        model=ModelConfig(
+            max_rounds=120, early_stopping_rounds=20, min_data_in_leaf=20, num_leaves=15
+        ),
+        calibration_folds=3,
+        contribution_sample=300,
+        quantile_levels=201,
+    )
+    # MLflow falls back to its own default store for anything not given the URI
+    # explicitly; pin it to the temporary store while training, and never write
+    # into the working directory.
+    previous = {k: os.environ.get(k) for k in ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
+    os.environ["MLFLOW_TRACKING_URI"] = store.tracking_uri
+    os.environ["MLFLOW_REGISTRY_URI"] = store.tracking_uri
+    cwd = Path.cwd()
+    os.chdir(home)
+    try:
+        result = run_training(store.settings(), data_dir, config)
+    finally:
+        os.chdir(cwd)
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    if result.model_version is None:
+        raise RuntimeError("the test champion was not registered")
+    yield TrainedStore(home, data_dir, store.models_dir, model_version=str(result.model_version))
