@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from features.fields import DERIVED_INPUTS, FIELDS, FieldSpec, csv_template
@@ -105,6 +105,13 @@ def render_sections() -> Mapping[str, str]:
     }
 
 
+def _replacer(body: str) -> Callable[[re.Match[str]], str]:
+    def replace(match: re.Match[str]) -> str:
+        return match.group(1) + body + "\n" + match.group(2)
+
+    return replace
+
+
 def update_contract_doc(text: str) -> str:
     """Return ``text`` with every marked section replaced by its generated Markdown.
 
@@ -119,7 +126,7 @@ def update_contract_doc(text: str) -> str:
         )
         if not pattern.search(text):
             raise ValueError(f"docs/data-contract.md lacks the markers of section {name!r}")
-        text = pattern.sub(lambda m, body=body: m.group(1) + body + "\n" + m.group(2), text)
+        text = pattern.sub(_replacer(body), text)
     return text
 
 
