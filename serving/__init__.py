@@ -1,1 +1,43 @@
-"""Package."""
+"""The scoring service: the scorer, the model holder and the FastAPI app.
+
+Names are imported on first use, so ``import serving.export`` (the command line) or a
+Dask worker importing :mod:`serving.scorer` does not pay for FastAPI.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from serving.app import create_app
+    from serving.model_holder import ModelHolder, ModelProvider, RegistryModelProvider
+    from serving.scorer import BatchScores, RankedScores, ScoreArrays, Scorer
+
+__all__ = [
+    "BatchScores",
+    "ModelHolder",
+    "ModelProvider",
+    "RankedScores",
+    "RegistryModelProvider",
+    "ScoreArrays",
+    "Scorer",
+    "create_app",
+]
+
+_HOME = {
+    "create_app": "serving.app",
+    "ModelHolder": "serving.model_holder",
+    "ModelProvider": "serving.model_holder",
+    "RegistryModelProvider": "serving.model_holder",
+    "BatchScores": "serving.scorer",
+    "RankedScores": "serving.scorer",
+    "ScoreArrays": "serving.scorer",
+    "Scorer": "serving.scorer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(importlib.import_module(_HOME[name]), name)
+    raise AttributeError(f"module 'serving' has no attribute {name!r}")

@@ -21,6 +21,7 @@ from fastapi import Depends, FastAPI
 from starlette.responses import FileResponse
 from starlette.staticfiles import StaticFiles
 
+from serving.coalesce import RecordCoalescer
 from serving.errors import install_error_handlers
 from serving.limits import BodySizeLimit
 from serving.metrics import Metrics, MetricsMiddleware
@@ -100,6 +101,7 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
     app.state.settings = settings
     app.state.holder = holder
     app.state.metrics = metrics
+    app.state.coalescer = RecordCoalescer()
     install_error_handlers(app)
     for module in (score, screen, meta, admin, health):
         app.include_router(module.router)
@@ -117,9 +119,9 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
 def _add_page(app: FastAPI) -> None:
     """Serve the screening page: its router when present, else the static folder."""
     if importlib.util.find_spec(_PAGE_MODULE) is not None:
-        page = importlib.import_module(_PAGE_MODULE)
+        page_routes = importlib.import_module(_PAGE_MODULE)
         # The page itself stays public; its /v1 helpers follow the API-key rule.
-        app.include_router(page.router, dependencies=[Depends(require_api_key_on_v1)])
+        app.include_router(page_routes.router, dependencies=[Depends(require_api_key_on_v1)])
         return
     if STATIC_DIR.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

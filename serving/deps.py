@@ -11,16 +11,19 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from serving.coalesce import RecordCoalescer
 from serving.metrics import Metrics
 from serving.model_holder import ModelHolder
 from serving.scorer import Scorer
 from srdi.settings import Settings
 
 __all__ = [
+    "CoalescerDep",
     "HolderDep",
     "MetricsDep",
     "ScorerDep",
     "SettingsDep",
+    "get_coalescer",
     "get_holder",
     "get_metrics",
     "get_scorer",
@@ -46,6 +49,12 @@ async def get_metrics(request: Request) -> Metrics:
     return metrics
 
 
+async def get_coalescer(request: Request) -> RecordCoalescer:
+    """The app's coalescer of concurrent single-record requests."""
+    coalescer: RecordCoalescer = request.app.state.coalescer
+    return coalescer
+
+
 async def get_scorer(holder: Annotated[ModelHolder, Depends(get_holder)]) -> Scorer:
     """The scorer in service for this request (503 when none is loaded).
 
@@ -58,3 +67,4 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 HolderDep = Annotated[ModelHolder, Depends(get_holder)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ScorerDep = Annotated[Scorer, Depends(get_scorer)]
+CoalescerDep = Annotated[RecordCoalescer, Depends(get_coalescer)]

@@ -152,9 +152,9 @@ def problems_from_record_error(exc: RecordValidationError) -> list[FieldProblem]
         problems.append(
             {
                 "field": str(err.field),
-                "rule": str(getattr(err, "rule", None) or "contract"),
+                "rule": "input_contract",
                 "message": str(err.message),
-                "value": _short(err.value),
+                "value": _short(err.value) if err.value != "" else None,
             }
         )
     return problems
@@ -203,11 +203,12 @@ async def _on_serving_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, ModelUnavailableError):
         return error_response(503, exc.message, headers={"Retry-After": "30"})
     if isinstance(exc, BadInputError) and exc.status_code == 422:
-        problem = {"field": exc.field or "body", "rule": "input", "message": exc.message}
+        field = exc.field or "body"
+        problem: FieldProblem = {"field": field, "rule": "input", "message": exc.message}
         return error_response(422, exc.message, errors=[{**problem, "value": None}])
     if isinstance(exc, LimitExceededError) and exc.status_code == 422:
-        problem = {"field": "body", "rule": exc.setting, "message": exc.message, "value": None}
-        return error_response(422, exc.message, errors=[problem])
+        limit: FieldProblem = {"field": "body", "rule": exc.setting, "message": exc.message}
+        return error_response(422, exc.message, errors=[{**limit, "value": None}])
     return error_response(exc.status_code, exc.message)
 
 

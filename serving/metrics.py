@@ -111,9 +111,15 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, tracked_send)
         finally:
-            route = scope.get("route")
-            # Unmatched paths share one label so scanners cannot grow the label set.
-            template = getattr(route, "path", None) or "<unmatched>"
-            method = str(scope.get("method", ""))
-            self.metrics.requests.labels(method, template, str(status)).inc()
-            self.metrics.latency.labels(method, template).observe(time.perf_counter() - start)
+            self._record(scope, status, time.perf_counter() - start)
+
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        # Label by route template (or endpoint name for plain routes such as /docs);
+        # unmatched paths share one label so scanners cannot grow the label set.
+        template = getattr(scope.get("route"), "path", None)
+        if template is None:
+            endpoint = getattr(scope.get("endpoint"), "__name__", None)
+            template = f"<{endpoint}>" if endpoint else "<unmatched>"
+        method = str(scope.get("method", ""))
+        self.metrics.requests.labels(method, template, str(status)).inc()
+        self.metrics.latency.labels(method, template).observe(seconds)

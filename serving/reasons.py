@@ -44,6 +44,9 @@ class FeatureDescription(Protocol):
     @property
     def unit(self) -> str | None: ...
 
+    @property
+    def baseline_of(self) -> str | None: ...
+
 
 def _money(value: float) -> str:
     magnitude = abs(value)
@@ -62,9 +65,10 @@ def format_value(value: float | None, unit: str | None) -> str:
     value
         The value; ``None`` or NaN means not reported.
     unit
-        The catalog unit: ``"%"`` for fractions shown as percent, ``"CNY"`` for
-        money, ``"years"``, ``"count"``, ``"x"`` for ratios, or any other label
-        printed after the number.
+        The catalog unit (:mod:`features.catalog`): ``"%"`` for fractions shown as
+        percent, ``"pp"`` for differences of fractions, ``"log10 CNY"`` for
+        log10(1 + yuan), ``"yes/no"``, ``"years"``, ``"count"``, ``"level"``,
+        ``"rank"``, or any other label printed after the number.
 
     Returns
     -------
@@ -72,19 +76,27 @@ def format_value(value: float | None, unit: str | None) -> str:
     """
     if value is None or not math.isfinite(value):
         return "not reported"
-    unit_key = (unit or "").strip().lower()
-    if unit_key in {"%", "share", "fraction", "pct"}:
+    key = (unit or "").strip().lower()
+    if key in {"%", "share"}:
         return f"{value * 100:.1f}%"
-    if unit_key in {"pp", "percentage points"}:
+    if key == "pp":
         return f"{value * 100:+.1f} pp"
-    if unit_key in {"cny", "yuan", "rmb", "元"}:
+    if key in {"cny", "yuan"}:
         return _money(value)
-    if unit_key in {"year", "years"}:
+    if key == "log10 cny":
+        return _money(10.0**value - 1.0)
+    if key == "log10 persons":
+        return f"{10.0**value - 1.0:,.0f} persons"
+    if key == "yes/no":
+        return "yes" if value >= 0.5 else "no"
+    if key == "years":
         return f"{value:.1f} years" if value % 1 else f"{value:.0f} years"
-    if unit_key in {"count", "n", ""}:
+    if key == "level":
+        return f"level {value:.0f}"
+    if key == "rank":
+        return f"#{value:.0f}"
+    if key in {"count", ""}:
         return f"{value:g}" if value % 1 else f"{value:.0f}"
-    if unit_key in {"x", "ratio", "times"}:
-        return f"{value:.2f}×"
     return f"{value:.3g} {unit}"
 
 
@@ -139,6 +151,13 @@ class ReasonBuilder:
                 ),
             )
             for family in present
+        ]
+        # An industry-relative feature ("R&D intensity minus the industry median") is
+        # told in words through its source: the firm's R&D intensity beside the median.
+        position = {name: j for j, name in enumerate(self.feature_names)}
+        self._told_by = [
+            position.get(getattr(spec, "baseline_of", None) or spec.name, j)
+            for j, spec in enumerate(self._specs)
         ]
         membership = np.zeros((len(self._specs), len(self._families)), dtype=np.float64)
         for k, fam in enumerate(self._families):
@@ -241,13 +260,23 @@ class ReasonBuilder:
                         }
                     )
                 direction = "raises" if total > 0 else "lowers"
+                told = self._told_by[orders[fam_index][i][0]]
+                spec = self._specs[told]
+                text = _sentence(
+                    fam.label,
+                    direction,
+                    spec.label,
+                    spec.unit,
+                    _finite_or_none(values_list[i][told]),
+                    _finite_or_none(medians_list[i][told]),
+                )
                 reasons.append(
                     {
                         "family": fam.id,
                         "family_label": fam.label,
                         "contribution": total,
                         "direction": direction,
-                        "text": _sentence(fam.label, direction, features[0]),
+                        "text": text,
                         "features": features,
                     }
                 )
@@ -259,14 +288,19 @@ def _finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _sentence(family_label: str, direction: str, feature: Mapping[str, Any]) -> str:
+def _sentence(
+    family_label: str,
+    direction: str,
+    label: str,
+    unit: str | None,
+    value: float | None,
+    median: float | None,
+) -> str:
     """E.g. "R&D intensity raises the score: R&D / revenue 7.2% (industry median 3.1%)"."""
-    value = feature["value"]
-    shown = format_value(value, feature["unit"])
-    median = feature["industry_median"]
+    shown = format_value(value, unit)
     beside = (
-        f" (industry median {format_value(median, feature['unit'])})"
+        f" (industry median {format_value(median, unit)})"
         if value is not None and median is not None
         else ""
     )
-    return f"{family_label} {direction} the score: {feature['label']} {shown}{beside}"
+    return f"{family_label} {direction} the score: {label} {shown}{beside}"

@@ -26,6 +26,7 @@ from features.columns import Columns
 from features.rules import CurrencyRates, evaluate_schemes
 from features.validate import RowError, validate_frame, validate_record
 from serving.reasons import ReasonBuilder
+from serving.scheme_json import schemes_json
 from srdi.bundle import ModelBundle
 
 if TYPE_CHECKING:
@@ -206,7 +207,12 @@ class Scorer:
     # -- score results ---------------------------------------------------------------
 
     def score_record(
-        self, record: Mapping[str, Any], *, explain: bool = True, top_reasons: int = 5
+        self,
+        record: Mapping[str, Any],
+        *,
+        explain: bool = True,
+        top_reasons: int = 5,
+        schemes: bool = True,
     ) -> dict[str, Any]:
         """Validate one input record and return its score result.
 
@@ -216,7 +222,9 @@ class Scorer:
             When the record breaks the input contract (names field, value, rule).
         """
         columns = validate_record(record)
-        return self.score_columns(columns, explain=explain, top_reasons=top_reasons)[0]
+        return self.score_columns(
+            columns, explain=explain, top_reasons=top_reasons, schemes=schemes
+        )[0]
 
     def score_columns(
         self,
@@ -224,6 +232,8 @@ class Scorer:
         rows: Sequence[int] | np.ndarray | None = None,
         explain: bool = True,
         top_reasons: int = 5,
+        *,
+        schemes: bool = True,
     ) -> list[dict[str, Any]]:
         """Return the score result (docs/architecture.md) of every row, in row order.
 
@@ -237,6 +247,9 @@ class Scorer:
             Add the top reasons (TreeSHAP by family); ``False`` skips that cost.
         top_reasons
             Reasons per firm when ``explain``.
+        schemes
+            Evaluate the certification schemes; ``False`` leaves ``schemes`` empty
+            for callers who want the number only.
 
         Returns
         -------
@@ -244,9 +257,13 @@ class Scorer:
         """
         X = self.bundle.transform(columns)
         numbers = self.score_arrays(columns, X)
-        reasons = self._explain(columns, X, numbers, top_reasons) if explain else None
-        evaluation = evaluate_schemes(columns, rates=self.rates)
         n = len(numbers.score)
+        reasons = self._explain(columns, X, numbers, top_reasons) if explain else None
+        verdicts = (
+            schemes_json(evaluate_schemes(columns, rates=self.rates))
+            if schemes
+            else [[] for _ in range(n)]
+        )
 
         ids = columns["company_id"].tolist()
         names = columns["name"].tolist() if "name" in columns else [None] * n
@@ -272,7 +289,7 @@ class Scorer:
                 "percentile": _finite(percentile[i]),
                 "band": band[i],
                 "reasons": reasons[i] if reasons is not None else [],
-                "schemes": evaluation.firm(i),
+                "schemes": verdicts[i],
                 "model": self.model_info,
             }
             if row_numbers is not None:
@@ -299,6 +316,7 @@ class Scorer:
         *,
         explain: bool = True,
         top_reasons: int = 5,
+        schemes: bool = True,
     ) -> BatchScores:
         """Validate and score a list of input records, keeping the input order.
 
@@ -317,7 +335,7 @@ class Scorer:
         results: list[dict[str, Any]] = []
         if len(validated.rows):
             results = self.score_columns(
-                validated.columns, explain=explain, top_reasons=top_reasons
+                validated.columns, explain=explain, top_reasons=top_reasons, schemes=schemes
             )
             for result, index in zip(results, validated.rows.tolist(), strict=True):
                 result["index"] = int(index)
@@ -327,6 +345,7 @@ class Scorer:
         self,
         chunks: Iterable[tuple[int, pd.DataFrame]],
         *,
+        column_map: Mapping[str, str] | None = None,
         explain: bool = False,
         top_reasons: int = 5,
     ) -> RankedScores:
@@ -337,6 +356,9 @@ class Scorer:
         chunks
             ``(row_offset, frame)`` pairs, e.g. ``features.io.iter_table_chunks``;
             row numbers in errors and results are ``row_offset`` + position.
+            Headers may be contract names or aliases (``营业收入``).
+        column_map
+            Explicit header → field choices that win over the alias table.
         explain, top_reasons
             Whether results built later carry reasons, and how many.
 
@@ -353,7 +375,7 @@ class Scorer:
         n_rows = 0
         for offset, frame in chunks:
             n_rows = max(n_rows, offset + len(frame))
-            validated = validate_frame(frame, row_offset=offset)
+            validated = validate_frame(frame, row_offset=offset, mapping=column_map)
             errors.extend(validated.errors)
             if len(validated.rows):
                 parts.append(validated.columns)
@@ -377,20 +399,22 @@ class Scorer:
         explain: bool = False,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         top_reasons: int = 5,
+        column_map: Mapping[str, str] | None = None,
     ) -> RankedScores:
         """Validate, score and rank a DataFrame of input records.
 
         Parameters
         ----------
         df
-            Input records with contract column names (apply
-            ``features.io.rename_columns`` first for vendor headers).
+            Input records; headers may be contract names or aliases (``营业收入``).
         explain
             Whether the results carry reasons.
         chunk_rows
             Rows validated and scored at a time (bounds peak memory).
         top_reasons
             Reasons per firm when ``explain``.
+        column_map
+            Explicit header → field choices that win over the alias table.
 
         Returns
         -------
@@ -403,7 +427,9 @@ class Scorer:
         chunks = (
             (start, df.iloc[start : start + chunk_rows]) for start in range(0, len(df), chunk_rows)
         )
-        ranked = self.rank_chunks(chunks, explain=explain, top_reasons=top_reasons)
+        ranked = self.rank_chunks(
+            chunks, column_map=column_map, explain=explain, top_reasons=top_reasons
+        )
         if len(df) > ranked.n_rows:  # trailing rows can only be missing if df is empty
             ranked.n_rows = len(df)
         return ranked
@@ -541,36 +567,31 @@ def _float_or_none(value: object) -> float | None:
 
 
 class _MedianTable:
-    """Industry medians of every model feature, looked up per row.
+    """Industry medians of the model's features, for the reasons' "beside the median".
 
-    ``IndustryBaseline.medians_for`` is vectorized but costs a call per feature; the
-    table caches each industry's row of medians the first time it is asked for, so a
-    single record costs one dict lookup.
+    Industry-relative features (a difference to the median) get none: their reason
+    is told through the source feature, which has one.
     """
 
     def __init__(self, bundle: ModelBundle) -> None:
-        self._bundle = bundle
-        self._cache: dict[object, np.ndarray] = {}
+        baseline = bundle.pipeline.baseline
+        fitted = set(baseline.feature_names)
+        relative = {spec.name for spec in FEATURES if spec.baseline_of}
+        self._baseline = baseline
+        self._n_features = len(bundle.feature_names)
+        self._columns = np.array(
+            [
+                j
+                for j, name in enumerate(bundle.feature_names)
+                if name in fitted and name not in relative
+            ],
+            dtype=np.intp,
+        )
+        self._names = [bundle.feature_names[j] for j in self._columns]
 
     def for_industries(self, industries: np.ndarray) -> np.ndarray:
         """Return the ``(n, n_features)`` medians for each row's industry code."""
-        codes = list(industries)
-        missing = [code for code in dict.fromkeys(codes) if code not in self._cache]
-        if missing:
-            table = _industry_medians(self._bundle, np.asarray(missing, dtype=object))
-            for code, row in zip(missing, table, strict=True):
-                self._cache[code] = row
-        if not codes:
-            return np.zeros((0, len(self._bundle.feature_names)), dtype=np.float64)
-        return np.vstack([self._cache[code] for code in codes])
-
-
-def _industry_medians(bundle: ModelBundle, industries: np.ndarray) -> np.ndarray:
-    """Medians of each bundle feature for each industry code (NaN where none is fitted)."""
-    baseline = bundle.pipeline.baseline
-    out = np.full((len(industries), len(bundle.feature_names)), np.nan, dtype=np.float64)
-    fitted = set(baseline.feature_names)
-    for j, name in enumerate(bundle.feature_names):
-        if name in fitted:
-            out[:, j] = baseline.medians_for(name, industries)
-    return out
+        out = np.full((len(industries), self._n_features), np.nan, dtype=np.float64)
+        if len(industries) and len(self._names):
+            out[:, self._columns] = self._baseline.medians_matrix(self._names, industries)
+        return out

@@ -15,8 +15,8 @@ from typing import IO
 import orjson
 import pandas as pd
 
-from features.fields import FIELD_BY_NAME
-from features.io import iter_table_chunks, rename_columns
+from features.fields import DERIVED_INPUTS, FIELD_BY_NAME
+from features.io import TableFormat, TableReadError, iter_table_chunks
 from serving.errors import BadInputError
 from serving.export import export_frame
 from serving.limits import check_upload_rows
@@ -31,7 +31,15 @@ __all__ = [
     "screen_upload",
 ]
 
-_FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
+_FORMATS: dict[str, TableFormat] = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+}
 
 
 def parse_column_map(raw: str | None) -> dict[str, str] | None:
@@ -59,7 +67,9 @@ def parse_column_map(raw: str | None) -> dict[str, str] | None:
             "column_map must be a JSON object mapping file headers to field names",
             field="column_map",
         )
-    unknown = sorted({v for v in mapping.values() if v not in FIELD_BY_NAME})
+    unknown = sorted(
+        {v for v in mapping.values() if v not in FIELD_BY_NAME and v not in DERIVED_INPUTS}
+    )
     if unknown:
         raise BadInputError(
             f"column_map names unknown fields {unknown[:5]}; see GET /v1/schema for the fields",
@@ -68,7 +78,7 @@ def parse_column_map(raw: str | None) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in mapping.items()}
 
 
-def _format_of(filename: str | None) -> str:
+def _format_of(filename: str | None) -> TableFormat:
     suffix = "" if not filename or "." not in filename else "." + filename.rsplit(".", 1)[1]
     fmt = _FORMATS.get(suffix.lower())
     if fmt is None:
@@ -127,18 +137,16 @@ def screen_upload(
         The file has more than ``max_upload_rows`` data rows.
     """
     fmt = _format_of(filename)
-    chunks = (
-        (offset, rename_columns(frame, column_map))
-        for offset, frame in iter_table_chunks(source, chunk_rows=chunk_rows, format=fmt)
-    )
+    chunks = iter_table_chunks(source, chunk_rows, format=fmt)
     try:
         return scorer.rank_chunks(
-            _limited(chunks, settings), explain=explain, top_reasons=top_reasons
+            _limited(chunks, settings),
+            column_map=column_map,
+            explain=explain,
+            top_reasons=top_reasons,
         )
-    except (ValueError, UnicodeDecodeError, OSError) as exc:
-        raise BadInputError(
-            f"cannot read {filename!r} as {fmt.upper()}: {exc}", field="file"
-        ) from None
+    except TableReadError as exc:
+        raise BadInputError(str(exc), field="file") from None
 
 
 def json_stream(ranked: RankedScores) -> Iterator[bytes]:

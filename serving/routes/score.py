@@ -9,7 +9,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from features.record_model import CompanyRecord
-from serving.deps import MetricsDep, ScorerDep, SettingsDep
+from features.validate import validate_record
+from serving.deps import CoalescerDep, MetricsDep, ScorerDep, SettingsDep
 from serving.limits import check_batch_length
 from serving.responses import json_response
 from serving.schemas import BatchRequest, BatchResponse, ScoreResult, error_responses
@@ -23,6 +24,10 @@ ExplainQuery = Annotated[
     bool, Query(description="Include the top reasons (TreeSHAP by feature family).")
 ]
 TopReasonsQuery = Annotated[int, Query(ge=1, le=10, description="How many reasons to return.")]
+SchemesQuery = Annotated[
+    bool,
+    Query(description="Include every certification scheme's verdict; false = the number only."),
+]
 
 
 @router.post(
@@ -36,14 +41,19 @@ TopReasonsQuery = Annotated[int, Query(ge=1, le=10, description="How many reason
 async def score_one(
     record: CompanyRecord,
     scorer: ScorerDep,
+    coalescer: CoalescerDep,
     metrics: MetricsDep,
     explain: ExplainQuery = True,
     top_reasons: TopReasonsQuery = 5,
+    schemes: SchemesQuery = True,
 ) -> Response:
     """Score one firm: calibrated score, percentile, band, reasons and scheme verdicts."""
-    # Short enough (about a millisecond) to run on the event loop: a worker-thread
-    # hop would cost a good part of that again.
-    result = scorer.score_record(record.model_dump(), explain=explain, top_reasons=top_reasons)
+    columns = validate_record(record.model_dump())
+    # Scored on the event loop together with the other records waiting now: a few
+    # milliseconds per call, where a worker-thread hop per request would cost more.
+    result = await coalescer.score(
+        scorer, columns, explain=explain, top_reasons=top_reasons, schemes=schemes
+    )
     metrics.observe_scores("score", [result["score"]])
     return json_response(result)
 
@@ -63,11 +73,16 @@ async def score_batch(
     settings: SettingsDep,
     explain: ExplainQuery = True,
     top_reasons: TopReasonsQuery = 5,
+    schemes: SchemesQuery = True,
 ) -> Response:
     """Score a list of firms; invalid records come back as errors, the rest are scored."""
     check_batch_length(len(body.records), settings)
     batch = await run_in_threadpool(
-        scorer.score_records, body.records, explain=explain, top_reasons=top_reasons
+        scorer.score_records,
+        body.records,
+        explain=explain,
+        top_reasons=top_reasons,
+        schemes=schemes,
     )
     metrics.observe_scores("batch", [r["score"] for r in batch.results])
     metrics.row_errors.labels("batch").inc(len(batch.errors))
