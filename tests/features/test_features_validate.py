@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from features.columns import columns_from_frame, columns_to_frame
 from features.fields import FIELD_NAMES, FIELDS, REQUIRED_FIELDS
 from features.record_model import example_record
 from features.validate import RecordValidationError, validate_frame, validate_record
@@ -316,3 +317,23 @@ def test_record_errors_match_frame_errors() -> None:
     assert [(e.field, e.value, e.message) for e in info.value.errors] == [
         (e.field, e.value, e.message) for e in frame_errors
     ]
+
+
+def test_empty_frame_validates_to_empty_columns() -> None:
+    result = validate_frame(pd.DataFrame(columns=list(FIELD_NAMES)))
+    assert (result.n_input, result.n_valid, result.errors) == (0, 0, [])
+    assert all(len(v) == 0 for v in result.columns.values())
+
+
+def test_columns_round_trip_through_a_frame() -> None:
+    validated = validate_frame(text_frame(3)).columns
+    frame = columns_to_frame(validated)
+    assert list(frame.columns) == list(FIELD_NAMES)
+    again = columns_from_frame(frame)
+    for name in FIELD_NAMES:
+        np.testing.assert_array_equal(again[name], validated[name])
+        assert again[name].dtype == validated[name].dtype
+    with pytest.raises(ValueError, match="not numbers"):
+        columns_from_frame(pd.DataFrame({"revenue": ["abc"]}))
+    with pytest.raises(ValueError, match="different lengths"):
+        columns_to_frame({"a": np.zeros(1), "b": np.zeros(2)})
