@@ -59,7 +59,7 @@ def map_text(factorized: Factorized, lookup: Callable[[str], float], field: str)
             f"{field}: unknown value(s) {bad[:5]} (first at row {first_row}); "
             "validate the input with features.validate first"
         )
-    out: FloatArray = table.take(codes)
+    out: FloatArray = table[codes]
     return out
 
 

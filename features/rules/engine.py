@@ -225,8 +225,8 @@ def _evaluate_points(
     truths = [band.when.evaluate(ctx) for band in crit.bands]
     first_met, first_possible = _ladder(truths, ctx.n_rows)
     band_points = np.array([b.points for b in crit.bands] + [crit.else_points])
-    lo = band_points.take(first_met)
-    hi = band_points.take(first_possible)
+    lo = band_points[first_met]
+    hi = band_points[first_possible]
     verdict = _points_verdict(lo, hi, crit.max_points)
     value = ctx.get(crit.measure)
 
@@ -243,11 +243,9 @@ def _evaluate_points(
     def detail() -> CriterionDetail:
         settled = (verdict == CriterionVerdict.FAIL) & (first_met == first_possible)
         next_band = np.where(settled, first_met - 1, len(crit.bands))
-        threshold = edges.take(next_band)
+        threshold = edges[next_band]
         gap = np.full(ctx.n_rows, np.nan) if op is None else _gap(value, threshold, op)
-        return CriterionDetail(
-            threshold, gap, band_points.take(first_met), band_points.take(first_possible)
-        )
+        return CriterionDetail(threshold, gap, band_points[first_met], band_points[first_possible])
 
     result = CriterionResult(
         id=crit.id,
@@ -325,5 +323,5 @@ def _evaluate_grade(ladder: GradeLadder, ctx: MeasureContext) -> NDArray[np.obje
     first_met, first_possible = _ladder(truths, ctx.n_rows)
     labels = np.array([g.label for g in ladder.grades] + [ladder.below, "unknown"], dtype=object)
     code = np.where(first_met == first_possible, first_met, len(ladder.grades) + 1)
-    out: NDArray[np.object_] = labels.take(code)
+    out: NDArray[np.object_] = labels[code]
     return out

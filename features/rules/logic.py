@@ -56,6 +56,10 @@ class MeasureSource(Protocol):
         """Return the float64 array of measure ``name`` (``NaN`` = unknown)."""
         ...
 
+    def known(self, name: str) -> BoolArray:
+        """Return where measure ``name`` is known (not ``NaN``)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Truth:
@@ -130,10 +134,10 @@ class Test:
         threshold: FloatArray | float
         if isinstance(self.threshold, str):
             threshold = source.get(self.threshold)
-            known = ~np.isnan(value) & ~np.isnan(threshold)
+            known = source.known(self.measure) & source.known(self.threshold)
         else:
             threshold = self.threshold
-            known = ~np.isnan(value)
+            known = source.known(self.measure)
         hit = compare(value, self.op, threshold)
         return Truth(hit & known, ~hit & known)
 

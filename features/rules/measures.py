@@ -22,7 +22,7 @@ from features.derive import RD_INSTITUTION_LEVELS, TIER_LEVELS, growth, ratio
 from features.rules import units as u
 from features.rules.categories import Factorized, factorize, map_enum, map_text
 from features.rules.currency import CurrencyRates
-from features.rules.logic import FloatArray
+from features.rules.logic import BoolArray, FloatArray
 from features.rules.sector_tables import (
     JP_SME_EMPLOYEE_LIMIT_DEFAULT,
     JP_SME_EMPLOYEE_LIMITS,
@@ -58,6 +58,7 @@ class MeasureContext:
         self.rates = rates
         self.n_rows: int = next(iter(lengths.values()))
         self._cache: dict[str, FloatArray] = {}
+        self._known: dict[str, BoolArray] = {}
         self._factorized: dict[str, Factorized] = {}
 
     def number(self, field: str) -> FloatArray:
@@ -86,6 +87,14 @@ class MeasureContext:
         if cached is None:
             cached = factorize(self.text(field))
             self._factorized[field] = cached
+        return cached
+
+    def known(self, name: str) -> BoolArray:
+        """Where measure ``name`` is known, computed once per evaluation."""
+        cached = self._known.get(name)
+        if cached is None:
+            cached = ~np.isnan(self.get(name))
+            self._known[name] = cached
         return cached
 
     def get(self, name: str) -> FloatArray:
