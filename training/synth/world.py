@@ -180,6 +180,7 @@ def generate_world(
         report(2, (year - FIRST_YEAR + 1) / (LAST_YEAR - FIRST_YEAR + 1))
     done += _STAGES[2][1]
 
+    report(3, 0.0)
     financials = financials_table(firms, states, history, rng_missing, calibration.missingness)
     certifications = certifications_table(firms, history, calibration.certification.status_years)
     oracle_rows = oracle_table(firms, history, oracle)
