@@ -139,7 +139,8 @@ def make_sample(
 
 
 def _fail(console: Console, message: str, *, code: int = 1) -> NoReturn:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
+    # soft_wrap: a message naming a long path stays one line, greppable in logs.
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -244,15 +245,17 @@ def _summary(console: Console, outcome: ScreenedFile, written: Path, errors_path
         f"ranked [bold]{outcome.n_scored:,}[/] of {outcome.n_rows:,} rows → {written}"
         f"  (model {outcome.model.get('name')} v{outcome.model.get('version')})",
         highlight=False,
+        soft_wrap=True,
     )
     if outcome.n_bad_rows:
         console.print(
             f"[yellow]{outcome.n_bad_rows:,} bad rows[/] not scored, "
             f"{len(outcome.errors):,} problems listed in {errors_path}",
             highlight=False,
+            soft_wrap=True,
         )
     else:
-        console.print(f"no bad rows ({errors_path} is empty)", highlight=False)
+        console.print(f"no bad rows ({errors_path} is empty)", highlight=False, soft_wrap=True)
     top = outcome.ranking.head(5)
     if len(top):
         table = Table(title="Top of the ranking", title_justify="left")
