@@ -34,8 +34,6 @@ from features.rules.results import CriterionDetail, CriterionResult, SchemeResul
 from features.rules.tables import Criterion, GradeLadder, SchemeTable
 from features.rules.verdicts import CriterionVerdict, Verdict
 
-IDENTITY_FIELDS = ("company_id", "name", "fiscal_year", "province", "industry")
-
 
 def evaluate_schemes(
     columns: Columns | pd.DataFrame,
@@ -79,7 +77,9 @@ def evaluate_schemes(
     tables = resolve_schemes(None if schemes is None else list(schemes))
     ctx = MeasureContext(columns, rates or CurrencyRates())
     results = {t.scheme_id: _evaluate_table(t, ctx, distinctive or {}) for t in tables}
-    identity = {f: ctx.text(f) for f in IDENTITY_FIELDS if f in columns}
+    identity: dict[str, NDArray[Any]] = {f: ctx.text(f) for f in ("company_id",) if f in columns}
+    if "fiscal_year" in columns:
+        identity["fiscal_year"] = ctx.number("fiscal_year")
     return SchemeEvaluation(results, ctx.n_rows, identity)
 
 
