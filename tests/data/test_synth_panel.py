@@ -116,3 +116,11 @@ def test_latent_traits_drive_the_financials(synth_world: WorldOnDisk) -> None:
     lagged = intensity.groupby(panel["company_id"]).shift(1)
     pair = pd.concat([intensity, lagged], axis=1).dropna()
     assert np.corrcoef(pair.iloc[:, 0], pair.iloc[:, 1])[0, 1] > 0.8
+
+
+def test_published_financials_pass_the_input_validation(synth_world: WorldOnDisk) -> None:
+    from features.validate import validate_frame
+
+    validated = validate_frame(synth_world.financials)
+    assert validated.errors == []
+    assert len(validated.rows) == len(synth_world.financials)
