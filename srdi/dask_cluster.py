@@ -77,15 +77,15 @@ def dask_client(
             with Client(scheduler) as client:
                 yield client
         return
-    # No dashboard: the LocalCluster is private to one command, and a fixed port would
-    # collide with any other cluster on the machine.
+    # A random port for the scheduler's HTTP endpoints: the LocalCluster is private to
+    # one command, and the fixed default would collide with any other cluster here.
     with (
         LocalCluster(
             n_workers=n_workers,
             threads_per_worker=threads_per_worker,
             processes=True,
             memory_limit=memory_limit,
-            dashboard_address=None,
+            dashboard_address=":0",
         ) as cluster,
         Client(cluster) as client,
     ):

@@ -1,0 +1,27 @@
+"""Fixtures of the Dask tests: a LocalCluster of 2 worker processes.
+
+The cluster is shared by the module that asks for it (starting one costs a few
+seconds); tests that kill workers start their own so the others never see a
+restarted worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+distributed = pytest.importorskip("distributed", reason="the scale-out extra is not installed")
+
+
+@pytest.fixture(scope="module")
+def dask_client() -> Iterator[distributed.Client]:
+    """A client of a 2-worker LocalCluster, for the module."""
+    from _dask_fixtures import start_cluster
+
+    cluster, client = start_cluster()
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
