@@ -92,22 +92,25 @@ def synth(
 
     figures = world.meta["calibration"]
     assert isinstance(figures, dict)
+
+    def shown(name: str, spec: str, unit: str = "") -> str:
+        value = figures.get(name)
+        return "n/a" if value is None else f"{value:{spec}}{unit}"
+
     table = Table(title=f"Synthetic world in {out_dir} ({seconds:.1f} s)", show_header=False)
     table.add_row("firms, firm-years", f"{n_firms:,}, {world.financials.num_rows:,}")
     table.add_row(
         "grants, oracle rows", f"{world.certifications.num_rows:,}, {world.oracle.num_rows:,}"
     )
-    table.add_row("Little Giants in 2025", f"{figures['little_giant_share']:.1%}")
-    table.add_row(
-        "provincial SRDI or higher in 2025", f"{figures['provincial_or_higher_share']:.1%}"
-    )
-    table.add_row("Little Giants: median R&D intensity", f"{figures['lg_median_rd_intensity']:.1%}")
-    table.add_row("Little Giants: manufacturing", f"{figures['lg_manufacturing_share']:.0%}")
-    table.add_row("Little Giants: median age", f"{figures['lg_median_age']:.0f} years")
-    table.add_row(
-        "Little Giants: median main-business share",
-        f"{figures['lg_median_main_business_share']:.0%}",
-    )
+    for label, name, spec, unit in (
+        ("Little Giants in 2025", "little_giant_share", ".1%", ""),
+        ("provincial SRDI or higher in 2025", "provincial_or_higher_share", ".1%", ""),
+        ("Little Giants: median R&D intensity", "lg_median_rd_intensity", ".1%", ""),
+        ("Little Giants: manufacturing", "lg_manufacturing_share", ".0%", ""),
+        ("Little Giants: median age", "lg_median_age", ".0f", " years"),
+        ("Little Giants: median main-business share", "lg_median_main_business_share", ".0%", ""),
+    ):
+        table.add_row(label, shown(name, spec, unit))
     table.add_row("metadata", str(out_dir / META_FILE))
     Console().print(table)
 

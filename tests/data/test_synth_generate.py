@@ -56,6 +56,15 @@ def test_a_tiny_world_still_has_every_table(tmp_path: Path) -> None:
     written = write_world(world, tmp_path)
     assert sorted(p.name for p in written) == sorted(FILES)
     assert world.financials.num_rows >= 1
+    # No Little Giant to describe: the figure is JSON null, not NaN (invalid JSON).
+    meta = json.loads((tmp_path / "world.json").read_text(encoding="utf-8"))
+    assert meta["calibration"]["lg_median_age"] is None
+
+
+def test_cli_describes_a_world_too_small_for_little_giants(tmp_path: Path) -> None:
+    code, output = _run("synth", "--firms", "3", "--out", str(tmp_path))
+    assert code == 0, output
+    assert "n/a" in output
 
 
 def _run(*args: str) -> tuple[int, str]:

@@ -53,8 +53,10 @@ def calibration_figures(financials: pd.DataFrame, year: int = LAST_YEAR) -> dict
         "lg_manufacturing_share": float(lg["industry"].str.startswith("C").mean()),
         "lg_median_age": float((year - lg["founded_year"]).median()),
         "lg_median_main_business_share": float(main.median()),
-        "provincial_stock_ratio_2021": float(
-            in_2021.isin(_PROVINCIAL_OR_HIGHER).sum() / max(provincial, 1)
+        "provincial_stock_ratio_2021": (
+            float(in_2021.isin(_PROVINCIAL_OR_HIGHER).sum() / provincial)
+            if provincial
+            else float("nan")
         ),
     }
 

@@ -205,7 +205,11 @@ def generate_world(
         "little_giant_quotas": {str(y): q for y, q in history.quotas.items()},
         "little_giant_new_grants": {str(y): g for y, g in granted.items()},
         "rereviews": history.rereviews,
-        "calibration": calibration_figures(financials.to_pandas()),
+        # NaN (e.g. no Little Giant in a tiny world) is written as JSON null.
+        "calibration": {
+            name: None if np.isnan(value) else value
+            for name, value in calibration_figures(financials.to_pandas()).items()
+        },
     }
     report(3, 1.0)
     return World(financials, certifications, oracle_rows, latent, meta)
@@ -260,7 +264,9 @@ def write_world(world: World, out_dir: str | os.PathLike[str]) -> list[Path]:
     """
     directory = prepare_output_dir(out_dir)
     written = []
-    meta_text = json.dumps(world.meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    meta_text = (
+        json.dumps(world.meta, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+    )
     for name, file in (*TABLE_FILES.items(), ("meta", META_FILE)):
         target = directory / file
         partial = directory / f".{file}.partial"
