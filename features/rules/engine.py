@@ -76,7 +76,8 @@ def evaluate_schemes(
         columns = {str(name): columns[name].to_numpy() for name in columns.columns}
     tables = resolve_schemes(None if schemes is None else list(schemes))
     ctx = MeasureContext(columns, rates or CurrencyRates())
-    results = {t.scheme_id: _evaluate_table(t, ctx, distinctive or {}) for t in tables}
+    with np.errstate(invalid="ignore", divide="ignore"):  # see logic.nan_unless
+        results = {t.scheme_id: _evaluate_table(t, ctx, distinctive or {}) for t in tables}
     identity: dict[str, NDArray[Any]] = {f: ctx.text(f) for f in ("company_id",) if f in columns}
     if "fiscal_year" in columns:
         identity["fiscal_year"] = ctx.number("fiscal_year")

@@ -30,20 +30,26 @@ REL_TOL = 1e-9
 
 
 def compare(value: FloatArray, op: Op, threshold: FloatArray | float) -> BoolArray:
-    """``value op threshold`` with the :data:`REL_TOL` allowance (``NaN`` → False)."""
-    out: BoolArray
-    with np.errstate(invalid="ignore"):  # an infinite threshold gives inf - inf
+    """``value op threshold`` with the :data:`REL_TOL` allowance (``NaN`` → False).
+
+    An infinite threshold array gives ``inf - inf``; the engine evaluates under
+    ``np.errstate(invalid="ignore")``.
+    """
+    if isinstance(threshold, float | int):
+        tol: FloatArray | float = REL_TOL * max(1.0, abs(threshold))  # plain floats: no ufuncs
+    else:
         tol = REL_TOL * np.maximum(1.0, np.abs(threshold))
-        if op == ">=":
-            out = value >= threshold - tol
-        elif op == ">":
-            out = value > threshold + tol
-        elif op == "<=":
-            out = value <= threshold + tol
-        elif op == "<":
-            out = value < threshold - tol
-        else:
-            out = np.abs(value - threshold) <= tol
+    out: BoolArray
+    if op == ">=":
+        out = value >= threshold - tol
+    elif op == ">":
+        out = value > threshold + tol
+    elif op == "<=":
+        out = value <= threshold + tol
+    elif op == "<":
+        out = value < threshold - tol
+    else:
+        out = np.abs(value - threshold) <= tol
     return out
 
 
@@ -89,10 +95,10 @@ def nan_unless(mask: BoolArray) -> FloatArray:
     """``0.0`` where ``mask`` holds, ``NaN`` elsewhere (add it to blank out rows).
 
     ``0 / 1 = 0`` and ``0 / 0 = NaN``: an arithmetic mask, several times faster than
-    a masked assignment on random masks.
+    a masked assignment on random masks. Call it under
+    ``np.errstate(invalid="ignore")`` (the engine does, once per evaluation).
     """
-    with np.errstate(invalid="ignore"):
-        out: FloatArray = np.divide(0.0, mask, dtype=np.float64)
+    out: FloatArray = np.divide(0.0, mask, dtype=np.float64)
     return out
 
 

@@ -65,7 +65,8 @@ class CriterionResult:
     @cached_property
     def detail(self) -> CriterionDetail:
         """Threshold, gap and points, computed once on first access."""
-        return self.compute_detail()
+        with np.errstate(invalid="ignore", divide="ignore"):  # see logic.nan_unless
+            return self.compute_detail()
 
     @property
     def threshold(self) -> FloatArray:
