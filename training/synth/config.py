@@ -195,6 +195,8 @@ class Population:
     # Years between founding and entering today's niche: exponential, shorter for
     # focused firms (assumption).
     niche_delay_mean_years: float = 2.0
+    niche_delay_focus: float = -0.5
+    strategic_capability: float = 0.5  # capable firms make strategic-emerging products
     # Provincial "distinctive" indicators: "each province sets 1–3" worth 15 points
     # (CRITERIA.md §1b, row 9); modelled as 3 items of 5 points, met more often by
     # capable firms in active provinces (assumption).
@@ -214,6 +216,10 @@ class Dynamics:
 
     entry_log_revenue: float = 15.0  # e^15 ≈ 3.3 million CNY in the founding year
     entry_log_revenue_sd: float = 0.7
+    entry_capability: float = 0.4
+    entry_management: float = 0.2
+    young_firm_years: int = 5  # debt and staff turnover are higher in the first years
+    startup_years: int = 8  # equity rounds are more likely in the first years
     young_growth: float = 0.30  # extra log growth of a new firm, decaying with age
     young_growth_decay_years: float = 4.0
     growth_capability: float = 0.05
@@ -256,6 +262,8 @@ class Dynamics:
     debt_management: float = -0.35
     debt_persistence: float = 0.7
     debt_shock_sd: float = 0.25
+    debt_young: float = 0.3
+    asset_shock_sd: float = 0.1
     # Patents: about 14–17 invention patents per Little Giant, 26.6 by 2024
     # (CRITERIA.md §2, Profile).
     invention_rate: float = 0.10  # per (R&D million CNY)^0.6
@@ -264,10 +272,12 @@ class Dynamics:
     patent_lapse: float = 0.03
     class1_tie_intercept: float = 0.5  # logit share of new inventions tied to the main product
     class1_tie_focus: float = 0.8
-    class1_other_rate: float = 0.05
+    class1_other_rate: float = 0.05  # other Class-I IP (e.g. software, IC layouts)
+    class1_other_capability: float = 0.5
     class2_rate: float = 0.8
     class2_rd_elasticity: float = 0.6
     class2_lapse: float = 0.08
+    class2_capability: float = 0.2
     rd_institution_intercept: float = -3.6
     rd_institution_capability: float = 1.0
     rd_institution_rd: float = 0.6  # per log10 of R&D expense in millions
@@ -279,22 +289,34 @@ class Dynamics:
     digital_trend: float = 0.18
     digital_level: float = -0.8
     quality_cert_intercept: float = -1.5
+    quality_cert_management: float = 0.8
+    certificate_size: float = 0.3  # per log10 of revenue in units of 10 million
     quality_award_intercept: float = -5.6
+    quality_award_management: float = 0.7
+    quality_award_capability: float = 0.6
+    quality_award_size: float = 0.4
     own_brand_intercept: float = -2.2
+    own_brand_focus: float = 0.6
+    own_brand_capability: float = 0.4
     certificate_drop: float = 0.02
     standards_rate: float = 0.02
     standards_capability: float = 0.6
     standards_share: float = 2.5
     key_supplier_intercept: float = -3.5
     key_supplier_share: float = 6.0
+    key_supplier_capability: float = 0.8
+    key_supplier_focus: float = 0.5
+    key_supplier_drop: float = 0.05
     equity_intercept: float = -3.6
     equity_capability: float = 0.7
     equity_young: float = 0.3
     equity_log_median: float = 16.8  # e^16.8 ≈ 20 million CNY per round
     equity_sd: float = 0.8
-    exporter_start_rate: float = 0.03
+    equity_size_capability: float = 0.5
+    exporter_start_rate: float = 0.06  # x P(exporter) from the firm's propensity
     export_intercept: float = -1.2
     export_capability: float = 0.4
+    export_propensity: float = 0.3
     export_persistence: float = 0.8
     export_shock_sd: float = 0.3
     market_size_focus: float = -1.0  # focused firms pick narrower niches
@@ -305,13 +327,25 @@ class Dynamics:
     world_multiplier_sd: float = 0.5
     world_rank_scale: float = 0.3  # rank ≈ 0.3 / world share
     world_rank_sd: float = 0.3
+    world_rank_max: float = 9999.0
     top5_focus: float = 0.5
     top5_size: float = -0.25
     customer_persistence: float = 0.7
     customer_shock_sd: float = 0.3
     repeat_intercept: float = 0.2
+    repeat_management: float = 0.4
+    repeat_focus: float = 0.4
+    repeat_age: float = 0.05
+    repeat_age_cap: float = 20.0
+    repeat_shock: float = 0.5
+    tenure_intercept: float = 0.3
+    tenure_focus: float = 0.4
+    tenure_management: float = 0.3
+    tenure_sd: float = 0.3
     turnover_intercept: float = -1.7
     turnover_management: float = -0.45
+    turnover_young: float = 0.3
+    turnover_sd: float = 0.3
     exit_intercept: float = -4.2
     exit_capability: float = -0.4
     exit_management: float = -0.4

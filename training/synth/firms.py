@@ -136,11 +136,13 @@ def draw_firms(n_firms: int, rng: np.random.Generator, calibration: Calibration)
     management = traits[:, 2]
 
     # Focused firms find their niche sooner after founding.
-    delay_mean = pop.niche_delay_mean_years * np.exp(-0.5 * focus)
+    delay_mean = pop.niche_delay_mean_years * np.exp(pop.niche_delay_focus * focus)
     niche_start_year = founded_year + np.floor(rng.exponential(delay_mean)).astype(np.int64)
 
     strategic_share = np.array([i.strategic_share for i in INDUSTRIES])[industry]
-    strategic_logit = np.log(strategic_share / (1 - strategic_share)) + 0.5 * capability
+    strategic_logit = (
+        np.log(strategic_share / (1 - strategic_share)) + pop.strategic_capability * capability
+    )
     strategic_emerging = rng.random(n_firms) < 1 / (1 + np.exp(-strategic_logit))
 
     log_market_size = (

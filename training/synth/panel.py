@@ -231,10 +231,15 @@ def advance(
 
     debt_shock = dyn.debt_persistence * state.debt_shock + dyn.debt_shock_sd * z[6]
     debt_ratio = _sigmoid(
-        dyn.debt_intercept + dyn.debt_management * man + 0.3 * (age < 5) + debt_shock
+        dyn.debt_intercept
+        + dyn.debt_management * man
+        + dyn.debt_young * (age < dyn.young_firm_years)
+        + debt_shock
     )
     total_assets = (
-        revenue * _ASSETS_TO_REVENUE[ind] * np.exp(firms.log_asset_intensity + 0.1 * z[7])
+        revenue
+        * _ASSETS_TO_REVENUE[ind]
+        * np.exp(firms.log_asset_intensity + dyn.asset_shock_sd * z[7])
     )
 
     # Intellectual property accumulates from R&D and lapses slowly.
@@ -249,13 +254,17 @@ def advance(
     )
     tie = _sigmoid(dyn.class1_tie_intercept + dyn.class1_tie_focus * foc)
     new_class1 = rng.binomial(new_inventions, tie) + rng.poisson(
-        dyn.class1_other_rate * np.exp(0.5 * cap)
+        dyn.class1_other_rate * np.exp(dyn.class1_other_capability * cap)
     )
     class1 = state.class1_ip - rng.binomial(state.class1_ip.astype(np.int64), dyn.patent_lapse)
     class2 = (
         state.class2_ip
         - rng.binomial(state.class2_ip.astype(np.int64), dyn.class2_lapse)
-        + rng.poisson(dyn.class2_rate * rd_millions**dyn.class2_rd_elasticity * np.exp(0.2 * cap))
+        + rng.poisson(
+            dyn.class2_rate
+            * rd_millions**dyn.class2_rd_elasticity
+            * np.exp(dyn.class2_capability * cap)
+        )
     )
 
     log10_rd = np.log10(np.maximum(rd_millions, 1e-2))
@@ -284,19 +293,33 @@ def advance(
 
     quality_certification = keep_or_gain(
         state.quality_certification,
-        _sigmoid(dyn.quality_cert_intercept + 0.8 * man + 0.3 * log10_size),
+        _sigmoid(
+            dyn.quality_cert_intercept
+            + dyn.quality_cert_management * man
+            + dyn.certificate_size * log10_size
+        ),
         u[2],
         dyn.certificate_drop,
     )
     own_brand = keep_or_gain(
         state.own_brand,
-        _sigmoid(dyn.own_brand_intercept + 0.6 * foc + 0.4 * cap + 0.3 * log10_size),
+        _sigmoid(
+            dyn.own_brand_intercept
+            + dyn.own_brand_focus * foc
+            + dyn.own_brand_capability * cap
+            + dyn.certificate_size * log10_size
+        ),
         u[3],
         0.0,
     )
     quality_award = keep_or_gain(
         state.quality_award,
-        _sigmoid(dyn.quality_award_intercept + 0.7 * man + 0.6 * cap + 0.4 * log10_size),
+        _sigmoid(
+            dyn.quality_award_intercept
+            + dyn.quality_award_management * man
+            + dyn.quality_award_capability * cap
+            + dyn.quality_award_size * log10_size
+        ),
         u[4],
         0.0,
     )
@@ -304,13 +327,11 @@ def advance(
     # Exports: some firms start exporting; exporters' share wanders around a level.
     exporter = np.maximum(
         state.exporter,
-        (u[5] < dyn.exporter_start_rate * 2.0 * _sigmoid(firms.export_propensity)).astype(
-            np.float64
-        ),
+        (u[5] < dyn.exporter_start_rate * _sigmoid(firms.export_propensity)).astype(np.float64),
     )
     export_shock = dyn.export_persistence * state.export_shock + dyn.export_shock_sd * z[8]
     export_share = exporter * _sigmoid(
-        dyn.export_intercept + 0.3 * firms.export_propensity + export_shock
+        dyn.export_intercept + dyn.export_propensity * firms.export_propensity + export_shock
     )
 
     # Niche markets grow with the division; share = the firm's sales in it / its size.
@@ -323,7 +344,9 @@ def advance(
         main_revenue / np.exp(log_market + firms.log_world_multiplier), dyn.max_market_share
     )
     world_rank = np.clip(
-        np.rint(dyn.world_rank_scale / world_share * np.exp(dyn.world_rank_sd * z[9])), 1.0, 9999.0
+        np.rint(dyn.world_rank_scale / world_share * np.exp(dyn.world_rank_sd * z[9])),
+        1.0,
+        dyn.world_rank_max,
     )
 
     standards = state.standards_drafted + rng.poisson(
@@ -334,21 +357,23 @@ def advance(
         state.key_chain_supplier,
         _sigmoid(
             dyn.key_supplier_intercept
-            + 0.8 * cap
-            + 0.5 * foc
+            + dyn.key_supplier_capability * cap
+            + dyn.key_supplier_focus * foc
             + dyn.key_supplier_share * national_share
         ),
         u[6],
-        0.05,
+        dyn.key_supplier_drop,
     )
 
     raises = u[7] < _sigmoid(
         dyn.equity_intercept
         + dyn.equity_capability * cap
         + EQUITY_BOOM.get(year, 0.0)
-        + dyn.equity_young * (age < 8)
+        + dyn.equity_young * (age < dyn.startup_years)
     )
-    equity = raises * np.exp(dyn.equity_log_median + 0.5 * cap + dyn.equity_sd * z[10])
+    equity = raises * np.exp(
+        dyn.equity_log_median + dyn.equity_size_capability * cap + dyn.equity_sd * z[10]
+    )
 
     customer_shock = dyn.customer_persistence * state.customer_shock + dyn.customer_shock_sd * z[11]
     top5 = _sigmoid(
@@ -359,14 +384,22 @@ def advance(
     )
     repeat = _sigmoid(
         dyn.repeat_intercept
-        + 0.4 * man
-        + 0.4 * foc
-        + 0.05 * np.minimum(age, 20.0)
-        + 0.5 * customer_shock
+        + dyn.repeat_management * man
+        + dyn.repeat_focus * foc
+        + dyn.repeat_age * np.minimum(age, dyn.repeat_age_cap)
+        + dyn.repeat_shock * customer_shock
     )
-    tenure = np.maximum(age, 0.5) * _sigmoid(0.3 + 0.4 * foc + 0.3 * man + 0.3 * z[12])
+    tenure = np.maximum(age, 0.5) * _sigmoid(
+        dyn.tenure_intercept
+        + dyn.tenure_focus * foc
+        + dyn.tenure_management * man
+        + dyn.tenure_sd * z[12]
+    )
     turnover = _sigmoid(
-        dyn.turnover_intercept + dyn.turnover_management * man + 0.3 * (age < 5) + 0.3 * z[13]
+        dyn.turnover_intercept
+        + dyn.turnover_management * man
+        + dyn.turnover_young * (age < dyn.young_firm_years)
+        + dyn.turnover_sd * z[13]
     )
 
     return FirmState(
@@ -426,8 +459,8 @@ def found(firms: Firms, year: int, rng: np.random.Generator, dyn: Dynamics) -> F
     nan = np.full(n, np.nan)
     entry = (
         dyn.entry_log_revenue
-        + 0.4 * firms.capability
-        + 0.2 * firms.management
+        + dyn.entry_capability * firms.capability
+        + dyn.entry_management * firms.management
         + dyn.entry_log_revenue_sd * rng.standard_normal(n)
     )
     exporter = (rng.random(n) < _sigmoid(firms.export_propensity)).astype(np.float64)
