@@ -159,10 +159,6 @@ class ReasonBuilder:
             position.get(getattr(spec, "baseline_of", None) or spec.name, j)
             for j, spec in enumerate(self._specs)
         ]
-        membership = np.zeros((len(self._specs), len(self._families)), dtype=np.float64)
-        for k, fam in enumerate(self._families):
-            membership[fam.columns, k] = 1.0
-        self._membership = membership
 
     @property
     def families(self) -> list[str]:
@@ -184,7 +180,13 @@ class ReasonBuilder:
             Shape ``(n, n_families)``; rows sum to the margin minus the bias.
         """
         per_feature = np.asarray(contributions, dtype=np.float64)[:, : len(self._specs)]
-        family: np.ndarray = per_feature @ self._membership
+        # Added column by column, left to right: numpy's reductions (and BLAS) may
+        # order the additions differently for different row counts, and a firm's
+        # reasons must not depend on how many firms are scored with it.
+        family = np.zeros((per_feature.shape[0], len(self._families)), dtype=np.float64)
+        for k, fam in enumerate(self._families):
+            for j in fam.columns.tolist():
+                family[:, k] += per_feature[:, j]
         return family
 
     def build(
@@ -219,7 +221,7 @@ class ReasonBuilder:
         n = contrib.shape[0]
         if n == 0 or top <= 0:
             return [[] for _ in range(n)]
-        family = contrib @ self._membership
+        family = self.family_contributions(contrib)
         k = min(top, len(self._families))
         # Stable sort on -|c| keeps the catalog's family order among ties.
         top_families = np.argsort(-np.abs(family), axis=1, kind="stable")[:, :k]
