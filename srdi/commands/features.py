@@ -57,9 +57,9 @@ def features(
 ) -> None:
     """Validate IN and write its identity columns plus every feature to OUT.
 
-    Bad rows are left out of OUT and listed in OUT's sibling <stem>.errors.csv
-    (row = 0-based data row, field, value, message). Exit status 0 when some rows are
-    valid, 1 when none is, 2 when IN cannot be read.
+    Bad rows are left out of OUT and listed in <OUT stem>.errors.csv beside it.
+
+    Exit status: 0 when some rows are valid, 1 when none is, 2 when IN is unreadable.
     """
     from features.io import TableReadError
 
