@@ -136,7 +136,7 @@ def true_records() -> tuple[dict[str, np.ndarray], object]:
 def test_review_agrees_with_the_engine_wherever_its_verdict_is_settled(
     true_records: tuple[dict[str, np.ndarray], object],
 ) -> None:
-    columns, (firms, level) = true_records  # type: ignore[misc]
+    columns, (firms, level) = true_records
     reviews = review_records(columns, level, firms, (INNOVATIVE, SRDI, LITTLE_GIANT),
                              DEFAULT_CALIBRATION.certification)  # fmt: skip
     as_none = dict(columns, current_tier=np.full(len(level), "none", dtype=object))
