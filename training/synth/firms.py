@@ -29,6 +29,8 @@ _BRANDS = (
     "明德", "泰和", "嘉禾", "永兴", "盛世", "晶华", "力拓", "凯达", "华立", "万通",
 )  # fmt: skip
 _IDENTITY = frozenset({"company_id", "name"})
+_ID_DIGITS = 8
+_BASE36 = np.array([ord(c) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"], dtype=np.uint32)
 _LINES = ("精密", "智能", "科技", "新材料", "电子", "机械", "生物", "信息", "装备", "环保")
 
 
@@ -85,6 +87,20 @@ class Firms:
     def rows(self, start: int, stop: int) -> Firms:
         """Return the firms ``start:stop`` as views (no copy)."""
         return Firms(**{f.name: getattr(self, f.name)[start:stop] for f in fields(self)})
+
+
+def _company_ids(province_codes: ObjectArray) -> ObjectArray:
+    """18-character ids shaped like unified social credit codes, unique by position.
+
+    ``91`` (enterprise) + province code + ``0100MA`` + the position in base 36.
+    """
+    n = province_codes.shape[0]
+    places = 36 ** np.arange(_ID_DIGITS - 1, -1, -1, dtype=np.int64)
+    digits = np.arange(n, dtype=np.int64)[:, None] // places % 36
+    serial = _BASE36[digits].view(f"<U{_ID_DIGITS}").ravel()
+    prefixed = np.char.add(np.char.add("91", province_codes.astype(str)), "0100MA")
+    ids: ObjectArray = np.char.add(prefixed, serial).astype(object)
+    return ids
 
 
 def draw_firms(n_firms: int, rng: np.random.Generator, calibration: Calibration) -> Firms:
@@ -167,10 +183,7 @@ def draw_firms(n_firms: int, rng: np.random.Generator, calibration: Calibration)
     unobserved_merit = (rng.random(n_firms) < merit_p).astype(np.float64)
 
     codes = np.array([p.code for p in PROVINCES], dtype=object)[province]
-    company_id = np.array(
-        [f"91{code}0100MA{np.base_repr(i, 36).rjust(8, '0')}" for i, code in enumerate(codes)],
-        dtype=object,
-    )
+    company_id = _company_ids(codes)
     short_by_code = {p.code: p.short for p in CANONICAL_PROVINCES}
     short = np.array([short_by_code[p.code] for p in PROVINCES], dtype=object)[province]
     brands = np.array(_BRANDS, dtype=object)
