@@ -34,10 +34,7 @@ def snapshot() -> tuple:
     srdi_points = snap.reviews[SRDI].points
     pick = np.flatnonzero((snap.level <= SRDI) & (srdi_points >= 40))[:300]
     rows = snap.rows[pick]
-    reviews = {
-        t: type(r)(r.eligible[pick], r.required_ok[pick], r.review_pass[pick], r.points[pick])
-        for t, r in snap.reviews.items()
-    }
+    reviews = {t: r.take(pick) for t, r in snap.reviews.items()}
     return (states[YEAR].take(rows), firms.take(rows), snap.level[pick], snap.expiry[pick],
             reviews, history.cutoffs)  # fmt: skip
 

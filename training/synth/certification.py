@@ -81,6 +81,15 @@ class SchemeReview:
     review_pass: FloatArray
     points: FloatArray
 
+    def take(self, index: npt.NDArray[np.intp]) -> SchemeReview:
+        """The reviews of the rows at ``index``."""
+        return SchemeReview(
+            self.eligible[index],
+            self.required_ok[index],
+            self.review_pass[index],
+            self.points[index],
+        )
+
     @classmethod
     def nobody(cls, n: int) -> SchemeReview:
         """A review nobody passes (a tier not evaluated for these rows)."""

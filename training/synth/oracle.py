@@ -59,17 +59,6 @@ class OracleYear:
     little_giant: FloatArray
 
 
-def _subset(
-    reviews: Mapping[int, SchemeReview], index: npt.NDArray[np.intp]
-) -> dict[int, SchemeReview]:
-    return {
-        tier: SchemeReview(
-            r.eligible[index], r.required_ok[index], r.review_pass[index], r.points[index]
-        )
-        for tier, r in reviews.items()
-    }
-
-
 def _scatter(index: npt.NDArray[np.intp], review: SchemeReview, n: int) -> SchemeReview:
     """A review of ``n`` rows: ``review`` at ``index``, nobody passing elsewhere."""
     full = SchemeReview.nobody(n)

@@ -140,10 +140,7 @@ def simulate_history(
         acting = np.isin(last.rows, observed[year], assume_unique=True)
         pos = np.flatnonzero(acting)
         rows = last.rows[pos]
-        reviews = {
-            t: SchemeReview(r.eligible[pos], r.required_ok[pos], r.review_pass[pos], r.points[pos])
-            for t, r in last.reviews.items()
-        }
+        reviews = {t: r.take(pos) for t, r in last.reviews.items()}
         odds = year_odds(year, level[rows], expiry[rows], reviews, firms.take(rows), cfg)
         new_level, new_expiry, granted, cutoff = sample_year(
             odds, level[rows], expiry[rows], year, quotas.get(year), cert_rng, cfg
