@@ -76,8 +76,14 @@ def trained_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedS
     write_world(generate_world(STORE_FIRMS, STORE_SEED, oracle_replicates=2), data_dir)
     store = TrainedStore(home, data_dir, home / "models", model_version="")
     config = TrainingConfig(
+        # One thread: on a shared 2-core machine OpenMP threads spin against other
+        # processes and make a tiny model take minutes.
         model=ModelConfig(
-            max_rounds=120, early_stopping_rounds=20, min_data_in_leaf=20, num_leaves=15
+            max_rounds=80,
+            early_stopping_rounds=15,
+            min_data_in_leaf=20,
+            num_leaves=15,
+            num_threads=1,
         ),
         calibration_folds=3,
         contribution_sample=300,

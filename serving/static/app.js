@@ -104,6 +104,7 @@ async function chooseFile(file) {
   clearError();
   state.file = file;
   state.result = null;
+  document.body.classList.remove("has-results");
   show($("#results"), false);
   $("#file-name").textContent = `${file.name} · ${bytes(file.size)}`;
   const form = new FormData();
@@ -207,9 +208,12 @@ function showResults(result) {
   replace($("#f-scheme"), h("option", { value: "" }, "Any scheme"), state.schemes.map((s) => h("option", { value: s.scheme_id }, s.name)));
   renderSummary(result);
   renderErrors(result.errors || []);
+  const mapped = Object.values(state.mapState.mapping).filter(Boolean).length;
+  $("#input-summary").textContent = `${state.file.name} · ${count(result.n_rows)} rows · ${mapped} columns matched`;
+  document.body.classList.add("has-results");
   show($("#results"), true);
   refresh();
-  $("#results").scrollIntoView({ behavior: "smooth", block: "start" });
+  window.scrollTo({ top: 0 });
 }
 
 function renderSummary(result) {
@@ -240,7 +244,7 @@ function renderSummary(result) {
       "div",
       {},
       h("button", { type: "button", class: "link open-firm", onclick: () => openDetail(top) }, top.name || top.company_id),
-      ` — score ${pct(top.score)}, band ${top.band}. `,
+      ` — a ${pct(top.score)} chance of certification within the horizon, higher than ${top.percentile?.toFixed(1) ?? "?"}% of the reference firms (band ${top.band}). Strongest reasons:`,
       h("ul", { class: "reasons why-list" }, reasons.map(reasonLine)),
     ),
   );
@@ -391,6 +395,10 @@ function wire() {
     }
   });
   $("#run-screen").addEventListener("click", runScreen);
+  $("#change-input").addEventListener("click", () => {
+    document.body.classList.remove("has-results");
+    $("#step-upload").scrollIntoView({ behavior: "smooth", block: "start" });
+  });
   for (const id of ["#f-search", "#f-min-score"]) $(id).addEventListener("input", readFilters);
   for (const id of ["#f-province", "#f-industry", "#f-scheme", "#f-verdict"]) $(id).addEventListener("change", readFilters);
   for (const box of document.querySelectorAll("input[name=band]")) box.addEventListener("change", readFilters);

@@ -1,0 +1,110 @@
+"""Headless Chromium (Debian's ``/usr/bin/chromium``) against the app on a real uvicorn.
+
+The browser is required: when it is missing the tests FAIL with how to install it
+(``make system-deps``), they do not skip. Playwright drives the system Chromium
+through ``executable_path``; ``playwright install`` is never needed.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# A 1366×768 laptop screen, the smallest the page is designed for.
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def app_url(trained_store) -> Iterator[str]:
+    """The app serving the trained champion on a free loopback port (uvicorn thread)."""
+    from serving.app import create_app
+
+    app = create_app(trained_store.settings())
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name=f"uvicorn-page-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120.0
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("uvicorn stopped during start-up")
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start within 120 s")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium; fails (not skips) when it is not installed."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: the browser test needs Debian's chromium "
+            "(run `make system-deps`, or `apt-get install chromium fonts-wqy-microhei`)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture()
+def page(browser, tmp_path) -> Iterator[object]:
+    """A fresh page (own storage) at laptop size that records console errors."""
+    context = browser.new_context(viewport=VIEWPORT, accept_downloads=True, locale="zh-CN")
+    page = context.new_page()
+    page.console_errors = []
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            page.console_errors.append(message.text) if message.type == "error" else None
+        ),
+    )
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """test-artifacts/ (git-ignored): the screenshots a person looks at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
