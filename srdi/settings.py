@@ -22,12 +22,16 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SRDI_", env_file=".env", extra="ignore")
 
-    home: Path = Field(default=Path("."), description="Project root; relative paths below resolve here.")
+    home: Path = Field(
+        default=Path("."), description="Project root; relative paths below resolve here."
+    )
     data_dir: Path = Field(default=Path("data/world"), description="Default panel directory.")
     models_dir: Path = Field(default=Path("models"), description="Embedded MLflow store directory.")
     tracking_uri: str | None = Field(
         default=None,
-        description="MLflow tracking URI; falls back to MLFLOW_TRACKING_URI, then the SQLite store.",
+        description=(
+            "MLflow tracking URI; falls back to MLFLOW_TRACKING_URI, then the SQLite store."
+        ),
     )
     registered_model: str = REGISTERED_MODEL_NAME
     champion_alias: str = CHAMPION_ALIAS
@@ -42,7 +46,9 @@ class Settings(BaseSettings):
     max_batch_records: int = Field(default=10_000, ge=1)
     max_upload_bytes: int = Field(default=200_000_000, ge=1024)
     max_upload_rows: int = Field(default=1_000_000, ge=1)
-    reload_interval_s: float = Field(default=0.0, ge=0.0, description="0 turns the alias check off.")
+    reload_interval_s: float = Field(
+        default=0.0, ge=0.0, description="0 turns the alias check off."
+    )
 
     # CNY per unit of foreign currency, for the foreign schemes' thresholds.
     fx_eur: float = Field(default=7.8, gt=0)
