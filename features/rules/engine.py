@@ -37,7 +37,7 @@ from features.rules.verdicts import CriterionVerdict, Verdict
 
 def evaluate_schemes(
     columns: Columns | pd.DataFrame,
-    schemes: Iterable[str] | None = None,
+    schemes: Iterable[str] | str | None = None,
     rates: CurrencyRates | None = None,
     distinctive: Mapping[str, DistinctivePlugin] | None = None,
 ) -> SchemeEvaluation:
@@ -53,7 +53,8 @@ def evaluate_schemes(
         ``NaN`` = unknown, booleans 1.0/0.0/NaN, text/enum fields object arrays. A
         DataFrame of the same is accepted. Absent optional columns are unknown.
     schemes
-        Scheme ids to evaluate, in order; ``None`` evaluates all eight.
+        Scheme ids to evaluate, in order (one id may be given as a string);
+        ``None`` evaluates all eight.
     rates
         CNY per EUR/JPY/KRW/USD for the foreign schemes; defaults to
         :class:`CurrencyRates` ``()``.
@@ -74,7 +75,7 @@ def evaluate_schemes(
     """
     if isinstance(columns, pd.DataFrame):
         columns = {str(name): columns[name].to_numpy() for name in columns.columns}
-    tables = resolve_schemes(None if schemes is None else list(schemes))
+    tables = resolve_schemes(schemes)
     ctx = MeasureContext(columns, rates or CurrencyRates())
     with np.errstate(invalid="ignore", divide="ignore"):  # see logic.nan_unless
         results = {t.scheme_id: _evaluate_table(t, ctx, distinctive or {}) for t in tables}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
 from features.rules import cn_2022, foreign
@@ -30,15 +30,12 @@ def rule_tables() -> list[dict[str, object]]:
     return [t.to_dict() for t in SCHEME_TABLES.values()]
 
 
-def resolve_schemes(schemes: object) -> tuple[SchemeTable, ...]:
+def resolve_schemes(schemes: Iterable[str] | str | None) -> tuple[SchemeTable, ...]:
     """The tables for ``schemes`` (``None`` = all), refusing unknown ids."""
     if schemes is None:
         return tuple(SCHEME_TABLES.values())
-    if isinstance(schemes, str):
-        schemes = (schemes,)
-    if not isinstance(schemes, list | tuple | set | frozenset):
-        raise TypeError(f"schemes must be a sequence of scheme ids or None, got {schemes!r}")
-    unknown = [s for s in schemes if s not in SCHEME_TABLES]
+    ids = [schemes] if isinstance(schemes, str) else list(schemes)
+    unknown = [s for s in ids if s not in SCHEME_TABLES]
     if unknown:
         raise ValueError(f"unknown scheme id(s) {unknown}; known: {list(SCHEME_IDS)}")
-    return tuple(SCHEME_TABLES[s] for s in schemes)
+    return tuple(SCHEME_TABLES[s] for s in ids)

@@ -286,6 +286,7 @@ def test_selected_schemes_only() -> None:
     assert ev.scheme_ids == ("kr_mid_sized", "cn_srdi_sme")
     with pytest.raises(KeyError, match="was not evaluated"):
         ev["cn_little_giant"]
+    assert evaluate_schemes(columns(FIRM_A), schemes="kr_mid_sized").scheme_ids == ("kr_mid_sized",)
 
 
 def test_rule_tables_are_json_data_for_every_scheme() -> None:
