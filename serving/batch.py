@@ -1,6 +1,6 @@
 """Batch scoring of a Parquet panel (or CSV files) partition by partition on Dask.
 
-``score_parquet_dir(IN, OUT)`` plans the input into units (``serving.batch_input``:
+``score_parquet_dir(IN, OUT)`` plans the input into units (``srdi.panel_units``:
 row groups of one file, each row keeping its file and row number), ships the model
 to every worker once (``serving.batch_worker.ScorerPlugin``), and maps one task per
 unit over the cluster. A task reads its unit, validates it, scores the good rows
@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from serving.batch_input import BatchUnit, absolute_uri, plan_units, read_unit
 from serving.batch_output import (
     ERRORS_DIR,
     SCORES_DIR,
@@ -31,6 +30,7 @@ from serving.batch_output import (
     remove_temporaries,
     write_part,
 )
+from srdi.panel_units import PanelUnit, absolute_uri, plan_units, read_unit
 
 if TYPE_CHECKING:
     from distributed import Client, Future
@@ -131,7 +131,7 @@ class BatchReport:
         )
 
 
-def score_unit(unit: BatchUnit, job: BatchJob) -> UnitOutcome:
+def score_unit(unit: PanelUnit, job: BatchJob) -> UnitOutcome:
     """Read, validate, score and write one unit (runs as a Dask task on a worker).
 
     A unit that cannot be parsed as a table becomes one line in ``errors/`` and no
@@ -232,7 +232,7 @@ def score_parquet_dir(
 
     Raises
     ------
-    serving.batch_input.BatchInputError
+    srdi.panel_units.PanelInputError
         When the input has no Parquet or CSV file, or a footer is unreadable.
     serving.batch_output.BatchOutputError
         When ``out_dir`` holds an earlier run and ``overwrite`` is false.

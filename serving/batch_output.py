@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from serving.batch_input import absolute_uri
+from srdi.panel_units import absolute_uri
 
 __all__ = [
     "ERRORS_DIR",

@@ -1,10 +1,11 @@
-"""Cut an input panel into batch units that keep every row's identity.
+"""Cut a firm-year panel on disk into units that keep every row's identity.
 
 A unit is a slice of one file — some row groups of a Parquet file, or a whole CSV —
 and knows the file's name (relative to the input root) and the file-level number of
 its first row. Planning runs on the client and reads Parquet footers only; reading a
-unit runs on a worker. Because units are planned once and numbered, each maps to
-exactly one output part, which is what makes retried tasks write the same rows once.
+unit runs on a Dask worker. Batch scoring maps one task per unit (each unit is one
+output part, which is what makes retried tasks write their rows once) and Dask
+training validates and labels the panel unit by unit.
 
 Paths are local paths or URIs that ``pyarrow.fs`` understands (``s3://``, ``gs://``,
 ``hdfs://``); on a cluster they must be readable from every worker.
@@ -26,8 +27,8 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 __all__ = [
-    "BatchInputError",
-    "BatchUnit",
+    "PanelInputError",
+    "PanelUnit",
     "absolute_uri",
     "plan_units",
     "read_unit",
@@ -44,13 +45,13 @@ _GLOB_CHARS = re.compile(r"[*?\[]")
 _PANEL_FILE = "financials"
 
 
-class BatchInputError(ValueError):
-    """The batch input cannot be planned: nothing to read, or a file is not readable."""
+class PanelInputError(ValueError):
+    """The panel cannot be planned: nothing to read, or a file is not readable."""
 
 
 @dataclass(frozen=True)
-class BatchUnit:
-    """One partition of the batch: a slice of one input file.
+class PanelUnit:
+    """One partition of a panel: a slice of one input file.
 
     Attributes
     ----------
@@ -85,7 +86,7 @@ class BatchUnit:
     partition_keys: tuple[tuple[str, Any], ...] = ()
 
 
-def plan_units(in_path: str | Path, *, partition_rows: int) -> list[BatchUnit]:
+def plan_units(in_path: str | Path, *, partition_rows: int) -> list[PanelUnit]:
     """Plan the units of a Parquet panel, a CSV folder or a glob.
 
     Parameters
@@ -101,35 +102,35 @@ def plan_units(in_path: str | Path, *, partition_rows: int) -> list[BatchUnit]:
 
     Returns
     -------
-    list of BatchUnit
+    list of PanelUnit
         In a deterministic order (files sorted by path), indexed from 0.
 
     Raises
     ------
-    BatchInputError
+    PanelInputError
         When nothing matches, or a Parquet footer cannot be read.
     """
     if partition_rows < 1:
-        raise BatchInputError(f"partition_rows must be at least 1 (got {partition_rows})")
+        raise PanelInputError(f"partition_rows must be at least 1 (got {partition_rows})")
     fs, root, files = _list_input_files(str(in_path))
-    units: list[BatchUnit] = []
+    units: list[PanelUnit] = []
     for path in files:
         relative = _relative(root, path)
         keys = _hive_keys(relative)
         uri = _uri(str(in_path), path)
         if path.lower().endswith(_CSV_SUFFIXES):
             units.append(
-                BatchUnit(len(units), relative, uri, "csv", partition_keys=keys),
+                PanelUnit(len(units), relative, uri, "csv", partition_keys=keys),
             )
             continue
         try:
             metadata = pq.ParquetFile(path, filesystem=fs).metadata
         except Exception as exc:
-            raise BatchInputError(f"cannot read the Parquet footer of {relative!r}: {exc}") from exc
+            raise PanelInputError(f"cannot read the Parquet footer of {relative!r}: {exc}") from exc
         sizes = [metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)]
         for row_groups, offset, length, first_row in _slices(sizes, partition_rows):
             units.append(
-                BatchUnit(
+                PanelUnit(
                     index=len(units),
                     source_file=relative,
                     uri=uri,
@@ -144,7 +145,7 @@ def plan_units(in_path: str | Path, *, partition_rows: int) -> list[BatchUnit]:
     return units
 
 
-def read_unit(unit: BatchUnit, *, contract_columns_only: bool = True) -> pd.DataFrame:
+def read_unit(unit: PanelUnit, *, contract_columns_only: bool = True) -> pd.DataFrame:
     """Read one unit's rows into a frame with a 0..n-1 index.
 
     Parameters
@@ -186,7 +187,7 @@ def read_unit(unit: BatchUnit, *, contract_columns_only: bool = True) -> pd.Data
     return frame.reset_index(drop=True)
 
 
-def unit_source_rows(unit: BatchUnit, n_rows: int) -> np.ndarray:
+def unit_source_rows(unit: PanelUnit, n_rows: int) -> np.ndarray:
     """Return the file-level row numbers of a unit's ``n_rows`` rows (int64)."""
     return unit.first_row + np.arange(n_rows, dtype=np.int64)
 
@@ -235,13 +236,13 @@ def _list_input_files(in_path: str) -> tuple[pafs.FileSystem, str, list[str]]:
             and p.lower().endswith(_PARQUET_SUFFIXES + _CSV_SUFFIXES)
         ]
         if not files:
-            raise BatchInputError(f"no Parquet or CSV file matches {in_path!r}")
+            raise PanelInputError(f"no Parquet or CSV file matches {in_path!r}")
         return fs, base, sorted(files)
 
     fs, path = pafs.FileSystem.from_uri(absolute_uri(in_path))
     info = fs.get_file_info(path)
     if info.type == pafs.FileType.NotFound:
-        raise BatchInputError(f"input {in_path!r} does not exist")
+        raise PanelInputError(f"input {in_path!r} does not exist")
     if info.type == pafs.FileType.File:
         return fs, path.rsplit("/", 1)[0], [path]
     for suffix in ("", *_PARQUET_SUFFIXES):
@@ -257,7 +258,7 @@ def _list_input_files(in_path: str) -> tuple[pafs.FileSystem, str, list[str]]:
     csv = sorted(p for p in candidates if p.lower().endswith(_CSV_SUFFIXES))
     if csv:
         return fs, path, csv
-    raise BatchInputError(f"no Parquet or CSV file under {in_path!r}")
+    raise PanelInputError(f"no Parquet or CSV file under {in_path!r}")
 
 
 def _walk(fs: pafs.FileSystem, base: str, root: str | None = None) -> list[str]:

@@ -66,10 +66,10 @@ def score_batch(
     from rich.console import Console
 
     from serving.batch import score_parquet_dir
-    from serving.batch_input import BatchInputError
     from serving.batch_output import BatchOutputError
     from srdi.bundle import BundleError, NoChampionError
     from srdi.dask_cluster import DaskNotInstalledError
+    from srdi.panel_units import PanelInputError
     from srdi.settings import load_settings
 
     console = Console(stderr=True)
@@ -85,7 +85,7 @@ def score_batch(
             top_reasons=top_reasons,
             overwrite=overwrite,
         )
-    except (BatchInputError, BatchOutputError) as error:
+    except (PanelInputError, BatchOutputError) as error:
         _fail(console, str(error), code=2)
     except (NoChampionError, BundleError, DaskNotInstalledError) as error:
         _fail(console, str(error))

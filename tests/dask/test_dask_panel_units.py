@@ -12,13 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from serving.batch_input import (
-    BatchInputError,
-    _slices,
-    plan_units,
-    read_unit,
-    unit_source_rows,
-)
 from serving.batch_output import (
     ERRORS_DIR,
     SCORES_DIR,
@@ -26,6 +19,13 @@ from serving.batch_output import (
     prepare_output,
     remove_temporaries,
     write_part,
+)
+from srdi.panel_units import (
+    PanelInputError,
+    _slices,
+    plan_units,
+    read_unit,
+    unit_source_rows,
 )
 
 
@@ -108,13 +108,13 @@ def test_plan_glob_of_csv_files_one_unit_per_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("target", ["missing-folder", "empty", "*.parquet"])
 def test_plan_refuses_input_without_rows(tmp_path: Path, target: str) -> None:
     (tmp_path / "empty").mkdir()
-    with pytest.raises(BatchInputError, match=r"no Parquet or CSV|does not exist"):
+    with pytest.raises(PanelInputError, match=r"no Parquet or CSV|does not exist"):
         plan_units(f"{tmp_path}/{target}", partition_rows=10)
 
 
 def test_plan_names_the_file_with_a_broken_footer(tmp_path: Path) -> None:
     (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
-    with pytest.raises(BatchInputError, match=r"broken\.parquet"):
+    with pytest.raises(PanelInputError, match=r"broken\.parquet"):
         plan_units(tmp_path, partition_rows=10)
 
 
