@@ -245,7 +245,7 @@ def _list_input_files(in_path: str) -> tuple[pafs.FileSystem, str, list[str]]:
         raise PanelInputError(f"input {in_path!r} does not exist")
     if info.type == pafs.FileType.File:
         return fs, path.rsplit("/", 1)[0], [path]
-    for suffix in ("", *_PARQUET_SUFFIXES):
+    for suffix in ("", *_PARQUET_SUFFIXES, ".csv"):
         panel = fs.get_file_info(f"{path}/{_PANEL_FILE}{suffix}")
         if panel.type == pafs.FileType.File:
             return fs, path, [panel.path]
