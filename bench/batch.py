@@ -1,0 +1,239 @@
+"""Dask batch scoring of 2,000,000 firm-years against a bare ``Booster.predict``.
+
+``python -m bench.batch [--rows N] [--workers W]`` (``make bench-batch``) builds, from
+the world in ``SRDI_DATA_DIR`` (``make data``), a Parquet panel of N firm-years — the
+world's financials tiled with fresh company ids, in 8 files of 100,000-row row
+groups — and measures in this run, with the registered champion:
+
+* baseline: ``Booster.predict`` on the precomputed feature matrix of the same rows
+  (all cores, nothing else: no reading, validation, features, rules or writing);
+* ours: ``score_parquet_dir`` (what ``srdi score-batch`` runs: read, validate,
+  derive features, score, percentile and band, the eight scheme screens, write
+  Parquet; reasons off) on a LocalCluster of W single-threaded worker processes
+  (default: one per core), started — and warmed up on one file — before the clock,
+  so its start-up is reported apart.
+
+It prints rows/s of both and ours / baseline (the issue's goal: at least 0.6), then
+the peak resident memory of the workers — each one and their sum, sampled every
+0.1 s with psutil — for the first half of the panel and for all of it: bounded by
+the partition size, the peaks of N/2 and N rows are about the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psutil
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+GOAL = 0.6
+FILES = 8
+ROW_GROUP_ROWS = 100_000
+
+
+@dataclass
+class MemoryPeaks:
+    """Peak resident set sizes of a cluster's worker processes, in bytes."""
+
+    per_worker: int = 0
+    total: int = 0
+
+
+@contextmanager
+def sample_memory(pids: list[int], interval_s: float = 0.1) -> Iterator[MemoryPeaks]:
+    """Sample the RSS of ``pids`` in a thread until the block ends; yield the peaks."""
+    peaks = MemoryPeaks()
+    stop = threading.Event()
+    processes = [psutil.Process(pid) for pid in pids]
+
+    def run() -> None:
+        while not stop.is_set():
+            sizes = []
+            for process in processes:
+                try:
+                    sizes.append(process.memory_info().rss)
+                except psutil.Error:  # a worker being replaced
+                    continue
+            if sizes:
+                peaks.per_worker = max(peaks.per_worker, max(sizes))
+                peaks.total = max(peaks.total, sum(sizes))
+            stop.wait(interval_s)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield peaks
+    finally:
+        stop.set()
+        thread.join()
+
+
+def tiled_panel(financials: pd.DataFrame, rows: int, directory: Path) -> list[Path]:
+    """Write ``rows`` firm-years (the world tiled, ids made unique) as ``FILES`` files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    per_file = -(-rows // FILES)
+    paths = []
+    for index in range(FILES):
+        start = index * per_file
+        stop = min(rows, start + per_file)
+        if start >= stop:
+            break
+        positions = np.arange(start, stop) % len(financials)
+        frame = financials.iloc[positions].reset_index(drop=True)
+        copy = np.arange(start, stop) // len(financials)
+        frame["company_id"] = frame["company_id"].astype(str) + pd.Series(copy).map("-r{}".format)
+        path = directory / f"part-{index:02d}.parquet"
+        pq.write_table(
+            pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=ROW_GROUP_ROWS
+        )
+        paths.append(path)
+    return paths
+
+
+def bare_predict_rate(loaded: object, financials: pd.DataFrame, rows: int) -> float:
+    """Rows/s of ``Booster.predict`` (all cores) on the feature matrix of ``rows`` rows.
+
+    Features are row-local, so the matrix of the tiled panel is the world's matrix
+    tiled; only the prediction is timed (best of two).
+    """
+    from features.validate import validate_frame
+
+    bundle = loaded.bundle  # type: ignore[attr-defined]
+    X_world = bundle.transform(validate_frame(financials).columns)
+    X = np.tile(X_world, (-(-rows // len(X_world)), 1))[:rows]
+    threads = psutil.cpu_count(logical=True) or 1
+    best = float("inf")
+    for _ in range(2):
+        start = time.perf_counter()
+        bundle.booster.predict(X, num_threads=threads)
+        best = min(best, time.perf_counter() - start)
+    return rows / best
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the panel, time both paths, report the ratio and the memory peaks."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=2_000_000, help="firm-years to score")
+    parser.add_argument("--workers", type=int, default=None, help="LocalCluster workers")
+    parser.add_argument(
+        "--partition-rows", type=int, default=None, help="rows per partition (default: settings)"
+    )
+    parser.add_argument(
+        "--bundle", type=Path, default=None, help="a saved model bundle instead of the champion"
+    )
+    args = parser.parse_args(argv)
+
+    from serving.batch import score_parquet_dir
+    from srdi.bundle import LoadedModel, ModelBundle, NoChampionError, load_registered_bundle
+    from srdi.dask_cluster import dask_client
+    from srdi.settings import load_settings
+
+    settings = load_settings()
+    if args.bundle is not None:
+        loaded = LoadedModel(ModelBundle.load(args.bundle), str(args.bundle), "local", None)
+    else:
+        try:
+            loaded = load_registered_bundle(settings)
+        except NoChampionError as error:
+            print(f"no champion: {error}", file=sys.stderr)
+            return 1
+    world = settings.resolve(settings.data_dir) / "financials.parquet"
+    if not world.exists():
+        print(f"{world} not found; generate the world first (make data)", file=sys.stderr)
+        return 1
+    financials = pd.read_parquet(world)
+    partition_rows = args.partition_rows or settings.dask_partition_rows
+    print(
+        f"model {loaded.name} v{loaded.version} ({loaded.bundle.booster.num_trees()} trees); "
+        f"{args.rows:,} firm-years tiled from {len(financials):,}; "
+        f"partitions of {partition_rows:,} rows"
+    )
+
+    with tempfile.TemporaryDirectory(prefix="srdi-bench-batch-") as tmp:
+        workdir = Path(tmp)
+        paths = tiled_panel(financials, args.rows, workdir / "panel")
+        half = workdir / "half"
+        half.mkdir()
+        for path in paths[: len(paths) // 2]:
+            os.link(path, half / path.name)
+        half_rows = sum(pq.ParquetFile(p).metadata.num_rows for p in half.iterdir())
+        size_mb = sum(p.stat().st_size for p in paths) / 1e6
+        print(f"panel: {len(paths)} Parquet files, {size_mb:,.0f} MB")
+
+        start = time.perf_counter()
+        with dask_client(None, n_workers=args.workers) as client:
+            started = time.perf_counter() - start
+            pids = list(client.run(os.getpid).values())
+            print(f"LocalCluster: {len(pids)} worker processes, started in {started:.1f} s")
+            # Workers import the scoring stack on their first task; keep that off the clock.
+            begin = time.perf_counter()
+            score_parquet_dir(
+                paths[0], workdir / "warm-up", scheduler=client, model=loaded, progress=False
+            )
+            print(f"  warm-up on {paths[0].name}: {time.perf_counter() - begin:.1f} s")
+            runs = []
+            for label, folder, n in (
+                ("half", half, half_rows),
+                ("all", workdir / "panel", args.rows),
+            ):
+                with sample_memory(pids) as peaks:
+                    begin = time.perf_counter()
+                    report = score_parquet_dir(
+                        folder,
+                        workdir / f"out-{label}",
+                        scheduler=client,
+                        model=loaded,
+                        settings=settings,
+                        partition_rows=partition_rows,
+                        progress=False,
+                    )
+                    seconds = time.perf_counter() - begin
+                if report.rows_in != n or not report.complete:
+                    print(f"batch run {label} incomplete: {report}", file=sys.stderr)
+                    return 1
+                runs.append((label, n, seconds, peaks))
+                print(
+                    f"  score-batch {n:>10,} rows: {seconds:7.1f} s, {n / seconds:10,.0f} rows/s, "
+                    f"{report.units} partitions",
+                    flush=True,
+                )
+
+    bare = bare_predict_rate(loaded, financials, args.rows)
+    _, n_all, seconds_all, _ = runs[-1]
+    ours = n_all / seconds_all
+    print()
+    print(f"{'path':<46} {'rows/s':>12}")
+    print(f"{'Booster.predict on the feature matrix (all cores)':<46} {bare:12,.0f}")
+    print(f"{'score-batch, scores and schemes, no reasons':<46} {ours:12,.0f}")
+    verdict = "meets" if ours / bare >= GOAL else "below"
+    print(f"ratio score-batch / bare predict: {ours / bare:.3f} ({verdict} the {GOAL} goal)")
+    print()
+    print(f"{'peak worker memory':<20} {'rows':>12} {'per worker':>12} {'all workers':>12}")
+    for label, n, _, peaks in runs:
+        print(
+            f"{label:<20} {n:12,} {peaks.per_worker / 2**20:10,.0f} MB "
+            f"{peaks.total / 2**20:10,.0f} MB"
+        )
+    first, last = runs[0][3], runs[-1][3]
+    if first.total:
+        print(
+            f"memory(all) / memory(half): {last.total / first.total:.2f} for "
+            f"{runs[-1][1] / runs[0][1]:.1f}x the rows"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
