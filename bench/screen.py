@@ -10,7 +10,8 @@ registered champion:
 * ``POST /v1/screen`` (JSON, with reasons) on ``srdi serve`` over loopback;
 * ``POST /v1/screen/page`` (what the screening page calls: compact rows);
 * ``srdi score IN -o OUT.csv`` as a subprocess (start-up and model load included),
-  and ``serving.screen_file.screen_file`` in-process (the same work without them).
+  and optionally ``serving.screen_file.screen_file`` in-process (the same work
+  without them).
 
 It prints seconds, rows/s and each path's time as a ratio of the explained
 in-process baseline. Needs a champion (``make train``).
@@ -59,6 +60,11 @@ def timed(label: str, action: Callable[[], Any]) -> tuple[str, float, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000, help="candidates to screen")
+    parser.add_argument(
+        "--with-in-process-file",
+        action="store_true",
+        help="also time serving.screen_file in-process (the CLI's work without start-up)",
+    )
     args = parser.parse_args(argv)
 
     from serving.scorer import Scorer
@@ -107,10 +113,16 @@ def main(argv: list[str] | None = None) -> int:
             with httpx.Client(timeout=httpx.Timeout(1800.0)) as client:
 
                 def post(url: str) -> int:
+                    # Streamed and counted, not held: the full JSON of 100,000 firms
+                    # is gigabytes.
+                    size = 0
                     with path.open("rb") as handle:
-                        response = client.post(url, files={"file": (path.name, handle, "text/csv")})
-                    response.raise_for_status()
-                    return len(response.content)
+                        files = {"file": (path.name, handle, "text/csv")}
+                        with client.stream("POST", url, files=files) as response:
+                            response.raise_for_status()
+                            for chunk in response.iter_bytes():
+                                size += len(chunk)
+                    return size
 
                 label, http_s, size = timed(
                     "POST /v1/screen (JSON, reasons)", lambda: post(f"{base}/v1/screen")
@@ -135,10 +147,11 @@ def main(argv: list[str] | None = None) -> int:
             print(done.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
             return 1
         rows.append((label, cli_s))
-        label, file_s, _ = timed(
-            "screen_file in-process (same work)", lambda: screen_file(scorer, path)
-        )
-        rows.append((label, file_s))
+        if args.with_in_process_file:
+            label, file_s, _ = timed(
+                "screen_file in-process (same work)", lambda: screen_file(scorer, path)
+            )
+            rows.append((label, file_s))
 
     print()
     print(f"{'path':<48} {'seconds':>8} {'rows/s':>10} {'× baseline':>11}")
