@@ -26,6 +26,7 @@ from serving.errors import install_error_handlers
 from serving.limits import BodySizeLimit
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.model_holder import ModelHolder, ModelProvider, RegistryModelProvider, watch_champion
+from serving.openapi import install_openapi
 from serving.routes import admin, health, meta, score, screen
 from serving.security import require_api_key_on_v1
 from srdi.settings import Settings
@@ -106,6 +107,7 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
     for module in (score, screen, meta, admin, health):
         app.include_router(module.router)
     _add_page(app)
+    install_openapi(app)
     # Added last = outermost: metrics see every response, including 413s.
     app.add_middleware(
         BodySizeLimit,

@@ -1,0 +1,87 @@
+"""The OpenAPI document, adjusted to the errors the app's edge really sends.
+
+FastAPI documents every 422 with its own ``HTTPValidationError`` body, but
+:mod:`serving.errors` answers every validation error with ``ErrorBody``
+(``detail`` + ``errors`` naming field and rule). And two refusals happen before any
+route runs, so no route declares them: 401 from the API key on every ``/v1`` route,
+and 413 from the body-size limit on every route that takes a body. This module
+rewrites the generated document once so that clients and contract tests see what
+is actually sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from serving.schemas import ErrorBody
+
+__all__ = ["install_openapi"]
+
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+_FASTAPI_422 = ("HTTPValidationError", "ValidationError")
+_EDGE_ERRORS = {
+    "401": "API key missing or wrong (only when SRDI_API_KEY is set).",
+    "413": "The body exceeds max_body_bytes (JSON) or max_upload_bytes (uploads).",
+}
+
+
+def _error_response(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
+
+
+def _adjust(document: dict[str, Any]) -> dict[str, Any]:
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault(
+        "ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    )
+    for path, operations in document.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if "422" in responses:
+                responses["422"] = _error_response(
+                    "Invalid input: each problem names the field path and the rule broken."
+                )
+            if path.startswith("/v1/") and "401" not in responses:
+                responses["401"] = _error_response(_EDGE_ERRORS["401"])
+            if "requestBody" in operation and "413" not in responses:
+                responses["413"] = _error_response(_EDGE_ERRORS["413"])
+    if "#/components/schemas/HTTPValidationError" not in _refs(document.get("paths", {})):
+        for name in _FASTAPI_422:
+            schemas.pop(name, None)
+    return document
+
+
+def _refs(node: object) -> set[str]:
+    """Every ``$ref`` value under ``node``."""
+    if isinstance(node, dict):
+        found = {str(node["$ref"])} if "$ref" in node else set()
+        for value in node.values():
+            found |= _refs(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(_refs(item) for item in node)) if node else set()
+    return set()
+
+
+def install_openapi(app: FastAPI) -> None:
+    """Make ``app.openapi()`` return the adjusted document (built once, then cached)."""
+
+    def openapi() -> dict[str, Any]:
+        if not app.openapi_schema:
+            app.openapi_schema = _adjust(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                    tags=app.openapi_tags,
+                )
+            )
+        return app.openapi_schema
+
+    custom: Callable[[], dict[str, Any]] = openapi
+    app.openapi = custom  # type: ignore[method-assign]
