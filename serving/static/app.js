@@ -399,7 +399,13 @@ function wire() {
     document.body.classList.remove("has-results");
     $("#step-upload").scrollIntoView({ behavior: "smooth", block: "start" });
   });
-  for (const id of ["#f-search", "#f-min-score"]) $(id).addEventListener("input", readFilters);
+  // Typing filters a list of up to 100,000 firms; wait for a pause in the typing.
+  let typing = null;
+  const readSoon = () => {
+    clearTimeout(typing);
+    typing = setTimeout(readFilters, 150);
+  };
+  for (const id of ["#f-search", "#f-min-score"]) $(id).addEventListener("input", readSoon);
   for (const id of ["#f-province", "#f-industry", "#f-scheme", "#f-verdict"]) $(id).addEventListener("change", readFilters);
   for (const box of document.querySelectorAll("input[name=band]")) box.addEventListener("change", readFilters);
   $("#reset-filters").addEventListener("click", () => {

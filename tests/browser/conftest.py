@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -37,12 +38,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def app_url(trained_store) -> Iterator[str]:
-    """The app serving the trained champion on a free loopback port (uvicorn thread)."""
-    from serving.app import create_app
-
-    app = create_app(trained_store.settings())
+@contextmanager
+def serve(app: object) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread on a free loopback port; always stop it."""
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
@@ -61,6 +59,21 @@ def app_url(trained_store) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def app_url(trained_store) -> Iterator[str]:
+    """The app serving the trained champion, no API key."""
+    from serving.app import create_app
+
+    with serve(create_app(trained_store.settings())) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def serve_app():
+    """:func:`serve` for tests that need an app of their own (e.g. with an API key)."""
+    return serve
 
 
 @pytest.fixture(scope="session")

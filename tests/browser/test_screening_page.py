@@ -28,6 +28,15 @@ def _scores(page) -> list[float]:
     return [float(t.strip().rstrip("%")) for t in texts if t.strip().endswith("%")]
 
 
+def _type_filter(page, selector: str, text: str) -> None:
+    """Type into a debounced filter box and wait until the list has been redrawn."""
+    before = page.locator("#page-info").inner_text()
+    page.fill(selector, text)
+    page.wait_for_function(
+        "before => document.querySelector('#page-info').textContent !== before", arg=before
+    )
+
+
 def _column(page, name: str) -> list[str]:
     return [t.strip() for t in page.locator(f"#ranking tbody td.col-{name}").all_inner_texts()]
 
@@ -81,9 +90,9 @@ def test_sample_ranked_filtered_explained_and_exported(
     bands = _column(page, "band")
     assert bands and set(bands) == {"A"}
     page.uncheck("input[name=band][value=A]")
-    page.fill("#f-min-score", "10")
+    _type_filter(page, "#f-min-score", "10")
     assert all(s >= 10 for s in _scores(page))
-    page.fill("#f-min-score", "")
+    _type_filter(page, "#f-min-score", "")
     top_province = page.locator("#f-province option").nth(1).get_attribute("value")
     page.select_option("#f-province", top_province)
     assert set(_column(page, "province")) == {top_province}
@@ -101,9 +110,10 @@ def test_sample_ranked_filtered_explained_and_exported(
     page.click("#reset-filters")
     third = page.locator("#ranking tbody tr").nth(2)
     name = third.locator("button.open-firm").inner_text()
-    page.fill("#f-search", name[-6:])
+    _type_filter(page, "#f-search", name[-6:])
     assert name in page.locator("#ranking tbody").inner_text()
-    page.fill("#f-search", "")
+    assert page.locator("#ranking tbody tr[data-company-id]").count() < 50
+    _type_filter(page, "#f-search", "")
 
     # The firm detail view: reasons, chart, ratios, gaps, every scheme, model version.
     page.locator("#ranking tbody tr").first.locator("button.open-firm").click()
@@ -197,3 +207,27 @@ def test_page_uses_no_outside_assets(page, app_url) -> None:
     page.wait_for_load_state("networkidle")
     assert outside == []
     assert page.locator("#use-sample").is_visible()
+
+
+def test_page_asks_once_for_the_api_key_when_the_service_has_one(
+    page, trained_store, serve_app
+) -> None:
+    from serving.app import create_app
+
+    key = "page-test-key-0123456789"
+    asked: list[str] = []
+
+    def answer(dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept(key)
+
+    page.on("dialog", answer)
+    with serve_app(create_app(trained_store.settings(api_key=key))) as url:
+        page.goto(url)
+        badge = page.locator("#model-badge")
+        badge.filter(has_text="srdi-potential").wait_for()
+        page.click("#use-sample")
+        page.wait_for_selector("#step-map:not([hidden])")
+    assert len(asked) == 1
+    assert "API key" in asked[0]
+    assert page.console_errors == [] or all("401" in e for e in page.console_errors)
