@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from features.rules import SCHEME_IDS
@@ -110,6 +111,7 @@ def export_frame(
     *,
     scheme_ids: Sequence[str] = SCHEME_IDS,
     top_reasons: int = 3,
+    verdicts: Mapping[str, Sequence[str | None] | np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Flatten ranked score results into the export table.
 
@@ -125,6 +127,9 @@ def export_frame(
         gives an empty cell.
     top_reasons
         How many reason texts go into ``top_reasons``.
+    verdicts
+        Scheme id → one verdict per result, when the verdicts come as arrays
+        (``serving.ranked_rows``) rather than inside each result's ``schemes``.
 
     Returns
     -------
@@ -142,13 +147,18 @@ def export_frame(
         "percentile": [_float_or_none(r.get("percentile")) for r in results],
         "band": [r.get("band") for r in results],
     }
-    verdicts: dict[str, list[str | None]] = {sid: [None] * n for sid in scheme_ids}
-    for i, result in enumerate(results):
-        for scheme in result.get("schemes") or ():
-            column = verdicts.get(str(scheme.get("scheme_id")))
-            if column is not None:
-                column[i] = scheme.get("verdict")
-    data.update(verdicts)
+    columns: dict[str, list[str | None]] = {sid: [None] * n for sid in scheme_ids}
+    if verdicts is not None:
+        for sid, values in verdicts.items():
+            if sid in columns:
+                columns[sid] = list(values)
+    else:
+        for i, result in enumerate(results):
+            for scheme in result.get("schemes") or ():
+                column = columns.get(str(scheme.get("scheme_id")))
+                if column is not None:
+                    column[i] = scheme.get("verdict")
+    data.update(columns)
     data[REASONS_COLUMN] = [reasons_text(r.get("reasons") or (), top_reasons) for r in results]
     frame = pd.DataFrame(data, columns=export_columns(scheme_ids))
     frame["rank"] = frame["rank"].astype("Int64")

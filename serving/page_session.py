@@ -1,12 +1,13 @@
 """The page's view of a screened file: compact ranked rows now, full detail on demand.
 
 ``POST /v1/screen`` returns every firm's full result — reasons with their features
-and every scheme's criteria — about 15 kB per firm, far too much for a browser
+and every scheme's criteria — about 18 kB per firm, far too much for a browser
 holding 100,000 candidates. The page therefore screens through the same
 :func:`serving.screening.screen_upload` but receives compact rows (verdict per
-scheme, top reason texts) and asks for one firm's full result when the user opens
-it. The ranked arrays of recent screens stay in a small per-app cache
-(:class:`ScreenCache`, least recently used out) under an opaque token.
+scheme, top reason texts; :mod:`serving.ranked_rows`, which skips the criteria
+JSON) and asks for one firm's full result when the user opens it. The ranked
+arrays of recent screens stay in a small per-app cache (:class:`ScreenCache`, least
+recently used out) under an opaque token.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from serving.ranked_rows import iter_ranked_blocks
 from serving.responses import dumps
 from serving.scorer import RankedScores
 
@@ -70,23 +72,21 @@ class ScreenCache:
             return len(self._items)
 
 
-def compact_result(result: Mapping[str, Any], scheme_ids: Sequence[str]) -> dict[str, Any]:
+def compact_result(result: Mapping[str, Any], verdicts: Sequence[str | None]) -> dict[str, Any]:
     """Slim one score result to what the ranked table shows.
 
     Parameters
     ----------
     result
-        A full score result with ``row`` and ``rank``.
-    scheme_ids
-        Order of the ``verdicts`` list (the screen's ``schemes`` header).
+        A score result with ``row`` and ``rank``.
+    verdicts
+        The firm's verdict per scheme, in the order of the screen's ``schemes``.
 
     Returns
     -------
     dict
-        Identity, numbers, ``verdicts`` (one per scheme id, ``None`` when absent) and
-        the reasons without their feature lists.
+        Identity, numbers, ``verdicts`` and the reasons without their feature lists.
     """
-    verdict_of = {s.get("scheme_id"): s.get("verdict") for s in result.get("schemes") or ()}
     return {
         "row": result.get("row"),
         "rank": result.get("rank"),
@@ -99,7 +99,7 @@ def compact_result(result: Mapping[str, Any], scheme_ids: Sequence[str]) -> dict
         "score": result.get("score"),
         "percentile": result.get("percentile"),
         "band": result.get("band"),
-        "verdicts": [verdict_of.get(sid) for sid in scheme_ids],
+        "verdicts": list(verdicts),
         "reasons": [
             {
                 "family": r.get("family"),
@@ -112,7 +112,7 @@ def compact_result(result: Mapping[str, Any], scheme_ids: Sequence[str]) -> dict
     }
 
 
-def compact_stream(ranked: RankedScores, token: str) -> Iterator[bytes]:
+def compact_stream(ranked: RankedScores, token: str, *, top_reasons: int = 3) -> Iterator[bytes]:
     """The page's screen body, block by block: a header, compact rows, the errors.
 
     Shape::
@@ -120,23 +120,25 @@ def compact_stream(ranked: RankedScores, token: str) -> Iterator[bytes]:
         {"token": "...", "schemes": [{"scheme_id", "name"}...], "rows": [...],
          "errors": [{"row", "field", "value", "message"}], "n_rows", "n_scored", "model"}
     """
-    schemes: list[dict[str, str]] | None = None
     first = True
-    for block in ranked.iter_blocks():
-        if not block:
+    header_sent = False
+    for block in iter_ranked_blocks(ranked, top_reasons=top_reasons):
+        if not block.results:
             continue
-        if schemes is None:
-            schemes = [
-                {"scheme_id": str(s["scheme_id"]), "name": str(s.get("name") or s["scheme_id"])}
-                for s in block[0].get("schemes") or ()
-            ]
+        ids = list(block.scheme_names)
+        if not header_sent:
+            schemes = [{"scheme_id": sid, "name": block.scheme_names[sid]} for sid in ids]
             yield b'{"token":' + dumps(token) + b',"schemes":' + dumps(schemes) + b',"rows":['
-        ids = [s["scheme_id"] for s in schemes]
+            header_sent = True
+        columns = [block.verdicts[sid].tolist() for sid in ids]
         if not first:
             yield b","
         first = False
-        yield b",".join(dumps(compact_result(result, ids)) for result in block)
-    if schemes is None:
+        yield b",".join(
+            dumps(compact_result(result, [column[i] for column in columns]))
+            for i, result in enumerate(block.results)
+        )
+    if not header_sent:
         yield b'{"token":' + dumps(token) + b',"schemes":[],"rows":['
     tail = {
         "errors": ranked.error_dicts(),

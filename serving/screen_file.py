@@ -2,8 +2,9 @@
 
 The same steps as ``POST /v1/screen`` — read in chunks, map headers, validate, score,
 rank (:meth:`serving.scorer.Scorer.rank_chunks`) — then the ranked firms are
-explained block by block and flattened into the export columns of
-:mod:`serving.export`, so the full per-firm JSON is never held for the whole file.
+explained block by block (:mod:`serving.ranked_rows`: reasons and one verdict per
+scheme, no criteria JSON) and flattened into the export columns of
+:mod:`serving.export`, so no per-firm JSON is held for the whole file.
 The command line, the notebook and the benchmark call :func:`screen_file`.
 """
 
@@ -17,6 +18,7 @@ from typing import Literal
 import pandas as pd
 
 from serving.export import errors_frame, export_columns, export_frame
+from serving.ranked_rows import iter_ranked_blocks
 from serving.scorer import DEFAULT_CHUNK_ROWS, Scorer
 
 __all__ = [
@@ -174,10 +176,10 @@ def screen_file(
 
     ranked = scorer.rank_chunks(chunks(), explain=True, top_reasons=top_reasons)
     parts: list[pd.DataFrame] = []
-    for block in ranked.iter_blocks():
-        parts.append(export_frame(block, top_reasons=top_reasons))
+    for block in iter_ranked_blocks(ranked, top_reasons=top_reasons):
+        parts.append(export_frame(block.results, top_reasons=top_reasons, verdicts=block.verdicts))
         if progress is not None:
-            progress("explained", len(block))
+            progress("explained", len(block.results))
     ranking = _concat(parts)
     return ScreenedFile(
         ranking=ranking,

@@ -137,7 +137,9 @@ async def screen_for_page(
         top_reasons=top_reasons,
     )
     token = _cache(request).put(ranked)
-    return StreamingResponse(compact_stream(ranked, token), media_type=JSON_MEDIA_TYPE)
+    return StreamingResponse(
+        compact_stream(ranked, token, top_reasons=top_reasons), media_type=JSON_MEDIA_TYPE
+    )
 
 
 @_v1.get("/screen/page/{token}/rows/{row}")
