@@ -333,14 +333,18 @@ def build_examples(
         horizon=horizon,
         last_year=final_year,
     )
-    keep = labels.usable & ~duplicated
+    usable = np.flatnonzero(labels.usable & ~duplicated)
+    # A canonical row order (year, then firm) makes a run independent of the order
+    # of the input file.
+    canonical = pd.DataFrame({"year": year_f[usable], "company": company[usable].astype(str)})
+    keep = usable[canonical.sort_values(["year", "company"], kind="stable").index.to_numpy()]
     year = year_f[keep].astype(np.int64)
     company_kept = company[keep]
     counts = {
         "financial_rows": len(panel.financials),
         "valid_rows": int(year_f.size),
         "candidate_rows": int((labels.candidate & ~duplicated).sum()),
-        "labelled_rows": int(keep.sum()),
+        "labelled_rows": int(keep.size),
         "positives": int(np.nansum(labels.label[keep])),
         "bad_rows": len(issues),
     }

@@ -119,7 +119,7 @@ def log_run(
     input_example: pd.DataFrame,
     run_name: str | None = None,
     register: bool = True,
-    before_artifacts: Callable[[str], None] | None = None,
+    before_artifacts: Callable[[str], object] | None = None,
 ) -> tuple[LoggedRun, ModelBundle]:
     """Log params, metrics, tags, the evaluation artifacts and the model bundle.
 

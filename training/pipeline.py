@@ -24,12 +24,13 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from features.catalog import FEATURES
 from features.pipeline import FeaturePipeline
 from srdi.bundle import ModelBundle, code_ruleset_versions
 from training import plots
 from training.baselines import fit_logreg, points_scores
-from training.calibration import choose_calibrator
-from training.dataset import Examples, build_examples, load_panel, subset_columns
+from training.calibration import CalibrationChoice, choose_calibrator
+from training.dataset import load_panel, subset_columns
 from training.evaluate import (
     SliceResult,
     average_precision,
@@ -39,10 +40,11 @@ from training.evaluate import (
 )
 from training.heldout import HeldoutResult, choose_heldout_provinces, evaluate_heldout_provinces
 from training.labels import DEFAULT_HORIZON, target_tiers
-from training.model import ModelConfig, monotone_constraints, train_booster
+from training.model import ModelConfig, TrainedBooster, monotone_constraints, train_booster
+from training.prepare import Prepared, fit_features, label_and_split
 from training.registry import GateDecision, gate, run_tags, tracking
 from training.report import ReportData, write_report
-from training.splits import TEST, TRAIN, VALID, SplitConfig, TimeSplit, make_time_split
+from training.splits import SplitConfig, TimeSplit
 
 if TYPE_CHECKING:
     from srdi.settings import Settings
@@ -52,7 +54,6 @@ __all__ = [
     "SilentReporter",
     "StageReporter",
     "TrainingConfig",
-    "TrainingError",
     "TrainingResult",
     "run_training",
     "size_band",
@@ -76,10 +77,6 @@ STAGES = (
 RANKING_METRICS = ("roc_auc", "pr_auc", "precision_at_5pct", "recall_at_5pct")
 # Revenue bands of the MIIT SME size standard for industry (工信部联企业〔2011〕300号).
 SIZE_BANDS = ((3e6, "micro (<3M)"), (2e7, "small (3M–20M)"), (4e8, "medium (20M–400M)"))
-
-
-class TrainingError(RuntimeError):
-    """The panel does not allow a training run (for example no positive label)."""
 
 
 class StageReporter(Protocol):
@@ -148,6 +145,232 @@ class TrainingResult:
     slices: list[SliceResult]
 
 
+@dataclass(frozen=True)
+class _Scores:
+    """Per-row scores of the model, and the baselines' scores on the test rows."""
+
+    margin: np.ndarray
+    prob: np.ndarray
+    points: np.ndarray
+    logreg: np.ndarray
+
+
+def run_training(
+    settings: Settings,
+    data_dir: Path | None = None,
+    config: TrainingConfig | None = None,
+    reporter: StageReporter | None = None,
+) -> TrainingResult:
+    """Train, evaluate, log to MLflow, register and gate one model.
+
+    Parameters
+    ----------
+    settings : Settings
+        Store location, registry name and project root.
+    data_dir : Path, optional
+        Panel directory; default ``settings.data_dir``.
+    config : TrainingConfig, optional
+    reporter : StageReporter, optional
+        Progress display; silent by default.
+
+    Returns
+    -------
+    TrainingResult
+
+    Raises
+    ------
+    training.dataset.PanelError, training.prepare.TrainingDataError
+        When the panel cannot be read or does not allow the split.
+    """
+    config = config or TrainingConfig()
+    stage = (reporter or SilentReporter()).stage
+    directory = settings.resolve(Path(data_dir) if data_dir is not None else settings.data_dir)
+
+    with stage("load panel"):
+        panel = load_panel(directory)
+    with stage("labels and split"):
+        prepared = label_and_split(
+            panel, target=config.target, horizon=config.horizon, split_config=config.split
+        )
+    with stage("features"):
+        pipeline, X = fit_features(prepared)
+        by_name = {spec.name: spec for spec in FEATURES}
+        constraints = monotone_constraints([by_name.get(n) for n in pipeline.feature_names])
+    y, train, valid, test = prepared.examples.y, prepared.train, prepared.valid, prepared.test
+    with stage("train LightGBM"):
+        trained = train_booster(
+            X[train],
+            y[train],
+            X[valid],
+            y[valid],
+            feature_names=pipeline.feature_names,
+            config=config.model,
+            constraints=constraints,
+        )
+        margin = np.asarray(trained.booster.predict(X, raw_score=True), dtype=np.float64)
+    with stage("calibrate"):
+        company = prepared.examples.company_id
+        choice = choose_calibrator(
+            margin[valid], y[valid], company[valid], folds=config.calibration_folds
+        )
+        prob = choice.calibrator.transform(margin)
+    with stage("baselines"):
+        test_columns = subset_columns(prepared.examples.columns, test)
+        logreg = fit_logreg(X[train], y[train], seed=config.model.seed)
+        scores = _Scores(
+            margin=margin,
+            prob=prob,
+            points=points_scores(test_columns),
+            logreg=logreg.predict_proba(X[test])[:, 1],
+        )
+    with stage("evaluate"):
+        metrics = _run_metrics(prepared, scores)
+        metrics["valid_pr_auc"] = average_precision(y[valid], prob[valid])
+        metrics["best_iteration"] = float(trained.best_iteration)
+        slices = _slices(test_columns, y[test], prob[test])
+    with stage("held-out provinces"):
+        heldout = _heldout(prepared, prob, config, constraints, trained.best_iteration)
+        if heldout is not None:
+            metrics.update(heldout.metrics())
+
+    bundle = _bundle(trained, choice, pipeline, prob[test], config, metrics, panel.data_hash)
+    bundle = replace(bundle, metadata={**bundle.metadata, "split": asdict(prepared.split)})
+    params = {
+        **config.params(),
+        "split": prepared.split.describe(),
+        "features": len(pipeline.feature_names),
+        "calibrator": choice.kind,
+        "data_dir": str(directory),
+    }
+    with tempfile.TemporaryDirectory(prefix="srdi-eval-") as tmp:
+        artifacts = Path(tmp)
+        with stage("plots and report"):
+            report = ReportData(
+                title=f"SRDI potential model: {config.target}, H = {config.horizon}",
+                run_id=None,
+                target=config.target,
+                horizon=config.horizon,
+                split=prepared.split.describe(),
+                data_dir=str(directory),
+                data_hash=panel.data_hash,
+                counts=prepared.examples.counts,
+                metrics=metrics,
+                params=params,
+                calibration=choice.cv_brier,
+                calibrator_kind=choice.kind,
+                slices=slices,
+                heldout=heldout.as_dict() if heldout else {},
+                top_features=_top_features(trained.booster, pipeline.feature_names),
+                plots=_plots(artifacts, prepared, scores, bundle, config.contribution_sample, X),
+                issues=[str(issue) for issue in prepared.examples.issues[:50]],
+                issue_count=len(prepared.examples.issues),
+            )
+            (artifacts / "slices.json").write_text(
+                json.dumps([s.as_dict() for s in slices], indent=1), encoding="utf-8"
+            )
+            write_report(artifacts / "report.md", report)
+
+        with stage("log to MLflow"):
+            from training.mlflow_run import log_run
+
+            logged, bundle = log_run(
+                settings,
+                bundle,
+                params=params,
+                metrics=metrics,
+                tags=run_tags(settings, panel.data_hash, {"target": config.target}),
+                artifacts_dir=artifacts,
+                input_example=_input_example(prepared.examples.columns, np.flatnonzero(test)[:5]),
+                run_name=f"{config.target}-h{config.horizon}",
+                register=config.register,
+                before_artifacts=lambda run_id: write_report(
+                    artifacts / "report.md", replace(report, run_id=run_id)
+                ),
+            )
+            report_text = (artifacts / "report.md").read_text(encoding="utf-8")
+
+    decision: GateDecision | None = None
+    with stage("promotion gate"):
+        if logged.version is not None:
+            decision = _gate(settings, logged.version, metrics["test_pr_auc"], prepared)
+
+    return TrainingResult(
+        bundle=bundle,
+        metrics=metrics,
+        split=prepared.split,
+        run_id=logged.run_id,
+        model_version=logged.version,
+        gate=decision,
+        report=report_text,
+        heldout=heldout,
+        slices=slices,
+    )
+
+
+def _gate(settings: Settings, version: str, score: float, prepared: Prepared) -> GateDecision:
+    """Compare the new version with the champion on this run's test rows."""
+    test_columns = subset_columns(prepared.examples.columns, prepared.test)
+    test_y = prepared.examples.y[prepared.test]
+
+    def score_champion(champion: ModelBundle) -> float:
+        return average_precision(test_y, champion.predict(champion.transform(test_columns)))
+
+    with tracking(settings) as client:
+        return gate(client, settings, version, score, score_champion)
+
+
+def _bundle(
+    trained: TrainedBooster,
+    choice: CalibrationChoice,
+    pipeline: FeaturePipeline,
+    reference_prob: np.ndarray,
+    config: TrainingConfig,
+    metrics: dict[str, float],
+    data_hash: str,
+) -> ModelBundle:
+    levels = np.linspace(0.0, 1.0, config.quantile_levels)
+    return ModelBundle(
+        booster=trained.booster,
+        calibrator=choice.calibrator,
+        pipeline=pipeline,
+        feature_names=pipeline.feature_names,
+        reference_quantiles=np.quantile(reference_prob, levels),
+        ruleset_versions=code_ruleset_versions(),
+        target=config.target,
+        horizon=config.horizon,
+        metadata={
+            "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "metrics": {k: (None if math.isnan(v) else v) for k, v in metrics.items()},
+            "data_hash": data_hash,
+            "reference_population": f"test-year candidates ({reference_prob.size} rows)",
+        },
+    )
+
+
+def _heldout(
+    prepared: Prepared,
+    prob: np.ndarray,
+    config: TrainingConfig,
+    constraints: list[int],
+    rounds: int,
+) -> HeldoutResult | None:
+    columns = prepared.examples.columns
+    provinces = config.heldout_provinces or choose_heldout_provinces(
+        np.asarray(columns["province"], dtype=object), config.heldout_count
+    )
+    return evaluate_heldout_provinces(
+        columns,
+        prepared.examples.y,
+        prepared.part,
+        prob,
+        provinces=provinces,
+        make_pipeline=FeaturePipeline,
+        config=config.model,
+        constraints=constraints,
+        rounds=rounds,
+    )
+
+
 def size_band(revenue: np.ndarray) -> np.ndarray:
     """Return the SME size band of each revenue (``"unknown"`` when missing)."""
     r = np.asarray(revenue, dtype=np.float64)
@@ -174,272 +397,36 @@ def _input_example(columns: dict[str, np.ndarray], rows: np.ndarray) -> pd.DataF
     return frame.loc[:, frame.notna().any(axis=0)]
 
 
-def _make_pipeline() -> FeaturePipeline:
-    return FeaturePipeline()
-
-
-def _check_labels(y: np.ndarray, part: np.ndarray, split: TimeSplit) -> None:
-    for code, name in ((TRAIN, "training"), (VALID, "validation"), (TEST, "test")):
-        labels = y[part == code]
-        if labels.size == 0 or labels.min() == labels.max():
-            raise TrainingError(
-                f"the {name} years ({split.describe()}) need both certified and not-certified "
-                f"candidates, found {labels.size} rows with {int(labels.sum())} positives; "
-                "use a longer panel or change the split (--train-end)"
-            )
-
-
-def run_training(
-    settings: Settings,
-    data_dir: Path | None = None,
-    config: TrainingConfig | None = None,
-    reporter: StageReporter | None = None,
-) -> TrainingResult:
-    """Train, evaluate, log to MLflow, register and gate one model.
-
-    Parameters
-    ----------
-    settings : Settings
-        Store location, registry name and project root.
-    data_dir : Path, optional
-        Panel directory; default ``settings.data_dir``.
-    config : TrainingConfig, optional
-    reporter : StageReporter, optional
-        Progress display; silent by default.
-
-    Returns
-    -------
-    TrainingResult
-    """
-    from features.catalog import FEATURES
-
-    config = config or TrainingConfig()
-    reporter = reporter or SilentReporter()
-    directory = settings.resolve(Path(data_dir) if data_dir is not None else settings.data_dir)
-
-    with reporter.stage("load panel"):
-        panel = load_panel(directory)
-
-    with reporter.stage("labels and split"):
-        examples = build_examples(panel, target=config.target, horizon=config.horizon)
-        if len(examples) == 0:
-            raise TrainingError(f"no complete candidate firm-year in {directory}")
-        last_label_year = examples.last_year - config.horizon
-        split = make_time_split(int(examples.year.min()), last_label_year, config.split)
-        part = split.assign(examples.year)
-        _check_labels(examples.y, part, split)
-
-    with reporter.stage("features"):
-        pipeline = _make_pipeline()
-        pipeline.fit(subset_columns(examples.columns, part == TRAIN))
-        X = np.asarray(pipeline.transform(examples.columns), dtype=np.float64)
-        feature_names = list(pipeline.feature_names)
-        by_name = {spec.name: spec for spec in FEATURES}
-        specs = [by_name.get(name) for name in feature_names]
-        constraints = monotone_constraints(specs)
-
-    train, valid, test = part == TRAIN, part == VALID, part == TEST
-    y = examples.y
-    with reporter.stage("train LightGBM"):
-        trained = train_booster(
-            X[train],
-            y[train],
-            X[valid],
-            y[valid],
-            feature_names=feature_names,
-            config=config.model,
-            constraints=constraints,
-        )
-        booster = trained.booster
-        margin = np.asarray(booster.predict(X, raw_score=True), dtype=np.float64)
-
-    with reporter.stage("calibrate"):
-        choice = choose_calibrator(
-            margin[valid], y[valid], examples.company_id[valid], folds=config.calibration_folds
-        )
-        prob = choice.calibrator.transform(margin)
-        levels = np.linspace(0.0, 1.0, config.quantile_levels)
-        quantiles = np.quantile(prob[test], levels)
-
-    with reporter.stage("baselines"):
-        test_columns = subset_columns(examples.columns, test)
-        points = points_scores(test_columns)
-        logreg = fit_logreg(X[train], y[train], seed=config.model.seed)
-        logreg_prob = logreg.predict_proba(X[test])[:, 1]
-
-    with reporter.stage("evaluate"):
-        metrics = _run_metrics(examples, test, y, prob, points, logreg_prob)
-        metrics["valid_pr_auc"] = average_precision(y[valid], prob[valid])
-        metrics["best_iteration"] = float(trained.best_iteration)
-        slices = _slices(test_columns, y[test], prob[test])
-
-    with reporter.stage("held-out provinces"):
-        provinces = config.heldout_provinces or choose_heldout_provinces(
-            np.asarray(examples.columns["province"], dtype=object), config.heldout_count
-        )
-        heldout = evaluate_heldout_provinces(
-            examples.columns,
-            y,
-            part,
-            prob,
-            provinces=provinces,
-            make_pipeline=_make_pipeline,
-            config=config.model,
-            constraints=constraints,
-            rounds=trained.best_iteration,
-        )
-        if heldout is not None:
-            metrics.update(heldout.metrics())
-
-    bundle = ModelBundle(
-        booster=booster,
-        calibrator=choice.calibrator,
-        pipeline=pipeline,
-        feature_names=feature_names,
-        reference_quantiles=quantiles,
-        ruleset_versions=code_ruleset_versions(),
-        target=config.target,
-        horizon=config.horizon,
-        metadata={
-            "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "metrics": {k: (None if math.isnan(v) else v) for k, v in metrics.items()},
-            "data_hash": panel.data_hash,
-            "split": asdict(split),
-            "reference_population": f"test-year candidates ({int(test.sum())} rows)",
-        },
-    )
-
-    with tempfile.TemporaryDirectory(prefix="srdi-eval-") as tmp:
-        artifacts = Path(tmp)
-        with reporter.stage("plots and report"):
-            contributions = _sample_contributions(bundle, X[test], config.contribution_sample)
-            plot_files = _plots(
-                artifacts,
-                y[test],
-                prob[test],
-                points,
-                logreg_prob,
-                examples,
-                test,
-                contributions,
-                feature_names,
-            )
-            (artifacts / "slices.json").write_text(
-                json.dumps([s.as_dict() for s in slices], indent=1, allow_nan=True),
-                encoding="utf-8",
-            )
-            params = {
-                **config.params(),
-                "split": split.describe(),
-                "features": len(feature_names),
-                "calibrator": choice.kind,
-                "data_dir": str(directory),
-            }
-            report_data = ReportData(
-                title=f"SRDI potential model: {config.target}, H = {config.horizon}",
-                run_id=None,
-                target=config.target,
-                horizon=config.horizon,
-                split=split.describe(),
-                data_dir=str(directory),
-                data_hash=panel.data_hash,
-                counts=examples.counts,
-                metrics=metrics,
-                params=params,
-                calibration=choice.cv_brier,
-                calibrator_kind=choice.kind,
-                slices=slices,
-                heldout=heldout.as_dict() if heldout else {},
-                top_features=_top_features(booster, feature_names),
-                plots=plot_files,
-                issues=[str(issue) for issue in examples.issues[:50]],
-                issue_count=len(examples.issues),
-            )
-
-            report_path = artifacts / "report.md"
-            write_report(report_path, report_data)
-
-        def write_named_report(run_id: str) -> None:
-            write_report(report_path, replace(report_data, run_id=run_id))
-
-        run_id: str | None = None
-        version: str | None = None
-        decision: GateDecision | None = None
-        with reporter.stage("log to MLflow"):
-            from training.mlflow_run import log_run
-
-            example_rows = np.flatnonzero(test)[:5]
-            logged, bundle = log_run(
-                settings,
-                bundle,
-                params=params,
-                metrics=metrics,
-                tags=run_tags(settings, panel.data_hash, {"target": config.target}),
-                artifacts_dir=artifacts,
-                input_example=_input_example(examples.columns, example_rows),
-                run_name=f"{config.target}-h{config.horizon}",
-                register=config.register,
-                before_artifacts=write_named_report,
-            )
-            run_id, version = logged.run_id, logged.version
-
-        with reporter.stage("promotion gate"):
-            if version is not None:
-                test_y = y[test]
-
-                def score_champion(champion: ModelBundle) -> float:
-                    champion_prob = champion.predict(champion.transform(test_columns))
-                    return average_precision(test_y, champion_prob)
-
-                with tracking(settings) as client:
-                    decision = gate(
-                        client, settings, version, metrics["test_pr_auc"], score_champion
-                    )
-        report_text = report_path.read_text(encoding="utf-8")
-
-    return TrainingResult(
-        bundle=bundle,
-        metrics=metrics,
-        split=split,
-        run_id=run_id,
-        model_version=version,
-        gate=decision,
-        report=report_text,
-        heldout=heldout,
-        slices=slices,
-    )
-
-
-def _run_metrics(
-    examples: Examples,
-    test: np.ndarray,
-    y: np.ndarray,
-    prob: np.ndarray,
-    points: np.ndarray,
-    logreg_prob: np.ndarray,
-) -> dict[str, float]:
+def _run_metrics(prepared: Prepared, scores: _Scores) -> dict[str, float]:
     """The DESIGN.md run metrics on the test rows."""
-    y_test = y[test]
-    metrics = prefixed("test_", binary_metrics(y_test, prob[test]))
+    test = prepared.test
+    y_test = prepared.examples.y[test]
+    metrics = prefixed("test_", binary_metrics(y_test, scores.prob[test]))
     # Rows whose points cannot be computed rank last, as a screener would treat them.
-    ranked_points = np.where(np.isnan(points), -1.0, points)
+    ranked_points = np.where(np.isnan(scores.points), -1.0, scores.points)
     points_metrics = binary_metrics(y_test, ranked_points, calibrated=False)
     metrics.update(prefixed("baseline_points_", points_metrics))
-    logreg_metrics = binary_metrics(y_test, logreg_prob)
+    logreg_metrics = binary_metrics(y_test, scores.logreg)
     metrics.update(prefixed("baseline_logreg_", logreg_metrics, RANKING_METRICS))
-    if examples.oracle is not None:
-        oracle = examples.oracle[test]
-        covered = ~np.isnan(oracle)
-        if covered.all():
-            oracle_metrics = binary_metrics(y_test, oracle)
-            metrics.update(prefixed("oracle_", oracle_metrics, RANKING_METRICS))
-        else:
-            log.warning(
-                "the oracle covers %d of %d test rows; oracle metrics are not logged",
-                int(covered.sum()),
-                covered.size,
-            )
+    oracle = _oracle_on_test(prepared)
+    if oracle is not None:
+        metrics.update(prefixed("oracle_", binary_metrics(y_test, oracle), RANKING_METRICS))
     return metrics
+
+
+def _oracle_on_test(prepared: Prepared) -> np.ndarray | None:
+    if prepared.examples.oracle is None:
+        return None
+    oracle = np.asarray(prepared.examples.oracle[prepared.test], dtype=np.float64)
+    covered = ~np.isnan(oracle)
+    if not covered.all():
+        log.warning(
+            "the oracle covers %d of %d test rows; oracle metrics are not logged",
+            int(covered.sum()),
+            covered.size,
+        )
+        return None
+    return oracle
 
 
 def _slices(columns: dict[str, np.ndarray], y: np.ndarray, prob: np.ndarray) -> list[SliceResult]:
@@ -448,12 +435,6 @@ def _slices(columns: dict[str, np.ndarray], y: np.ndarray, prob: np.ndarray) -> 
         *slice_metrics("province", np.asarray(columns["province"], dtype=object), y, prob),
         *slice_metrics("size band (revenue, CNY)", size_band(columns["revenue"]), y, prob),
     ]
-
-
-def _sample_contributions(bundle: ModelBundle, X: np.ndarray, limit: int) -> np.ndarray:
-    # TreeSHAP costs milliseconds per row; a fixed sample is enough for a bar chart.
-    rows = np.random.default_rng(0).permutation(X.shape[0])[:limit]
-    return bundle.contributions(X[np.sort(rows)], num_threads=0)
 
 
 def _top_features(booster: lgb.Booster, names: list[str], top: int = 15) -> list[tuple[str, float]]:
@@ -466,25 +447,29 @@ def _top_features(booster: lgb.Booster, names: list[str], top: int = 15) -> list
 
 def _plots(
     directory: Path,
-    y_test: np.ndarray,
-    prob_test: np.ndarray,
-    points: np.ndarray,
-    logreg_prob: np.ndarray,
-    examples: Examples,
-    test: np.ndarray,
-    contributions: np.ndarray,
-    feature_names: list[str],
+    prepared: Prepared,
+    scores: _Scores,
+    bundle: ModelBundle,
+    contribution_sample: int,
+    X: np.ndarray,
 ) -> dict[str, str]:
-    from features.catalog import FEATURES
-
-    family_of = {spec.name: spec.family for spec in FEATURES}
+    """Write the PNG plots; return {title: file name}."""
+    test = prepared.test
+    y_test, prob_test = prepared.examples.y[test], scores.prob[test]
     scorers: dict[str, np.ndarray] = {
         "model": prob_test,
-        "logistic regression": logreg_prob,
-        "official points": np.where(np.isnan(points), -1.0, points),
+        "logistic regression": scores.logreg,
+        "official points": np.where(np.isnan(scores.points), -1.0, scores.points),
     }
-    if examples.oracle is not None and not np.isnan(examples.oracle[test]).any():
-        scorers["oracle"] = examples.oracle[test]
+    oracle = _oracle_on_test(prepared)
+    if oracle is not None:
+        scorers["oracle"] = oracle
+    # TreeSHAP costs milliseconds per row; a fixed sample is enough for a bar chart.
+    X_test = X[test]
+    sample = np.sort(np.random.default_rng(0).permutation(X_test.shape[0])[:contribution_sample])
+    contributions = bundle.contributions(X_test[sample], num_threads=0)
+    family_of = {spec.name: spec.family for spec in FEATURES}
+    families = [family_of.get(name, "other") for name in bundle.feature_names]
     files = {
         "Calibration": plots.plot_calibration(y_test, prob_test, directory / "calibration.png"),
         "Precision-recall": plots.plot_precision_recall(
@@ -492,9 +477,7 @@ def _plots(
         ),
         "Gain and lift": plots.plot_gain_lift(y_test, scorers, directory / "gain_lift.png"),
         "Contributions by family": plots.plot_family_contributions(
-            contributions,
-            [family_of.get(name, "other") for name in feature_names],
-            directory / "family_contributions.png",
+            contributions, families, directory / "family_contributions.png"
         ),
         "Score distribution": plots.plot_score_distribution(
             y_test, prob_test, directory / "score_distribution.png"

@@ -13,6 +13,7 @@ import contextlib
 import importlib.metadata
 import logging
 import math
+import os
 import platform
 import subprocess
 from collections.abc import Callable, Iterator, Mapping
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 
 EXPERIMENT_NAME = "srdi-potential"
 GATE_METRIC = "test_pr_auc"
+_URI_VARIABLES = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
 _MISSING = {"RESOURCE_DOES_NOT_EXIST", "NOT_FOUND", "INVALID_PARAMETER_VALUE"}
 
 
@@ -71,21 +73,28 @@ def artifact_location(settings: Settings) -> str | None:
 def tracking(settings: Settings) -> Iterator[MlflowClient]:
     """Point MLflow's fluent API at the settings' store for the duration of a block.
 
-    MLflow keeps the tracking URI in process-wide state; the previous URIs are put
-    back on exit so callers (and tests) do not leak it.
+    MLflow keeps the URIs in process-wide state *and* copies them into the
+    ``MLFLOW_TRACKING_URI`` / ``MLFLOW_REGISTRY_URI`` environment variables (which
+    :attr:`Settings.effective_tracking_uri` reads). On exit the globals are cleared
+    and the variables restored exactly, so nothing leaks into later calls.
     """
     uri = settings.effective_tracking_uri
     if uri.startswith("sqlite:///"):
         Path(unquote(uri[len("sqlite:///") :])).parent.mkdir(parents=True, exist_ok=True)
-    previous_tracking = mlflow.get_tracking_uri()
-    previous_registry = mlflow.get_registry_uri()
+    saved = {name: os.environ.get(name) for name in _URI_VARIABLES}
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     try:
         yield MlflowClient(tracking_uri=uri, registry_uri=uri)
     finally:
-        mlflow.set_tracking_uri(previous_tracking)
-        mlflow.set_registry_uri(previous_registry)
+        # None clears the globals; MLflow's annotations omit it, its code accepts it.
+        mlflow.set_tracking_uri(None)  # type: ignore[arg-type]
+        mlflow.set_registry_uri(None)  # type: ignore[arg-type]
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def ensure_experiment(client: MlflowClient, settings: Settings, name: str = EXPERIMENT_NAME) -> str:

@@ -20,14 +20,15 @@ if TYPE_CHECKING:
 
 __all__ = ["RichStageReporter", "register"]
 
-_HEADLINE = (
-    "test_roc_auc",
-    "test_pr_auc",
-    "test_precision_at_5pct",
-    "test_ece",
-    "baseline_points_pr_auc",
-    "oracle_roc_auc",
-)
+# Run metric and its short column header in `srdi models`.
+_HEADLINE = {
+    "test_roc_auc": "ROC-AUC",
+    "test_pr_auc": "PR-AUC",
+    "test_precision_at_5pct": "prec@5%",
+    "test_ece": "ECE",
+    "baseline_points_pr_auc": "points PR-AUC",
+    "oracle_roc_auc": "oracle ROC-AUC",
+}
 
 
 class RichStageReporter:
@@ -106,7 +107,8 @@ def register(app: typer.Typer) -> None:
         from features.provinces import normalize_province
         from srdi.settings import load_settings
         from training.dataset import PanelError
-        from training.pipeline import STAGES, TrainingConfig, TrainingError, run_training
+        from training.pipeline import STAGES, TrainingConfig, run_training
+        from training.prepare import TrainingDataError
         from training.splits import SplitConfig
 
         console = Console()
@@ -143,7 +145,7 @@ def register(app: typer.Typer) -> None:
             with progress:
                 reporter = RichStageReporter(progress, STAGES)
                 result = run_training(settings, data, config, reporter)
-        except (PanelError, TrainingError, ValueError) as exc:
+        except (PanelError, TrainingDataError, ValueError) as exc:
             console.print(f"[red]training failed: {exc}[/red]")
             raise typer.Exit(2) from exc
         _summary(console, result)
@@ -172,10 +174,11 @@ def register(app: typer.Typer) -> None:
             console.print(f"no version of {name!r} in {where}; train one with `make train`")
             return
         table = Table(title=f"{settings.registered_model} ({settings.effective_tracking_uri})")
-        for column in ("version", "aliases", "created", *_HEADLINE, "gate"):
-            table.add_column(
-                column, justify="right" if column.startswith(("test", "base", "orac")) else "left"
-            )
+        for column in ("version", "aliases", "created"):
+            table.add_column(column)
+        for header in _HEADLINE.values():
+            table.add_column(header, justify="right")
+        table.add_column("gate")
         for v in versions:
             created = dt.datetime.fromtimestamp(v.created / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M")
             table.add_row(

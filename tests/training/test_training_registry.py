@@ -1,0 +1,196 @@
+"""End to end against a temporary SQLite MLflow store: register, gate, promote, load."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from srdi.bundle import BundleMismatchError, NoChampionError, load_registered_bundle
+from srdi.cli import build_app
+from srdi.settings import Settings, load_settings
+from training import registry
+from training.model import ModelConfig
+from training.pipeline import TrainingConfig, TrainingResult, run_training
+from training.registry import gate, has_champion, list_versions, promote, tracking
+
+pytestmark = pytest.mark.slow
+
+FAST = ModelConfig(max_rounds=60, learning_rate=0.1, early_stopping_rounds=20)
+# One stump: a model that must lose the gate against any sensible champion.
+WORSE = ModelConfig(max_rounds=1, num_leaves=2, learning_rate=0.05, monotone=False)
+
+
+def store_settings(root: Path) -> Settings:
+    return load_settings(
+        home=root, models_dir=root / "models", tracking_uri=f"sqlite:///{root}/models/mlflow.db"
+    )
+
+
+@dataclass(frozen=True)
+class Store:
+    settings: Settings
+    world: Path
+    first: TrainingResult
+    worse: TrainingResult
+    cli_output: str
+
+
+@pytest.fixture(scope="module")
+def store(small_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
+    settings = store_settings(tmp_path_factory.mktemp("store"))
+    first = run_training(settings, small_world, TrainingConfig(model=FAST))
+    worse = run_training(settings, small_world, TrainingConfig(model=WORSE))
+    runner = CliRunner()
+    env = {"SRDI_TRACKING_URI": settings.effective_tracking_uri, "COLUMNS": "200"}
+    listing = runner.invoke(build_app(), ["models"], env=env)
+    assert listing.exit_code == 0, listing.output
+    return Store(
+        settings=settings, world=small_world, first=first, worse=worse, cli_output=listing.output
+    )
+
+
+def test_first_version_becomes_champion(store: Store) -> None:
+    assert store.first.model_version == "1"
+    assert store.first.gate is not None and store.first.gate.promoted
+    assert store.first.gate.basis == "no champion"
+
+
+def test_worse_model_is_registered_but_refused_on_the_same_test_rows(store: Store) -> None:
+    decision = store.worse.gate
+    assert decision is not None and store.worse.model_version == "2"
+    assert not decision.promoted
+    assert decision.basis == "same test rows"
+    assert decision.champion_version == "1"
+    # The champion was re-scored on this run's test rows, which are the first run's too.
+    assert decision.champion_score == pytest.approx(store.first.metrics["test_pr_auc"], abs=1e-9)
+    assert store.worse.metrics["test_pr_auc"] < store.first.metrics["test_pr_auc"]
+
+
+def test_run_is_logged_with_metrics_tags_artifacts_and_one_model(store: Store) -> None:
+    with tracking(store.settings) as client:
+        run = client.get_run(store.first.run_id)
+        artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "evaluation")}
+    for name in (
+        "test_roc_auc",
+        "test_pr_auc",
+        "test_precision_at_5pct",
+        "test_recall_at_5pct",
+        "test_brier",
+        "test_ece",
+        "oracle_roc_auc",
+        "oracle_pr_auc",
+        "baseline_points_roc_auc",
+        "baseline_points_pr_auc",
+        "baseline_logreg_roc_auc",
+        "baseline_logreg_pr_auc",
+    ):
+        assert name in run.data.metrics, name
+    assert len(run.data.tags["data_hash"]) == 64
+    assert run.data.tags["git_sha"] == "none"  # tmp home is not a git checkout
+    assert run.data.tags["version.lightgbm"] == __import__("lightgbm").__version__
+    assert {
+        f"evaluation/{n}" for n in ("report.md", "calibration.png", "gain_lift.png")
+    } <= artifacts
+    assert store.first.run_id in store.first.report
+
+
+def test_models_verb_lists_versions_metrics_and_aliases(store: Store) -> None:
+    assert "@champion" in store.cli_output
+    assert "PR-AUC" in store.cli_output
+    versions = list_versions(store.settings)
+    assert [v.version for v in versions] == ["2", "1"]
+    assert versions[1].aliases == ("champion",) and versions[0].aliases == ()
+    assert versions[0].tags["gate.promoted"] == "false"
+
+
+def test_promote_overrides_the_gate_and_champion_loads_back_to_the_same_predictions(
+    store: Store,
+) -> None:
+    decision = promote(store.settings, "2")
+    assert decision.promoted and decision.basis == "manual"
+    loaded = load_registered_bundle(store.settings)
+    assert loaded.version == "2" and loaded.run_id == store.worse.run_id
+    frame = _records(store)
+    X = loaded.bundle.transform(_columns(frame))
+    np.testing.assert_array_equal(loaded.bundle.predict(X), store.worse.bundle.predict(X))
+    with tracking(store.settings):
+        pyfunc = mlflow.pyfunc.load_model("models:/srdi-potential@champion")
+    out = pyfunc.predict(frame)
+    np.testing.assert_allclose(
+        out["score"].astype(float), store.worse.bundle.predict(X), atol=1e-12
+    )
+    assert set(out["band"]) <= {"A", "B", "C", "D"}
+    promote(store.settings, "1")  # leave the first model as champion for the other tests
+    with pytest.raises(ValueError, match="has no version 9"):
+        promote(store.settings, "9")
+
+
+def _records(store: Store) -> pd.DataFrame:
+    """Input records of a test year, as a client would send them."""
+    frame = pd.read_parquet(store.world / "financials.parquet")
+    return frame.loc[frame["fiscal_year"] == 2022].head(50).reset_index(drop=True)
+
+
+def _columns(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    from features.validate import validate_frame
+
+    return dict(validate_frame(frame).columns)
+
+
+def test_pyfunc_reports_bad_rows_and_scores_good_ones(store: Store, small_world: Path) -> None:
+    frame = pd.read_parquet(small_world / "financials.parquet").head(4).reset_index(drop=True)
+    frame.loc[1, "revenue"] = -5.0
+    frame.loc[2, "province"] = "Atlantis"
+    with tracking(store.settings):
+        out = mlflow.pyfunc.load_model("models:/srdi-potential@champion").predict(frame)
+    assert out["status"].tolist()[1:3] == ["invalid", "invalid"]
+    assert "revenue" in out.loc[1, "error"] and "province" in out.loc[2, "error"]
+    assert out.loc[[0, 3], "score"].notna().all()
+    assert out.loc[[1, 2], "score"].isna().all()
+
+
+def test_gate_falls_back_to_the_logged_metric_for_an_incompatible_champion(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def incompatible(*args: object, **kwargs: object) -> None:
+        raise BundleMismatchError("feature list differs from the code")
+
+    monkeypatch.setattr(registry, "load_registered_bundle", incompatible)
+    champion_metric = store.first.metrics["test_pr_auc"]
+    with tracking(store.settings) as client:
+        decision = gate(client, store.settings, "2", champion_metric - 0.01, lambda b: 1.0)
+    assert not decision.promoted
+    assert decision.basis == "logged metric"
+    assert decision.champion_score == pytest.approx(champion_metric)
+
+
+def test_empty_store_has_no_champion_and_says_how_to_train(tmp_path: Path) -> None:
+    settings = store_settings(tmp_path)
+    assert not has_champion(settings)
+    with pytest.raises(NoChampionError, match="make train"):
+        load_registered_bundle(settings)
+    env = {"SRDI_TRACKING_URI": settings.effective_tracking_uri}
+    result = CliRunner().invoke(build_app(), ["models", "--has-champion"], env=env)
+    assert result.exit_code == 1 and result.output == ""
+
+
+def test_tracking_block_leaves_no_uri_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: MLflow copies the URI into os.environ, which the settings read."""
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
+    settings = load_settings(home=tmp_path)
+    before = settings.effective_tracking_uri
+    with tracking(settings):
+        assert mlflow.get_tracking_uri() == before
+    assert "MLFLOW_TRACKING_URI" not in os.environ
+    assert "MLFLOW_REGISTRY_URI" not in os.environ
+    assert load_settings(home=tmp_path).effective_tracking_uri == before
