@@ -15,7 +15,7 @@ import json
 import logging
 import math
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -55,6 +55,7 @@ __all__ = [
     "StageReporter",
     "TrainingConfig",
     "TrainingResult",
+    "finish_training",
     "run_training",
     "size_band",
 ]
@@ -196,19 +197,76 @@ def run_training(
         pipeline, X = fit_features(prepared)
         by_name = {spec.name: spec for spec in FEATURES}
         constraints = monotone_constraints([by_name.get(n) for n in pipeline.feature_names])
+    return finish_training(
+        settings,
+        directory,
+        config,
+        reporter,
+        data_hash=panel.data_hash,
+        prepared=prepared,
+        pipeline=pipeline,
+        X=X,
+        constraints=constraints,
+    )
+
+
+def finish_training(
+    settings: Settings,
+    directory: Path,
+    config: TrainingConfig,
+    reporter: StageReporter | None,
+    *,
+    data_hash: str,
+    prepared: Prepared,
+    pipeline: FeaturePipeline,
+    X: np.ndarray,
+    constraints: list[int],
+    trained: TrainedBooster | None = None,
+    extra_params: Mapping[str, object] | None = None,
+) -> TrainingResult:
+    """The run from the booster on: train, calibrate, evaluate, log, register and gate.
+
+    :func:`run_training` calls it after preparing the panel in memory;
+    ``training.dask_train`` after preparing it on a cluster and training the booster
+    with ``lightgbm.dask``, so both runs are evaluated, registered and gated alike.
+
+    Parameters
+    ----------
+    settings, config, reporter
+        As for :func:`run_training`.
+    directory
+        The panel directory (logged with the run).
+    data_hash
+        Hash of the panel files (``training.dataset.data_hash``).
+    prepared, pipeline, X
+        The labelled, split examples, the fitted feature state and the feature matrix
+        of every example.
+    constraints
+        Monotone constraint per feature.
+    trained
+        A booster trained elsewhere; ``None`` trains one here (``train_booster``).
+    extra_params
+        More run parameters to log (how the booster was trained).
+
+    Returns
+    -------
+    TrainingResult
+    """
+    stage = (reporter or SilentReporter()).stage
     y, train, valid, test = prepared.examples.y, prepared.train, prepared.valid, prepared.test
-    with stage("train LightGBM"):
-        trained = train_booster(
-            X[train],
-            y[train],
-            X[valid],
-            y[valid],
-            feature_names=pipeline.feature_names,
-            config=config.model,
-            constraints=constraints,
-        )
-        margin = np.asarray(trained.booster.predict(X, raw_score=True), dtype=np.float64)
+    if trained is None:
+        with stage("train LightGBM"):
+            trained = train_booster(
+                X[train],
+                y[train],
+                X[valid],
+                y[valid],
+                feature_names=pipeline.feature_names,
+                config=config.model,
+                constraints=constraints,
+            )
     with stage("calibrate"):
+        margin = np.asarray(trained.booster.predict(X, raw_score=True), dtype=np.float64)
         company = prepared.examples.company_id
         choice = choose_calibrator(
             margin[valid], y[valid], company[valid], folds=config.calibration_folds
@@ -233,7 +291,7 @@ def run_training(
         if heldout is not None:
             metrics.update(heldout.metrics())
 
-    bundle = _bundle(trained, choice, pipeline, prob[test], config, metrics, panel.data_hash)
+    bundle = _bundle(trained, choice, pipeline, prob[test], config, metrics, data_hash)
     bundle = replace(bundle, metadata={**bundle.metadata, "split": asdict(prepared.split)})
     params = {
         **config.params(),
@@ -241,6 +299,7 @@ def run_training(
         "features": len(pipeline.feature_names),
         "calibrator": choice.kind,
         "data_dir": str(directory),
+        **(extra_params or {}),
     }
     with tempfile.TemporaryDirectory(prefix="srdi-eval-") as tmp:
         artifacts = Path(tmp)
@@ -252,7 +311,7 @@ def run_training(
                 horizon=config.horizon,
                 split=prepared.split.describe(),
                 data_dir=str(directory),
-                data_hash=panel.data_hash,
+                data_hash=data_hash,
                 counts=prepared.examples.counts,
                 metrics=metrics,
                 params=params,
@@ -278,7 +337,7 @@ def run_training(
                 bundle,
                 params=params,
                 metrics=metrics,
-                tags=run_tags(settings, panel.data_hash, {"target": config.target}),
+                tags=run_tags(settings, data_hash, {"target": config.target}),
                 artifacts_dir=artifacts,
                 input_example=_input_example(prepared.examples.columns, np.flatnonzero(test)[:5]),
                 run_name=f"{config.target}-h{config.horizon}",

@@ -15,7 +15,7 @@ from features.pipeline import FeaturePipeline
 from training.dataset import Examples, Panel, build_examples, subset_columns
 from training.splits import TEST, TRAIN, VALID, SplitConfig, TimeSplit, make_time_split
 
-__all__ = ["Prepared", "TrainingDataError", "fit_features", "label_and_split"]
+__all__ = ["Prepared", "TrainingDataError", "fit_features", "label_and_split", "split_examples"]
 
 
 class TrainingDataError(ValueError):
@@ -61,6 +61,20 @@ def label_and_split(
         raise TrainingDataError(
             f"no candidate firm-year with a complete label in {panel.directory}"
         )
+    return split_examples(examples, horizon=horizon, split_config=split_config)
+
+
+def split_examples(examples: Examples, *, horizon: int, split_config: SplitConfig) -> Prepared:
+    """Assign labelled examples to train, validation or test by fiscal year.
+
+    :func:`label_and_split` calls it on the examples of a panel in memory;
+    ``training.dask_train`` on examples built partition by partition on a cluster.
+
+    Raises
+    ------
+    TrainingDataError
+        When a part of the split has no rows or only one class.
+    """
     split = make_time_split(int(examples.year.min()), examples.last_year - horizon, split_config)
     part = split.assign(examples.year)
     for code, name in ((TRAIN, "training"), (VALID, "validation"), (TEST, "test")):
