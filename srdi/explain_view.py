@@ -48,7 +48,11 @@ def format_value(value: Any, unit: str | None) -> str:
         return "—"
     unit = unit or ""
     if unit.startswith("log10 "):
-        return format_value(10.0**number, unit.removeprefix("log10 "))
+        try:
+            scaled = 10.0**number
+        except OverflowError:
+            return "—"
+        return format_value(scaled, unit.removeprefix("log10 "))
     if unit in {"%", "share", "fraction"}:
         return f"{number * 100:.1f}%"
     if unit == "pp":
