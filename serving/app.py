@@ -102,7 +102,7 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
     app.state.settings = settings
     app.state.holder = holder
     app.state.metrics = metrics
-    app.state.coalescer = RecordCoalescer()
+    app.state.coalescer = RecordCoalescer(on_call=metrics.coalesced.observe)
     install_error_handlers(app)
     for module in (score, screen, meta, admin, health):
         app.include_router(module.router)

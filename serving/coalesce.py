@@ -16,7 +16,7 @@ their options; results are split back in order.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,15 +49,20 @@ class RecordCoalescer:
     ----------
     max_batch
         Most records scored in one call; a longer queue is split.
+    on_call
+        Called with the number of records of each scoring call (for metrics).
     """
 
-    def __init__(self, *, max_batch: int = 64) -> None:
+    def __init__(
+        self, *, max_batch: int = 64, on_call: Callable[[int], None] | None = None
+    ) -> None:
         if max_batch < 1:
             raise ValueError(f"max_batch must be at least 1, got {max_batch}")
         self.max_batch = max_batch
+        self.on_call = on_call
         self._groups: dict[_Options, _Group] = {}
         self._flush_scheduled = False
-        self.calls = 0  # scoring calls made, for tests and metrics
+        self.calls = 0  # scoring calls made and records scored, for tests
         self.records = 0
 
     async def score(
@@ -96,6 +101,8 @@ class RecordCoalescer:
     ) -> None:
         self.calls += 1
         self.records += len(columns)
+        if self.on_call is not None:
+            self.on_call(len(columns))
         try:
             results = options.scorer.score_columns(
                 _stack(columns),

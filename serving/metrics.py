@@ -57,6 +57,12 @@ class Metrics:
             ["endpoint"],
             registry=self.registry,
         )
+        self.coalesced = Histogram(
+            "srdi_coalesced_records",
+            "Single-record requests scored together in one call.",
+            buckets=(1, 2, 4, 8, 16, 32, 64),
+            registry=self.registry,
+        )
         self.model_info = Gauge(
             "srdi_model_info",
             "1 for the model version being served.",

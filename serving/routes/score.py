@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from features.record_model import CompanyRecord
+from features.record_model import CompanyRecord, example_record
 from features.validate import validate_record
 from serving.deps import CoalescerDep, MetricsDep, ScorerDep, SettingsDep
 from serving.limits import check_batch_length
@@ -24,6 +24,36 @@ ExplainQuery = Annotated[
     bool, Query(description="Include the top reasons (TreeSHAP by feature family).")
 ]
 TopReasonsQuery = Annotated[int, Query(ge=1, le=10, description="How many reasons to return.")]
+# The contract's example firm already holds the SRDI tier (it would come back as
+# "certified", without a score); the docs' "Try it out" should show a candidate.
+_CANDIDATE = {**example_record(), "current_tier": "innovative_sme"}
+_RECORD_EXAMPLES = {
+    "candidate": {
+        "summary": "A candidate (innovative SME) with every field",
+        "value": _CANDIDATE,
+    },
+    "minimal": {
+        "summary": "Only the required fields (everything else unknown)",
+        "value": {
+            k: _CANDIDATE[k]
+            for k in ("company_id", "fiscal_year", "province", "industry", "revenue")
+        },
+    },
+}
+_BATCH_EXAMPLES = {
+    "two firms, one invalid": {
+        "summary": "The second record breaks a rule and comes back in 'errors'",
+        "value": {
+            "records": [
+                _CANDIDATE,
+                {**_CANDIDATE, "company_id": "BAD", "export_share": 1.4},
+            ]
+        },
+    }
+}
+RecordBody = Annotated[CompanyRecord, Body(openapi_examples=_RECORD_EXAMPLES)]
+BatchBody = Annotated[BatchRequest, Body(openapi_examples=_BATCH_EXAMPLES)]
+
 SchemesQuery = Annotated[
     bool,
     Query(description="Include every certification scheme's verdict; false = the number only."),
@@ -39,7 +69,7 @@ SchemesQuery = Annotated[
     },
 )
 async def score_one(
-    record: CompanyRecord,
+    record: RecordBody,
     scorer: ScorerDep,
     coalescer: CoalescerDep,
     metrics: MetricsDep,
@@ -67,7 +97,7 @@ async def score_one(
     },
 )
 async def score_batch(
-    body: BatchRequest,
+    body: BatchBody,
     scorer: ScorerDep,
     metrics: MetricsDep,
     settings: SettingsDep,
