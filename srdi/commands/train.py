@@ -102,9 +102,25 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="Comma-separated provinces to hold out (default: three chosen)."),
         ] = None,
+        dask: Annotated[
+            bool,
+            typer.Option(
+                "--dask",
+                help="Prepare the panel and train with lightgbm.dask on a Dask cluster "
+                "(the scale-out extra).",
+            ),
+        ] = False,
+        scheduler: Annotated[
+            str | None,
+            typer.Option(
+                help="With --dask: scheduler address (tcp://host:8786); default "
+                "SRDI_DASK_SCHEDULER, else a LocalCluster sized to this machine."
+            ),
+        ] = None,
     ) -> None:
         """Train on a panel, log to MLflow, register and gate the champion."""
         from features.provinces import normalize_province
+        from srdi.dask_cluster import DaskNotInstalledError
         from srdi.settings import load_settings
         from training.dataset import PanelError
         from training.pipeline import STAGES, TrainingConfig, run_training
@@ -141,11 +157,21 @@ def register(app: typer.Typer) -> None:
         progress = Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
         )
+        if scheduler and not dask:
+            console.print("[red]--scheduler needs --dask[/red]")
+            raise typer.Exit(2)
         try:
             with progress:
                 reporter = RichStageReporter(progress, STAGES)
-                result = run_training(settings, data, config, reporter)
-        except (PanelError, TrainingDataError, ValueError) as exc:
+                if dask:
+                    from training.dask_train import run_dask_training
+
+                    result = run_dask_training(
+                        settings, data, config, reporter, scheduler=scheduler
+                    )
+                else:
+                    result = run_training(settings, data, config, reporter)
+        except (PanelError, TrainingDataError, ValueError, DaskNotInstalledError) as exc:
             console.print(f"[red]training failed: {exc}[/red]")
             raise typer.Exit(2) from exc
         _summary(console, result)

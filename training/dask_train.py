@@ -1,0 +1,485 @@
+"""Training on a Dask cluster: the run of ``srdi train`` with its heavy steps distributed.
+
+Stage by stage (the names are the local run's, so the command line shows the same list):
+
+- *load panel*: the financials are planned into units (``srdi.panel_units``: row
+  groups of each file, each row keeping its file and row number); certifications and
+  the oracle are small tables, read once here and broadcast.
+- *labels and split*: every worker validates and labels its units with the local
+  code (``training.dataset.build_examples``), against the last year of the whole
+  panel; the labelled examples come back here, in the local run's canonical order,
+  and are split by year (``training.prepare.split_examples``).
+- *features*: the feature state (industry medians) is fitted here on the training
+  rows, as the local run does; workers transform their units.
+- *train LightGBM*: ``lightgbm.dask.DaskLGBMClassifier`` trains on the training rows
+  where they sit. lightgbm.dask has no early stopping (LightGBM issue #3712), so the
+  booster grows in blocks of ``early_stopping_rounds`` trees, each block continuing
+  the last, and the validation loss after every tree decides when to stop exactly
+  as ``lgb.early_stopping`` would; the model is cut at the best iteration.
+- everything after — calibration, baselines, evaluation, held-out provinces, report,
+  MLflow logging, registration and the promotion gate — is the local run's own code
+  (``training.pipeline.finish_training``), so a Dask-trained model is registered,
+  gated and served exactly like a local one.
+
+The client holds the labelled examples and their feature matrix (about 60 floats per
+firm-year: 1 GB per 2 million) because the evaluation stages need them; what the
+cluster takes off the client is reading and validating the raw panel, labelling,
+deriving features and fitting the booster.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from srdi.panel_units import PanelUnit, plan_units, read_unit
+from training.dataset import (
+    Examples,
+    Panel,
+    PanelError,
+    PanelIssue,
+    build_examples,
+    clean_certifications,
+    data_hash,
+    subset_columns,
+)
+from training.model import ModelConfig, TrainedBooster
+from training.splits import TRAIN, TimeSplit
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+    from features.pipeline import FeaturePipeline
+    from srdi.settings import Settings
+    from training.pipeline import StageReporter, TrainingConfig, TrainingResult
+    from training.prepare import Prepared
+
+__all__ = [
+    "DaskTrainingData",
+    "EarlyStopping",
+    "prepare_on_dask",
+    "run_dask_training",
+    "train_booster_on_dask",
+]
+
+
+@dataclass(frozen=True)
+class DaskTrainingData:
+    """What the distributed stages produced.
+
+    Attributes
+    ----------
+    prepared
+        The labelled examples (here, on the client) and their time split.
+    pipeline
+        The feature state fitted on the training rows.
+    X
+        The feature matrix of every example (rows of ``prepared.examples``).
+    X_train, y_train
+        The training rows as Dask arrays, chunked by unit, held by the workers.
+    data_hash
+        SHA-256 of the financials and certifications files.
+    """
+
+    prepared: Prepared
+    pipeline: FeaturePipeline
+    X: np.ndarray
+    X_train: Any
+    y_train: Any
+    data_hash: str
+
+
+def run_dask_training(
+    settings: Settings,
+    data_dir: Path | None = None,
+    config: TrainingConfig | None = None,
+    reporter: StageReporter | None = None,
+    *,
+    scheduler: str | Client | None = None,
+) -> TrainingResult:
+    """Train, evaluate, log, register and gate one model, with Dask doing the heavy steps.
+
+    Parameters
+    ----------
+    settings
+        Store location, registry name, project root, Dask scheduler and partition size.
+    data_dir
+        Panel directory; default ``settings.data_dir``.
+    config
+        The run's settings, as for :func:`training.pipeline.run_training`.
+    reporter
+        Progress display; silent by default.
+    scheduler
+        Scheduler address or live client; default ``settings.dask_scheduler``, else a
+        LocalCluster sized to the machine for the run.
+
+    Returns
+    -------
+    training.pipeline.TrainingResult
+        As the local run's; the booster was trained by ``lightgbm.dask``.
+    """
+    from features.catalog import FEATURES
+    from srdi.dask_cluster import dask_client
+    from training.model import monotone_constraints
+    from training.pipeline import SilentReporter, TrainingConfig, finish_training
+
+    config = config or TrainingConfig()
+    reporter = reporter or SilentReporter()
+    directory = settings.resolve(Path(data_dir) if data_dir is not None else settings.data_dir)
+    with dask_client(scheduler or settings.dask_scheduler) as client:
+        data = prepare_on_dask(
+            client,
+            directory,
+            config,
+            partition_rows=settings.dask_partition_rows,
+            reporter=reporter,
+        )
+        workers = len(client.scheduler_info()["workers"])
+        by_name = {spec.name: spec for spec in FEATURES}
+        constraints = monotone_constraints([by_name.get(n) for n in data.pipeline.feature_names])
+        valid = data.prepared.valid
+        with reporter.stage("train LightGBM"):
+            trained = train_booster_on_dask(
+                client,
+                data.X_train,
+                data.y_train,
+                data.X[valid],
+                data.prepared.examples.y[valid],
+                feature_names=data.pipeline.feature_names,
+                config=config.model,
+                constraints=constraints,
+            )
+    return finish_training(
+        settings,
+        directory,
+        config,
+        reporter,
+        data_hash=data.data_hash,
+        prepared=data.prepared,
+        pipeline=data.pipeline,
+        X=data.X,
+        constraints=constraints,
+        trained=trained,
+        extra_params={"trainer": "lightgbm.dask", "dask_workers": workers},
+    )
+
+
+def prepare_on_dask(
+    client: Client,
+    directory: Path,
+    config: TrainingConfig,
+    *,
+    partition_rows: int,
+    reporter: StageReporter,
+) -> DaskTrainingData:
+    """Load, label, split and derive features with the panel spread over the workers.
+
+    Parameters
+    ----------
+    client
+        A client of the cluster.
+    directory
+        Panel directory (``financials`` and ``certifications``, optional ``oracle``).
+    config
+        Target, horizon and split of the run.
+    partition_rows
+        Target rows per unit of the financials.
+    reporter
+        Receives the stages ``load panel``, ``labels and split`` and ``features``.
+
+    Returns
+    -------
+    DaskTrainingData
+
+    Raises
+    ------
+    training.dataset.PanelError
+        When the directory or a required table is missing.
+    training.prepare.TrainingDataError
+        When the split has a part without both classes.
+    """
+    from features.pipeline import FeaturePipeline
+    from training.prepare import TrainingDataError, split_examples
+
+    with reporter.stage("load panel"):
+        if not directory.is_dir():
+            raise PanelError(
+                f"panel directory {directory} does not exist; generate the synthetic world "
+                "with `srdi synth --out DIR` or point --data at your own panel"
+            )
+        financials = _table_path(directory, "financials")
+        certifications_path = _table_path(directory, "certifications")
+        if financials is None or certifications_path is None:
+            missing = "financials" if financials is None else "certifications"
+            raise PanelError(f"{directory} has no {missing}.parquet or {missing}.csv")
+        units = plan_units(directory, partition_rows=partition_rows)
+        certifications, cert_issues = clean_certifications(_read(certifications_path))
+        oracle_path = _table_path(directory, "oracle")
+        oracle = _read(oracle_path) if oracle_path is not None else None
+        # Sent once to every worker instead of once per task.
+        shared = client.scatter([certifications, oracle], broadcast=True)
+        digest = data_hash([financials, certifications_path])
+
+    with reporter.stage("labels and split"):
+        last_years = client.gather(client.map(_unit_last_year, units, pure=False))
+        observed = [year for year in last_years if not math.isnan(year)]
+        if not observed:
+            raise PanelError("the financials have no valid row with a fiscal_year")
+        parts = client.map(
+            _unit_examples,
+            units,
+            certifications=shared[0],
+            oracle=shared[1],
+            target=config.target,
+            horizon=config.horizon,
+            last_year=int(max(observed)),
+            directory=directory,
+            pure=False,
+        )
+        local_parts: list[Examples] = client.gather(parts)
+        gathered = _concat_examples(local_parts, cert_issues)
+        if len(gathered) == 0:
+            raise TrainingDataError(f"no candidate firm-year with a complete label in {directory}")
+        order = _canonical_order(gathered)
+        prepared = split_examples(
+            gathered.subset(order), horizon=config.horizon, split_config=config.split
+        )
+
+    with reporter.stage("features"):
+        pipeline = FeaturePipeline().fit(subset_columns(prepared.examples.columns, prepared.train))
+        state, split = client.scatter([pipeline, prepared.split], broadcast=True)
+        matrices = client.map(_unit_matrix, parts, pipeline=state, pure=False)
+        X_train, y_train = _training_arrays(
+            client, parts, matrices, local_parts, split, prepared.split, len(pipeline.feature_names)
+        )
+        X = np.concatenate(client.gather(matrices))[order]
+    return DaskTrainingData(prepared, pipeline, X, X_train, y_train, digest)
+
+
+def train_booster_on_dask(
+    client: Client,
+    X_train: Any,
+    y_train: Any,
+    X_valid: np.ndarray,
+    y_valid: np.ndarray,
+    *,
+    feature_names: list[str],
+    config: ModelConfig,
+    constraints: list[int] | None = None,
+) -> TrainedBooster:
+    """Train the binary LightGBM model across the workers, early-stopping on validation rows.
+
+    Parameters
+    ----------
+    client
+        A client of the cluster.
+    X_train, y_train
+        Dask arrays of the training rows and 0/1 labels.
+    X_valid, y_valid
+        Validation rows (here, on the client): the loss after each tree decides the
+        stop, with the rule and patience of ``lgb.early_stopping``
+        (``config.early_stopping_rounds``) on the binary log loss, the run's first
+        metric.
+    feature_names
+        Column names stored in the booster.
+    config
+        LightGBM settings of the run (``training.model.ModelConfig``).
+    constraints
+        Monotone constraint per feature.
+
+    Returns
+    -------
+    training.model.TrainedBooster
+        The booster cut at the best iteration.
+    """
+    import lightgbm as lgb
+    from lightgbm.dask import DaskLGBMClassifier
+
+    params = config.params(constraints)
+    params.pop("metric")  # the validation loss is computed here, on all validation rows
+    params.pop("num_threads")  # each worker uses its own threads
+    names = [str(n) for n in feature_names]
+    block = max(1, config.early_stopping_rounds)
+    margin = np.zeros(len(y_valid), dtype=np.float64)
+    stopper = EarlyStopping(config.early_stopping_rounds)
+    booster: lgb.Booster | None = None
+    grown = 0
+    while grown < config.max_rounds and not stopper.stopped:
+        rounds = min(block, config.max_rounds - grown)
+        # A new seed per block, so bagging does not replay the same row samples.
+        model = DaskLGBMClassifier(
+            client=client, n_estimators=rounds, **{**params, "seed": config.seed + grown}
+        )
+        model.fit(X_train, y_train, feature_name=names, init_model=booster)
+        booster = model.booster_
+        for tree in range(grown, grown + rounds):
+            margin += booster.predict(
+                X_valid, raw_score=True, start_iteration=tree, num_iteration=1
+            )
+            if stopper.update(tree, _log_loss(y_valid, margin)):
+                break
+        grown += rounds
+    assert booster is not None  # max_rounds >= 1
+    best = stopper.best_iteration + 1
+    if best < booster.current_iteration():
+        # Keep only the trees up to the best iteration so the text model is what is scored.
+        booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
+    return TrainedBooster(
+        booster=booster, best_iteration=best, valid_scores={"binary_logloss": stopper.best_loss}
+    )
+
+
+class EarlyStopping:
+    """The stopping rule of ``lgb.early_stopping`` for a loss (lower is better).
+
+    The best iteration is the first with the lowest loss so far; training stops at
+    the first iteration ``patience`` or more iterations after the best.
+
+    Parameters
+    ----------
+    patience
+        ``early_stopping_rounds``.
+    """
+
+    def __init__(self, patience: int) -> None:
+        self.patience = patience
+        self.best_iteration = -1
+        self.best_loss = math.inf
+        self.stopped = False
+
+    def update(self, iteration: int, loss: float) -> bool:
+        """Record the loss after ``iteration`` (0-based); return True when training must stop."""
+        if self.best_iteration < 0 or loss < self.best_loss:
+            self.best_iteration, self.best_loss = iteration, loss
+        elif iteration - self.best_iteration >= self.patience:
+            self.stopped = True
+        return self.stopped
+
+
+# -- tasks (run on the workers) ----------------------------------------------------------
+
+
+def _unit_last_year(unit: PanelUnit) -> float:
+    """Latest valid fiscal year in a unit (NaN when it has none)."""
+    from features.validate import validate_frame
+
+    years = validate_frame(read_unit(unit)).columns.get("fiscal_year")
+    return float(np.nanmax(years)) if years is not None and np.isfinite(years).any() else math.nan
+
+
+def _unit_examples(
+    unit: PanelUnit,
+    *,
+    certifications: pd.DataFrame,
+    oracle: pd.DataFrame | None,
+    target: str,
+    horizon: int,
+    last_year: int,
+    directory: Path,
+) -> Examples:
+    """Labelled examples of one unit, with file-level row numbers."""
+    panel = Panel(
+        directory=directory,
+        financials=read_unit(unit),
+        certifications=certifications,
+        oracle=oracle,
+        issues=[],
+        data_hash="",
+    )
+    examples = build_examples(panel, target=target, horizon=horizon, last_year=last_year)
+    issues = [dataclasses.replace(i, row=i.row + unit.first_row) for i in examples.issues]
+    return dataclasses.replace(
+        examples, source_row=examples.source_row + unit.first_row, issues=issues
+    )
+
+
+def _unit_matrix(examples: Examples, *, pipeline: FeaturePipeline) -> np.ndarray:
+    """Feature matrix of a unit's examples."""
+    return np.asarray(pipeline.transform(examples.columns), dtype=np.float64)
+
+
+def _train_rows(X: np.ndarray, examples: Examples, split: TimeSplit) -> np.ndarray:
+    """The rows of ``X`` that belong to the training years."""
+    return np.asarray(X[split.assign(examples.year) == TRAIN])
+
+
+def _train_labels(examples: Examples, split: TimeSplit) -> np.ndarray:
+    """Labels of a unit's training rows."""
+    return np.asarray(examples.y[split.assign(examples.year) == TRAIN], dtype=np.float64)
+
+
+# -- client side -----------------------------------------------------------------------
+
+
+def _training_arrays(
+    client: Client,
+    parts: list[Future[Examples]],
+    matrices: list[Future[np.ndarray]],
+    local_parts: list[Examples],
+    split: Future[TimeSplit],
+    local_split: TimeSplit,
+    n_features: int,
+) -> tuple[Any, Any]:
+    """Dask arrays of the training rows and labels, one chunk per unit that has any."""
+    import dask.array as da
+
+    X_chunks, y_chunks = [], []
+    for part, matrix, local in zip(parts, matrices, local_parts, strict=True):
+        n_train = int((local_split.assign(local.year) == TRAIN).sum())
+        if n_train == 0:
+            continue
+        rows = client.submit(_train_rows, matrix, part, split, pure=False)
+        labels = client.submit(_train_labels, part, split, pure=False)
+        X_chunks.append(da.from_delayed(rows, shape=(n_train, n_features), dtype=np.float64))
+        y_chunks.append(da.from_delayed(labels, shape=(n_train,), dtype=np.float64))
+    return da.concatenate(X_chunks), da.concatenate(y_chunks)
+
+
+def _concat_examples(parts: list[Examples], cert_issues: list[PanelIssue]) -> Examples:
+    """One set of examples from the units' (in unit order)."""
+    first = parts[0]
+    oracles = [p.oracle for p in parts]
+    issues = [*cert_issues, *(issue for p in parts for issue in p.issues)]
+    counts = {key: sum(p.counts.get(key, 0) for p in parts) for key in first.counts}
+    counts["bad_rows"] = len(issues)
+    return Examples(
+        columns={name: np.concatenate([p.columns[name] for p in parts]) for name in first.columns},
+        y=np.concatenate([p.y for p in parts]),
+        year=np.concatenate([p.year for p in parts]),
+        company_id=np.concatenate([p.company_id for p in parts]),
+        source_row=np.concatenate([p.source_row for p in parts]),
+        oracle=None if any(o is None for o in oracles) else np.concatenate(oracles),  # type: ignore[arg-type]
+        last_year=first.last_year,
+        issues=issues,
+        counts=counts,
+    )
+
+
+def _canonical_order(examples: Examples) -> np.ndarray:
+    """Year, then firm: the order ``build_examples`` gives a whole panel."""
+    return np.lexsort((examples.company_id.astype(str), examples.year))
+
+
+def _table_path(directory: Path, stem: str) -> Path | None:
+    for suffix in (".parquet", ".csv"):
+        path = directory / f"{stem}{suffix}"
+        if path.exists():
+            return path
+    return None
+
+
+def _read(path: Path) -> pd.DataFrame:
+    from features.io import read_table
+
+    return pd.read_parquet(path) if path.suffix == ".parquet" else read_table(path)
+
+
+def _log_loss(y: np.ndarray, margin: np.ndarray) -> float:
+    """Mean binary log loss of raw margins, computed without overflow."""
+    return float(np.mean(np.logaddexp(0.0, margin) - y * margin))
