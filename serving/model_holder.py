@@ -156,6 +156,10 @@ class ModelHolder:
                 message = f"the champion model was refused: {exc}"
                 _log.error("%s", message)
                 return self._failed(message, previous)
+            except Exception as exc:  # an unreadable bundle or an unreachable registry
+                _log.exception("loading the champion model failed")
+                message = f"loading the champion model failed: {type(exc).__name__}: {exc}"
+                return self._failed(message, previous)
             self.install(scorer)
             _log.info("serving %s version %s", scorer.model_name, scorer.model_version)
             return ReloadOutcome(True, scorer.model_info, previous, None)

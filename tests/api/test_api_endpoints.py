@@ -9,9 +9,10 @@ from typing import Any
 import orjson
 import pandas as pd
 import pytest
-from api_support import API_KEY, NO_CHAMPION, ListProvider
+from api_support import API_KEY, NO_CHAMPION, ListProvider, settings_for
 from fastapi.testclient import TestClient
 
+from serving.app import create_app
 from serving.scorer import Scorer
 
 
@@ -421,3 +422,21 @@ def test_a_failed_reload_keeps_serving_and_answers_503(
     assert response.status_code == 503
     assert response.json()["swapped"] is False and "make train" in response.json()["problem"]
     assert client.post("/v1/score", json=records[0], headers=headers).status_code == 200
+
+
+def test_an_internal_failure_is_a_500_without_a_trace(
+    scorer: Scorer, records: list[dict[str, Any]]
+) -> None:
+    class Failing(Scorer):
+        def score_columns(self, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+            raise RuntimeError("secret internal state")
+
+    failing = Failing(scorer.bundle, model_name="srdi-potential", model_version="1")
+    app = create_app(settings_for(), model_provider=ListProvider(failing))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.post("/v1/score", json=records[0])
+    assert response.status_code == 500
+    assert response.json() == {
+        "detail": "internal error while handling the request; see the server log"
+    }
+    assert "secret" not in response.text and "Traceback" not in response.text

@@ -150,3 +150,11 @@ def test_a_failing_call_fails_each_waiting_request(records: list[dict[str, Any]]
 
     outcomes = asyncio.run(score_all())
     assert [str(o) for o in outcomes] == ["scoring failed"] * 3
+
+
+def test_an_unreadable_bundle_or_registry_does_not_stop_the_service(scorer: Scorer) -> None:
+    holder = ModelHolder(ListProvider(fail_with=OSError("connection refused by the registry")))
+    outcome = holder.reload()
+    assert not outcome.swapped and not holder.ready
+    with pytest.raises(ModelUnavailableError, match="OSError: connection refused"):
+        holder.current()
