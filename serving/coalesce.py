@@ -5,9 +5,9 @@ rules, the booster and the feature pipeline cost about the same for eight rows a
 for one. When several ``POST /v1/score`` requests are waiting at the same moment
 (services calling in loops, a page with many users) they are scored together: each
 request validates its own record, queues the length-1 columns and awaits its
-result; the queue is flushed on the next turn of the event loop, after every
-request that arrived in the same turn has queued. A lone request is flushed alone,
-so it waits for nothing.
+result; the queue is scored a couple of event-loop turns later, after the requests
+that arrived meanwhile have queued too. A lone request waits only those few turns
+(microseconds).
 
 Requests are grouped by scorer (a reload never mixes models inside a call) and by
 their options; results are split back in order.
@@ -51,14 +51,21 @@ class RecordCoalescer:
         Most records scored in one call; a longer queue is split.
     on_call
         Called with the number of records of each scoring call (for metrics).
+    wait_turns
+        Event-loop turns a queue waits before it is scored (each costs microseconds).
     """
 
     def __init__(
-        self, *, max_batch: int = 64, on_call: Callable[[int], None] | None = None
+        self,
+        *,
+        max_batch: int = 64,
+        on_call: Callable[[int], None] | None = None,
+        wait_turns: int = 2,
     ) -> None:
         if max_batch < 1:
             raise ValueError(f"max_batch must be at least 1, got {max_batch}")
         self.max_batch = max_batch
+        self.wait_turns = wait_turns
         self.on_call = on_call
         self._groups: dict[_Options, _Group] = {}
         self._flush_scheduled = False
@@ -82,8 +89,16 @@ class RecordCoalescer:
         group.futures.append(future)
         if not self._flush_scheduled:
             self._flush_scheduled = True
-            loop.call_soon(self._flush)
+            loop.call_soon(self._flush_after, loop, self.wait_turns)
         return await future
+
+    def _flush_after(self, loop: asyncio.AbstractEventLoop, turns: int) -> None:
+        # Each turn of the loop polls the sockets once more, so requests whose bytes
+        # arrived while the previous call was scoring can still join this one.
+        if turns > 0:
+            loop.call_soon(self._flush_after, loop, turns - 1)
+        else:
+            self._flush()
 
     def _flush(self) -> None:
         groups, self._groups = self._groups, {}
