@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{ours}/v1/score/batch?explain=false", records, args.batch_runs, "records"
             )
             batch_explain = time_batch(
-                f"{ours}/v1/score/batch", records, args.batch_runs, "records"
+                f"{ours}/v1/score/batch?explain=true", records, args.batch_runs, "records"
             )
             batch_mlflow = time_batch(
                 f"{theirs}/invocations", records, args.batch_runs, "dataframe_records"

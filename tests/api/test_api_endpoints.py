@@ -129,6 +129,10 @@ def test_batch_keeps_order_and_reports_bad_records(
     assert "top5_customer_share" in body["errors"][0]["message"]
     assert body["model"] == {"name": "srdi-potential", "version": "1"}
     assert body["results"][2]["score"] == scorer.score_record(records[3])["score"]
+    # Reasons only on request in a batch.
+    assert all(r["reasons"] == [] for r in body["results"])
+    explained = client.post("/v1/score/batch?explain=true", json={"records": records[:2]}).json()
+    assert explained["results"][1]["reasons"] == scorer.score_record(records[1])["reasons"]
 
 
 def test_batch_longer_than_the_limit_is_refused_naming_it(

@@ -119,7 +119,7 @@ def test_served_scores_equal_the_batch_the_frame_and_srdi_score(
         single = {
             r["company_id"]: r for r in (http.post("/v1/score", json=x).json() for x in records)
         }
-        batch = http.post("/v1/score/batch", json={"records": records}).json()
+        batch = http.post("/v1/score/batch?explain=true", json={"records": records}).json()
     assert batch["n_errors"] == 0
     frame = store_scorer.score_frame(sample, explain=True).results()
 
