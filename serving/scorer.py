@@ -120,7 +120,12 @@ class Scorer:
         self.model_info: dict[str, str] = {"name": model_name, "version": self.model_version}
         catalog = {spec.name: spec for spec in FEATURES}
         self._reasons = ReasonBuilder(bundle.feature_names, catalog, FAMILIES)
-        self._certified_tiers = _TIERS_AT_OR_ABOVE.get(bundle.target, frozenset())
+        if bundle.target not in _TIERS_AT_OR_ABOVE:
+            raise ValueError(
+                f"the model's target tier {bundle.target!r} is unknown; expected one of "
+                f"{sorted(_TIERS_AT_OR_ABOVE)}"
+            )
+        self._certified_tiers = _TIERS_AT_OR_ABOVE[bundle.target]
         self._medians = _MedianTable(bundle)
 
     @classmethod
@@ -427,12 +432,9 @@ class Scorer:
         chunks = (
             (start, df.iloc[start : start + chunk_rows]) for start in range(0, len(df), chunk_rows)
         )
-        ranked = self.rank_chunks(
+        return self.rank_chunks(
             chunks, column_map=column_map, explain=explain, top_reasons=top_reasons
         )
-        if len(df) > ranked.n_rows:  # trailing rows can only be missing if df is empty
-            ranked.n_rows = len(df)
-        return ranked
 
 
 class RankedScores:

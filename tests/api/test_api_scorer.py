@@ -210,3 +210,17 @@ def test_describe_reports_the_model(scorer: Scorer, bundle: ModelBundle) -> None
     assert [f["name"] for f in description["features"]] == bundle.feature_names
     assert all(f["family_label"] and f["label"] for f in description["features"])
     assert description["ruleset_versions"] == bundle.ruleset_versions
+
+
+def test_an_empty_table_ranks_to_nothing(scorer: Scorer, records: list[dict[str, Any]]) -> None:
+    ranked = scorer.score_frame(pd.DataFrame(records[:0]))
+    assert ranked.results() == [] and ranked.errors == []
+    assert ranked.n_rows == 0 and ranked.n_scored == 0
+
+
+def test_a_model_for_an_unknown_tier_is_refused(bundle: ModelBundle) -> None:
+    from dataclasses import replace
+
+    odd = replace(bundle, target="platinum")
+    with pytest.raises(ValueError, match="target tier 'platinum' is unknown"):
+        Scorer(odd, model_name="srdi-potential", model_version="9")
