@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -444,3 +445,17 @@ def test_an_internal_failure_is_a_500_without_a_trace(
         "detail": "internal error while handling the request; see the server log"
     }
     assert "secret" not in response.text and "Traceback" not in response.text
+
+
+def test_the_alias_watch_swaps_in_a_new_champion_by_itself(
+    make_client: Callable[..., TestClient], scorer: Scorer, other_bundle: Any
+) -> None:
+    v2 = Scorer(other_bundle, model_name="srdi-potential", model_version="2")
+    client = make_client(ListProvider(scorer, v2), reload_interval_s=0.05)
+    version = None
+    for _ in range(200):
+        version = client.get("/readyz").json()["model"]["version"]
+        if version == "2":
+            break
+        time.sleep(0.02)
+    assert version == "2"
