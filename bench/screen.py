@@ -5,27 +5,32 @@ sample, repeated with fresh company ids), then measures in this run, with the
 registered champion:
 
 * baseline: ``Scorer.score_frame`` in-process on the same rows — ranking only, and
-  ranking plus every firm's explained result built (what the HTTP and CLI paths
-  have to do as well);
-* ``POST /v1/screen`` (JSON, with reasons) on ``srdi serve`` over loopback;
+  ranking plus every firm's full explained result built (the work any screen with
+  reasons has to do);
+* ``POST /v1/screen`` (JSON with every firm's full result) on ``srdi serve`` over
+  loopback, the response streamed and counted;
 * ``POST /v1/screen/page`` (what the screening page calls: compact rows);
 * ``srdi score IN -o OUT.csv`` as a subprocess (start-up and model load included),
   and optionally ``serving.screen_file.screen_file`` in-process (the same work
   without them).
 
-It prints seconds, rows/s and each path's time as a ratio of the explained
-in-process baseline. Needs a champion (``make train``).
+For each path it prints wall seconds, rows/s, CPU seconds of the process doing the
+work (this process, the server, or the CLI child) and both as a ratio of the
+baseline. On a shared machine wall time swings with the neighbours' load; CPU
+seconds are the steadier comparison. Needs a champion (``make train``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +40,16 @@ import pandas as pd
 from bench.serve import free_port, server, wait_ready
 
 SAMPLE = Path(__file__).resolve().parent.parent / "serving" / "sample_data" / "candidates.csv"
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One measured path."""
+
+    label: str
+    wall_s: float
+    cpu_s: float
 
 
 def candidate_file(rows: int, directory: Path) -> tuple[Path, pd.DataFrame]:
@@ -48,13 +63,25 @@ def candidate_file(rows: int, directory: Path) -> tuple[Path, pd.DataFrame]:
     return path, frame
 
 
-def timed(label: str, action: Callable[[], Any]) -> tuple[str, float, Any]:
-    """Run ``action`` once and return (label, seconds, its result)."""
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(label: str, action: Callable[[], Any], cpu: Callable[[], float]) -> tuple[Timing, Any]:
+    """Run ``action`` once; wall time and the CPU time ``cpu()`` moved by."""
+    cpu_start = cpu()
     start = time.perf_counter()
     out = action()
-    seconds = time.perf_counter() - start
-    print(f"  {label:<48} {seconds:8.2f} s", flush=True)
-    return label, seconds, out
+    timing = Timing(label, time.perf_counter() - start, cpu() - cpu_start)
+    print(f"  {label:<44} {timing.wall_s:8.1f} s wall {timing.cpu_s:8.1f} s CPU", flush=True)
+    return timing, out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,27 +106,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no champion: {error}", file=sys.stderr)
         return 1
     scorer = Scorer.from_loaded(loaded, settings=settings)
-    print(f"model {loaded.name} v{loaded.version}; {args.rows:,} candidates")
+    trees = loaded.bundle.booster.num_trees()
+    print(f"model {loaded.name} v{loaded.version} ({trees} trees); {args.rows:,} candidates")
 
     with tempfile.TemporaryDirectory(prefix="srdi-bench-screen-") as tmp:
         workdir = Path(tmp)
         path, frame = candidate_file(args.rows, workdir)
-        size_mb = path.stat().st_size / 1e6
-        print(f"input {path.name}: {size_mb:.1f} MB CSV")
-        rows: list[tuple[str, float]] = []
+        print(f"input {path.name}: {path.stat().st_size / 1e6:.1f} MB CSV")
+        timings: list[Timing] = []
 
         print("in-process baseline (same run):")
-        label, rank_s, _ = timed(
-            "Scorer.score_frame (rank only)", lambda: scorer.score_frame(frame, explain=False)
+        timing, _ = measure(
+            "Scorer.score_frame (rank only)",
+            lambda: scorer.score_frame(frame, explain=False),
+            time.process_time,
         )
-        rows.append((label, rank_s))
+        timings.append(timing)
 
         def explained() -> int:
             ranked = scorer.score_frame(frame, explain=True, top_reasons=3)
             return sum(len(block) for block in ranked.iter_blocks())
 
-        label, base_s, n_built = timed("Scorer.score_frame + explained results", explained)
-        rows.append((label, base_s))
+        baseline, n_built = measure(
+            "score_frame + full explained results", explained, time.process_time
+        )
+        timings.append(baseline)
         if n_built != args.rows:
             print(f"  note: {args.rows - n_built} rows were refused by validation")
 
@@ -109,8 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         command = [sys.executable, "-m", "srdi", "serve", "--port", str(port), "--no-access-log"]
         with server("srdi-serve", command, env, workdir) as process:
             base = f"http://127.0.0.1:{port}"
-            wait_ready(f"{base}/readyz", process, 120.0, "srdi serve")
-            with httpx.Client(timeout=httpx.Timeout(1800.0)) as client:
+            wait_ready(f"{base}/readyz", process, 300.0, "srdi serve")
+            with httpx.Client(timeout=httpx.Timeout(3600.0)) as client:
 
                 def post(url: str) -> int:
                     # Streamed and counted, not held: the full JSON of 100,000 firms
@@ -124,41 +155,48 @@ def main(argv: list[str] | None = None) -> int:
                                 size += len(chunk)
                     return size
 
-                label, http_s, size = timed(
-                    "POST /v1/screen (JSON, reasons)", lambda: post(f"{base}/v1/screen")
-                )
-                rows.append((label, http_s))
-                print(f"    response {size / 1e6:,.0f} MB")
-                label, page_s, size = timed(
-                    "POST /v1/screen/page (the page's call)",
-                    lambda: post(f"{base}/v1/screen/page"),
-                )
-                rows.append((label, page_s))
-                print(f"    response {size / 1e6:,.0f} MB")
+                def server_cpu() -> float:
+                    return _process_cpu(process.pid)
+
+                for label, url in (
+                    ("POST /v1/screen (full JSON)", f"{base}/v1/screen"),
+                    ("POST /v1/screen/page (the page's call)", f"{base}/v1/screen/page"),
+                ):
+                    timing, size = measure(label, lambda url=url: post(url), server_cpu)
+                    timings.append(timing)
+                    per_firm = size / args.rows / 1e3
+                    print(f"    response {size / 1e6:,.0f} MB, {per_firm:.1f} kB per firm")
 
         print("command line:")
         out = workdir / "ranked.csv"
         cli = [sys.executable, "-m", "srdi", "score", str(path), "-o", str(out)]
-        label, cli_s, done = timed(
+        timing, done = measure(
             "srdi score IN -o OUT.csv (subprocess)",
             lambda: subprocess.run(cli, capture_output=True, check=False),
+            _children_cpu,
         )
         if done.returncode != 0:
             print(done.stderr.decode(errors="replace")[-2000:], file=sys.stderr)
             return 1
-        rows.append((label, cli_s))
+        timings.append(timing)
         if args.with_in_process_file:
-            label, file_s, _ = timed(
-                "screen_file in-process (same work)", lambda: screen_file(scorer, path)
+            timing, _ = measure(
+                "screen_file in-process (same work)",
+                lambda: screen_file(scorer, path),
+                time.process_time,
             )
-            rows.append((label, file_s))
+            timings.append(timing)
 
     print()
-    print(f"{'path':<48} {'seconds':>8} {'rows/s':>10} {'× baseline':>11}")
-    for label, seconds in rows:
-        rate = args.rows / seconds if seconds > 0 else float("nan")
-        print(f"{label:<48} {seconds:8.2f} {rate:10,.0f} {seconds / base_s:11.2f}")
-    print(f"(baseline = 'Scorer.score_frame + explained results', {base_s:.2f} s)")
+    header = f"{'path':<44} {'wall s':>8} {'rows/s':>9} {'× base':>7} {'CPU s':>8} {'× base':>7}"
+    print(header)
+    for t in timings:
+        rate = args.rows / t.wall_s if t.wall_s > 0 else float("nan")
+        print(
+            f"{t.label:<44} {t.wall_s:8.1f} {rate:9,.0f} {t.wall_s / baseline.wall_s:7.2f} "
+            f"{t.cpu_s:8.1f} {t.cpu_s / baseline.cpu_s:7.2f}"
+        )
+    print(f"(base = '{baseline.label}': {baseline.wall_s:.1f} s wall, {baseline.cpu_s:.1f} s CPU)")
     return 0
 
 
