@@ -3,8 +3,8 @@
 The upload is read ``chunk_rows`` rows at a time (``features.io.iter_table_chunks``),
 each chunk validated and scored vectorized and kept as compact arrays; the ranked
 output is then streamed block by block as JSON or as the flat CSV of
-:mod:`serving.export`, so neither the file nor the full list of per-firm dicts is
-ever held in memory at once.
+:mod:`serving.export` (the table ``srdi score`` writes), so neither the file nor
+the full list of per-firm dicts is ever held in memory at once.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from features.io import TableFormat, TableReadError, iter_table_chunks
 from serving.errors import BadInputError
 from serving.export import export_frame
 from serving.limits import check_upload_rows
+from serving.ranked_rows import iter_ranked_blocks
 from serving.responses import dumps
 from serving.scorer import DEFAULT_CHUNK_ROWS, RankedScores, Scorer
 from srdi.settings import Settings
@@ -170,12 +171,16 @@ def json_stream(ranked: RankedScores) -> Iterator[bytes]:
 
 
 def csv_stream(ranked: RankedScores, *, top_reasons: int = 3) -> Iterator[bytes]:
-    """The flat ranked table (:func:`serving.export.export_frame`) as UTF-8 CSV with BOM."""
+    """The flat ranked table of ``srdi score`` and the page export, as UTF-8 CSV with BOM.
+
+    Built from :func:`serving.ranked_rows.iter_ranked_blocks` (verdicts as arrays, no
+    criteria JSON) and :func:`serving.export.export_frame`, the same code as the
+    command line, so the two files agree row for row.
+    """
     header = True
-    for block in ranked.iter_blocks():
-        frame = export_frame(block, top_reasons=top_reasons)
-        text = frame.to_csv(index=False, header=header)
-        yield text.encode("utf-8-sig" if header else "utf-8")
+    for block in iter_ranked_blocks(ranked, top_reasons=top_reasons):
+        frame = export_frame(block.results, top_reasons=top_reasons, verdicts=block.verdicts)
+        yield frame.to_csv(index=False, header=header).encode("utf-8-sig" if header else "utf-8")
         header = False
     if header:  # no valid row: still send the header line
         yield export_frame([], top_reasons=top_reasons).to_csv(index=False).encode("utf-8-sig")
