@@ -151,7 +151,7 @@ class ModelHolder:
             try:
                 scorer = self.provider.load()
             except NoChampionError as exc:
-                return self._failed(str(exc), previous)
+                return self._failed(f"No champion model is registered: {exc}", previous)
             except BundleMismatchError as exc:
                 message = f"the champion model was refused: {exc}"
                 _log.error("%s", message)
