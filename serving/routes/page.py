@@ -30,6 +30,7 @@ from serving.export import MEDIA_TYPES, export_bytes, export_frame
 from serving.page_session import ScreenCache, compact_stream, firm_detail
 from serving.preview import PreviewError, TablePreview, preview_table
 from serving.responses import JSON_MEDIA_TYPE, json_response
+from serving.screening import screen_upload
 from serving.security import require_api_key
 
 __all__ = ["SAMPLE_FILE", "STATIC_DIR", "ExportRequest", "ExportRow", "router"]
@@ -89,7 +90,6 @@ def csv_template_file() -> Response:
 
 @_v1.post("/screen/preview", response_model=TablePreview)
 async def screen_preview(
-    settings: SettingsDep,
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or GBK), XLSX or Parquet")],
     truncated: Annotated[
         bool, Query(description="The upload is the head of a larger CSV; its last line may be cut.")
@@ -123,8 +123,6 @@ async def screen_for_page(
     top_reasons: Annotated[int, Query(ge=1, le=10, description="Reasons per row.")] = 3,
 ) -> StreamingResponse:
     """Rank an upload like POST /v1/screen, answered with compact rows and a detail token."""
-    from serving.screening import screen_upload
-
     mapping = _parse_page_column_map(column_map)
     ranked = await run_in_threadpool(
         screen_upload,
