@@ -11,6 +11,7 @@ from starlette.responses import Response
 from features.record_model import CompanyRecord, example_record
 from features.validate import validate_record
 from serving.deps import CoalescerDep, MetricsDep, ScorerDep, SettingsDep
+from serving.jsonbody import ORJSONRoute
 from serving.limits import check_batch_length
 from serving.responses import json_response
 from serving.schemas import BatchRequest, BatchResponse, ScoreResult, error_responses
@@ -18,7 +19,12 @@ from serving.security import require_api_key
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1", tags=["score"], dependencies=[Depends(require_api_key)])
+router = APIRouter(
+    prefix="/v1",
+    tags=["score"],
+    dependencies=[Depends(require_api_key)],
+    route_class=ORJSONRoute,
+)
 
 ExplainQuery = Annotated[
     bool, Query(description="Include the top reasons (TreeSHAP by feature family).")
