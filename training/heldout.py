@@ -137,7 +137,10 @@ def evaluate_heldout_provinces(
         constraints=constraints,
         rounds=max(1, rounds),
     )
-    margin = np.asarray(trained.booster.predict(X_test, raw_score=True), dtype=np.float64)
+    margin = np.asarray(
+        trained.booster.predict(X_test, raw_score=True, num_threads=config.num_threads),
+        dtype=np.float64,
+    )
     return HeldoutResult(
         provinces=tuple(provinces),
         rows=int(test.sum()),

@@ -266,7 +266,10 @@ def finish_training(
                 constraints=constraints,
             )
     with stage("calibrate"):
-        margin = np.asarray(trained.booster.predict(X, raw_score=True), dtype=np.float64)
+        threads = config.model.num_threads
+        margin = np.asarray(
+            trained.booster.predict(X, raw_score=True, num_threads=threads), dtype=np.float64
+        )
         company = prepared.examples.company_id
         choice = choose_calibrator(
             margin[valid], y[valid], company[valid], folds=config.calibration_folds
@@ -320,7 +323,7 @@ def finish_training(
                 slices=slices,
                 heldout=heldout.as_dict() if heldout else {},
                 top_features=_top_features(trained.booster, pipeline.feature_names),
-                plots=_plots(artifacts, prepared, scores, bundle, config.contribution_sample, X),
+                plots=_plots(artifacts, prepared, scores, bundle, config, X),
                 issues=[str(issue) for issue in prepared.examples.issues[:50]],
                 issue_count=len(prepared.examples.issues),
             )
@@ -509,7 +512,7 @@ def _plots(
     prepared: Prepared,
     scores: _Scores,
     bundle: ModelBundle,
-    contribution_sample: int,
+    config: TrainingConfig,
     X: np.ndarray,
 ) -> dict[str, str]:
     """Write the PNG plots; return {title: file name}."""
@@ -525,8 +528,10 @@ def _plots(
         scorers["oracle"] = oracle
     # TreeSHAP costs milliseconds per row; a fixed sample is enough for a bar chart.
     X_test = X[test]
-    sample = np.sort(np.random.default_rng(0).permutation(X_test.shape[0])[:contribution_sample])
-    contributions = bundle.contributions(X_test[sample], num_threads=0)
+    rows = np.random.default_rng(0).permutation(X_test.shape[0])[: config.contribution_sample]
+    contributions = bundle.contributions(
+        X_test[np.sort(rows)], num_threads=config.model.num_threads
+    )
     family_of = {spec.name: spec.family for spec in FEATURES}
     families = [family_of.get(name, "other") for name in bundle.feature_names]
     files = {

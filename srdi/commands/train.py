@@ -98,6 +98,9 @@ def register(app: typer.Typer) -> None:
         ] = None,
         valid_years: Annotated[int, typer.Option(min=1, help="Validation years.")] = 1,
         test_years: Annotated[int, typer.Option(min=1, help="Test years (latest complete).")] = 2,
+        threads: Annotated[
+            int, typer.Option(min=0, help="LightGBM threads (1: reproducible; 0: all cores).")
+        ] = 1,
         heldout: Annotated[
             str | None,
             typer.Option(help="Comma-separated provinces to hold out (default: three chosen)."),
@@ -123,6 +126,7 @@ def register(app: typer.Typer) -> None:
         from srdi.dask_cluster import DaskNotInstalledError
         from srdi.settings import load_settings
         from training.dataset import PanelError
+        from training.model import ModelConfig
         from training.pipeline import STAGES, TrainingConfig, run_training
         from training.prepare import TrainingDataError
         from training.splits import SplitConfig
@@ -146,6 +150,7 @@ def register(app: typer.Typer) -> None:
                     valid_years=valid_years, test_years=test_years, train_end=train_end
                 ),
                 heldout_provinces=provinces,
+                model=ModelConfig(num_threads=threads),
             )
         except ValueError as exc:
             console.print(f"[red]{exc}[/red]")
