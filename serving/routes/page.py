@@ -30,6 +30,7 @@ from serving.export import MEDIA_TYPES, export_bytes, export_frame
 from serving.page_session import ScreenCache, compact_stream, firm_detail
 from serving.preview import PreviewError, TablePreview, preview_table
 from serving.responses import JSON_MEDIA_TYPE, json_response
+from serving.schemas import ErrorBody, ModelRef, ScreenError, ScreenRow, error_responses
 from serving.screening import screen_upload
 from serving.security import require_api_key
 
@@ -47,7 +48,67 @@ _ASSET_TYPES = {
 }
 
 router = APIRouter()
-_v1 = APIRouter(prefix="/v1", tags=["screening page"], dependencies=[Depends(require_api_key)])
+_v1 = APIRouter(
+    prefix="/v1",
+    tags=["screening page"],
+    dependencies=[Depends(require_api_key)],
+    responses=error_responses(401),
+)
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "Not kept on the server (named in 'detail')."}
+}
+_CSV_FILE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A CSV file (UTF-8).",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+
+
+class PageReason(BaseModel):
+    """A reason as the ranked table shows it (without its features)."""
+
+    family: str
+    family_label: str
+    contribution: float
+    text: str
+
+
+class PageRow(BaseModel):
+    """One ranked firm in compact form."""
+
+    row: int = Field(description="0-based data row of the file.")
+    rank: int | None = Field(description="1 = most likely to be certified; null if certified.")
+    company_id: str
+    name: str | None = None
+    fiscal_year: int
+    province: str
+    industry: str
+    status: Literal["candidate", "certified"]
+    score: float | None
+    percentile: float | None
+    band: Literal["A", "B", "C", "D"] | None
+    verdicts: list[str | None] = Field(description="One verdict per entry of 'schemes'.")
+    reasons: list[PageReason]
+
+
+class PageScheme(BaseModel):
+    """A scheme column of the ranked table."""
+
+    scheme_id: str
+    name: str
+
+
+class PageScreenBody(BaseModel):
+    """The page's ranked list: compact rows, bad rows, and a token for firm details."""
+
+    token: str = Field(description="Ask GET /v1/screen/page/{token}/rows/{row} for a firm.")
+    schemes: list[PageScheme]
+    rows: list[PageRow]
+    errors: list[ScreenError]
+    n_rows: int
+    n_scored: int
+    model: ModelRef
 
 
 @router.get("/", include_in_schema=False)
@@ -66,7 +127,7 @@ def static_file(path: str) -> FileResponse:
     return FileResponse(target, media_type=media, headers={"Cache-Control": "no-cache"})
 
 
-@_v1.get("/sample")
+@_v1.get("/sample", response_class=FileResponse, responses={**_CSV_FILE, **_NOT_FOUND})
 def sample_candidates() -> FileResponse:
     """The bundled sample candidate list (CSV with the contract's headers)."""
     if not SAMPLE_FILE.is_file():
@@ -76,7 +137,7 @@ def sample_candidates() -> FileResponse:
     )
 
 
-@_v1.get("/template.csv")
+@_v1.get("/template.csv", response_class=Response, responses=_CSV_FILE)
 def csv_template_file() -> Response:
     """The CSV template: every contract field as a header, with one example row."""
     from features.fields import csv_template
@@ -88,7 +149,7 @@ def csv_template_file() -> Response:
     )
 
 
-@_v1.post("/screen/preview", response_model=TablePreview)
+@_v1.post("/screen/preview", response_model=TablePreview, responses=error_responses(413, 422))
 async def screen_preview(
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or GBK), XLSX or Parquet")],
     truncated: Annotated[
@@ -107,7 +168,14 @@ async def screen_preview(
     return json_response(preview.model_dump())
 
 
-@_v1.post("/screen/page", response_class=StreamingResponse)
+@_v1.post(
+    "/screen/page",
+    response_class=StreamingResponse,
+    responses={
+        200: {"model": PageScreenBody, "description": "The ranked list in compact rows."},
+        **error_responses(413, 415, 422, 503),
+    },
+)
 async def screen_for_page(
     request: Request,
     scorer: ScorerDep,
@@ -140,7 +208,7 @@ async def screen_for_page(
     )
 
 
-@_v1.get("/screen/page/{token}/rows/{row}")
+@_v1.get("/screen/page/{token}/rows/{row}", response_model=ScreenRow, responses=_NOT_FOUND)
 async def screen_page_row(
     request: Request,
     token: str,
@@ -200,7 +268,16 @@ _EXPORT_REQUEST = TypeAdapter(ExportRequest)
 @_v1.post(
     "/export",
     response_class=Response,
-    responses={200: {"content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["xlsx"]: {}}}},
+    responses={
+        200: {
+            "description": "The export file.",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **error_responses(413, 422),
+    },
 )
 async def export_rows(
     settings: SettingsDep,
