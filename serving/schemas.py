@@ -28,6 +28,7 @@ __all__ = [
     "ReloadBody",
     "SchemaBody",
     "SchemeResult",
+    "SchemesBody",
     "ScoreResult",
     "ScreenError",
     "ScreenResponse",
@@ -209,6 +210,12 @@ class ModelDescription(BaseModel):
     metrics: dict[str, float | None]
     features: list[dict[str, Any]]
     ruleset_versions: dict[str, str]
+
+
+class SchemesBody(BaseModel):
+    """Every certification scheme's versioned rule table, as data."""
+
+    schemes: list[dict[str, Any]]
 
 
 class SchemaBody(BaseModel):

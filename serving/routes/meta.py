@@ -12,7 +12,7 @@ from features.record_model import input_json_schema
 from features.rules import rule_tables
 from serving.deps import ScorerDep
 from serving.responses import json_response
-from serving.schemas import ModelDescription, SchemaBody, error_responses
+from serving.schemas import ModelDescription, SchemaBody, SchemesBody, error_responses
 from serving.security import require_api_key
 
 __all__ = ["router"]
@@ -37,7 +37,7 @@ async def model(scorer: ScorerDep) -> Response:
     "/schemes",
     response_class=Response,
     responses={
-        200: {"description": "Every scheme's versioned rule table as data."},
+        200: {"model": SchemesBody, "description": "Every scheme's versioned rule table."},
         **error_responses(401),
     },
 )
