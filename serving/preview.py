@@ -61,6 +61,9 @@ class TablePreview(BaseModel):
     n_rows: int | None = Field(
         default=None, description="data rows in the file; null when only its head was sent"
     )
+    head_rows: int = Field(
+        default=0, description="data rows in what was sent (the whole file unless truncated)"
+    )
     truncated: bool = False
 
 
@@ -167,6 +170,7 @@ def preview_table(
         rows=[[_cell(v) for v in record] for record in head.itertuples(index=False)],
         fields=contract_fields(),
         n_rows=None if truncated else len(frame),
+        head_rows=len(frame),
         truncated=truncated,
     )
 

@@ -109,6 +109,7 @@ async function chooseFile(file) {
   $("#file-name").textContent = `${file.name} · ${bytes(file.size)}`;
   const form = new FormData();
   const head = isCsv(file) && file.size > PREVIEW_BYTES;
+  state.sentBytes = head ? PREVIEW_BYTES : file.size;
   form.append("file", head ? new File([file.slice(0, PREVIEW_BYTES)], file.name) : file, file.name);
   try {
     setProgress(`Reading the headers of ${file.name}…`, null);
@@ -126,6 +127,14 @@ async function chooseFile(file) {
 }
 
 // ---------------------------------------------------------------- step 2: mapping
+/** Rows in the file: counted when it was sent whole, else estimated from its head. */
+function rowsInFile() {
+  const p = state.preview;
+  if (p.n_rows) return { n: p.n_rows, exact: true };
+  if (p.head_rows && state.sentBytes) return { n: Math.round((p.head_rows * state.file.size) / state.sentBytes), exact: false };
+  return null;
+}
+
 function showMapper() {
   const preview = state.preview;
   state.mapState = initialMapping(preview, loadRemembered());
@@ -139,7 +148,7 @@ function showMapper() {
     const unmatched = preview.headers.filter((header) => !state.mapState.mapping[header]);
     replace(
       summary,
-      h("p", {}, `${mapped} of ${preview.headers.length} columns matched to contract fields` + (preview.n_rows ? ` · about ${count(preview.n_rows)} rows` : "") + "."),
+      h("p", {}, `${mapped} of ${preview.headers.length} columns matched to contract fields` + (rowsInFile() ? ` · ${rowsInFile().exact ? "" : "about "}${count(rowsInFile().n)} rows` : "") + "."),
       unmatched.length ? h("p", { class: "muted small" }, `Ignored unless you pick a field (listed first, shaded): ${unmatched.join(", ")}.`) : null,
       problems.length ? h("ul", { class: "problems" }, problems) : null,
     );
@@ -177,7 +186,7 @@ async function runScreen() {
     const url = `/v1/screen/page?column_map=${encodeURIComponent(columnMap)}`;
     const result = await postForm(url, form, {
       onUpload: (loaded, total) => setProgress(`Uploading ${state.file.name}: ${bytes(loaded)}${Number.isFinite(total) ? ` of ${bytes(total)}` : ""}`, Number.isFinite(total) ? loaded / total : null),
-      onSent: () => startClock(`Scoring ${state.preview.n_rows ? `about ${count(state.preview.n_rows)} firms` : "the firms"} on the server`),
+      onSent: () => startClock(`Scoring ${rowsInFile() ? `${rowsInFile().exact ? "" : "about "}${count(rowsInFile().n)} firms` : "the firms"} on the server`),
     });
     startClock("Drawing the ranking");
     await new Promise((r) => setTimeout(r, 0));

@@ -119,6 +119,7 @@ def test_preview_reads_units_in_headers_xlsx_parquet_and_a_truncated_head(bare_c
     ).json()
     assert body["truncated"] is True
     assert body["n_rows"] is None
+    assert 5 < body["head_rows"] < 40  # the complete lines of the first 5,000 bytes
     assert all(len(row) == len(body["headers"]) for row in body["rows"])
 
 
