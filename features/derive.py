@@ -289,7 +289,14 @@ def derive_block(columns: Columns) -> FloatArray:
             _levels(columns.get("current_tier"), TIER_LEVELS, n),
         )
         block = np.concatenate(
-            [ratios, growths, cagrs, logs, x[_PASS_ROWS], np.concatenate(special).reshape(-1, n)]
+            [
+                ratios,
+                growths,
+                cagrs,
+                logs,
+                x[_PASS_ROWS],
+                np.concatenate(special).reshape(len(special), n),
+            ]
         )[_ORDER]
         block[~np.isfinite(block)] = np.nan
     return block

@@ -166,3 +166,12 @@ def test_derived_features_are_finite_or_nan(values: list[float | None]) -> None:
     rec.update(main_business_revenue_prev2=None, rd_staff=None)
     block = np.array(list(derive_features(validate_record(rec)).values()))
     assert not np.isinf(block).any()
+
+
+def test_empty_input_gives_an_empty_feature_table() -> None:
+    # Regression: an empty partition (every row invalid) made the block reshape fail.
+    one = validate_record(example_record())
+    empty = {name: values[:0] for name, values in one.items()}
+    derived = derive_features(empty)
+    assert set(derived) == set(BASE_FEATURE_NAMES)
+    assert all(values.shape == (0,) for values in derived.values())
