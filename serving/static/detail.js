@@ -135,6 +135,20 @@ function overTheLine(schemes) {
   return h("div", {}, gapList, unknownNote);
 }
 
+// Reasons spelled out in words; the smaller ones stay in the chart below.
+const WHY_REASONS = 5;
+
+function whyList(reasons) {
+  if (!reasons.length) return h("p", { class: "muted" }, "No reasons were computed for this result.");
+  const rest = reasons.length - WHY_REASONS;
+  return h(
+    "div",
+    {},
+    h("ul", { class: "reasons big-reasons" }, reasons.slice(0, WHY_REASONS).map(reasonItem)),
+    rest > 0 ? h("p", { class: "muted small" }, `${rest} smaller effect${rest > 1 ? "s" : ""} in the chart below.`) : null,
+  );
+}
+
 /** Fill the detail panel for one score result. */
 export function renderDetail(container, row, model) {
   const reasons = [...(row.reasons || [])].sort((a, b) => Math.abs(b.contribution || 0) - Math.abs(a.contribution || 0));
@@ -157,7 +171,7 @@ export function renderDetail(container, row, model) {
       ),
     ),
     h("p", { class: "muted small score-meaning" }, `Score: the calibrated probability that this firm is certified within the model's horizon; rank #${row.rank ?? "?"} of this list. ${BAND_TEXT[row.band] || ""}.`),
-    h("section", {}, h("h3", {}, "Why this score"), reasons.length ? h("ul", { class: "reasons big-reasons" }, reasons.map(reasonItem)) : h("p", { class: "muted" }, "No reasons were computed for this result.")),
+    h("section", {}, h("h3", {}, "Why this score"), whyList(reasons)),
     h("section", {}, h("h3", {}, "Contribution by feature family"), h("p", { class: "muted small" }, "Signed contribution to the score (log-odds, TreeSHAP). Bars to the right raise it."), chartItems.length ? contributionChart(chartItems) : null),
     h("section", {}, h("h3", {}, "Key ratios beside the industry median"), ratiosTable(reasons)),
     h("section", {}, h("h3", {}, "What would get it over the line (provincial SRDI SME)"), overTheLine(schemes)),
