@@ -1,1 +1,34 @@
-"""Package."""
+"""Training: synthetic world, point-in-time labels, the model, evaluation, MLflow.
+
+One module per stage (see ``docs/training.md``); :func:`training.pipeline.run_training`
+runs them in order and is what ``srdi train`` calls. Importing the package imports
+nothing heavy; import the submodule you need.
+"""
+
+__all__: list[str] = [
+    "baselines",
+    "calibration",
+    "dask_train",
+    "dataset",
+    "evaluate",
+    "heldout",
+    "labels",
+    "mlflow_run",
+    "model",
+    "pipeline",
+    "plots",
+    "prepare",
+    "registry",
+    "report",
+    "splits",
+    "synth",
+]
+
+
+def __getattr__(name: str) -> object:
+    # Submodules load on first use, so `import training` stays cheap.
+    if name in __all__:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

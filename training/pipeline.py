@@ -110,7 +110,7 @@ class TrainingConfig:
     """Provinces held out for the transfer check; empty chooses three automatically."""
     heldout_count: int = 3
     quantile_levels: int = 1001
-    contribution_sample: int = 5000
+    contribution_sample: int = 1500
     register: bool = True
 
     def __post_init__(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,12 +18,11 @@ from srdi.cli import build_app
 from srdi.settings import Settings, load_settings
 from training import registry
 from training.model import ModelConfig
-from training.pipeline import TrainingConfig, TrainingResult, run_training
+from training.pipeline import STAGES, TrainingConfig, TrainingResult, run_training
 from training.registry import gate, has_champion, list_versions, promote, tracking
 
 pytestmark = pytest.mark.slow
 
-FAST = ModelConfig(max_rounds=60, learning_rate=0.1, early_stopping_rounds=20)
 # One stump: a model that must lose the gate against any sensible champion.
 WORSE = ModelConfig(max_rounds=1, num_leaves=2, learning_rate=0.05, monotone=False)
 
@@ -34,10 +34,21 @@ def store_settings(root: Path) -> Settings:
 
 
 @dataclass(frozen=True)
+class FirstRun:
+    """The first version, trained through the command line."""
+
+    version: str
+    run_id: str
+    metrics: dict[str, float]
+    tags: dict[str, str]
+    output: str
+
+
+@dataclass(frozen=True)
 class Store:
     settings: Settings
     world: Path
-    first: TrainingResult
+    first: FirstRun
     worse: TrainingResult
     cli_output: str
 
@@ -45,10 +56,14 @@ class Store:
 @pytest.fixture(scope="module")
 def store(small_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
     settings = store_settings(tmp_path_factory.mktemp("store"))
-    first = run_training(settings, small_world, TrainingConfig(model=FAST))
-    worse = run_training(settings, small_world, TrainingConfig(model=WORSE))
     runner = CliRunner()
     env = {"SRDI_TRACKING_URI": settings.effective_tracking_uri, "COLUMNS": "200"}
+    trained = runner.invoke(build_app(), ["train", "--data", str(small_world)], env=env)
+    assert trained.exit_code == 0, trained.output
+    (version,) = list_versions(settings)
+    assert version.run_id is not None
+    first = FirstRun(version.version, version.run_id, version.metrics, version.tags, trained.output)
+    worse = run_training(settings, small_world, TrainingConfig(model=WORSE))
     listing = runner.invoke(build_app(), ["models"], env=env)
     assert listing.exit_code == 0, listing.output
     return Store(
@@ -56,10 +71,13 @@ def store(small_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
     )
 
 
-def test_first_version_becomes_champion(store: Store) -> None:
-    assert store.first.model_version == "1"
-    assert store.first.gate is not None and store.first.gate.promoted
-    assert store.first.gate.basis == "no champion"
+def test_train_verb_shows_the_stages_and_makes_the_first_version_champion(store: Store) -> None:
+    assert store.first.version == "1"
+    assert store.first.tags["gate.promoted"] == "true"
+    assert store.first.tags["gate.basis"] == "no champion"
+    for stage in STAGES:
+        assert f"✓ {stage}" in store.first.output
+    assert "model version 1: first champion" in store.first.output
 
 
 def test_worse_model_is_registered_but_refused_on_the_same_test_rows(store: Store) -> None:
@@ -71,6 +89,7 @@ def test_worse_model_is_registered_but_refused_on_the_same_test_rows(store: Stor
     # The champion was re-scored on this run's test rows, which are the first run's too.
     assert decision.champion_score == pytest.approx(store.first.metrics["test_pr_auc"], abs=1e-9)
     assert store.worse.metrics["test_pr_auc"] < store.first.metrics["test_pr_auc"]
+    assert "kept the champion" in decision.message
 
 
 def test_run_is_logged_with_metrics_tags_artifacts_and_one_model(store: Store) -> None:
@@ -93,12 +112,17 @@ def test_run_is_logged_with_metrics_tags_artifacts_and_one_model(store: Store) -
     ):
         assert name in run.data.metrics, name
     assert len(run.data.tags["data_hash"]) == 64
-    assert run.data.tags["git_sha"] == "none"  # tmp home is not a git checkout
+    # `srdi train` ran from the checkout; the second run's home is a temporary folder.
+    assert re.fullmatch(r"[0-9a-f]{40}|none", run.data.tags["git_sha"])
+    with tracking(store.settings) as client:
+        assert client.get_run(store.worse.run_id).data.tags["git_sha"] == "none"
     assert run.data.tags["version.lightgbm"] == __import__("lightgbm").__version__
     assert {
         f"evaluation/{n}" for n in ("report.md", "calibration.png", "gain_lift.png")
     } <= artifacts
-    assert store.first.run_id in store.first.report
+    with tracking(store.settings):
+        report = mlflow.artifacts.load_text(f"runs:/{store.first.run_id}/evaluation/report.md")
+    assert store.first.run_id in report and "## Held-out provinces" in report
 
 
 def test_models_verb_lists_versions_metrics_and_aliases(store: Store) -> None:
@@ -113,8 +137,11 @@ def test_models_verb_lists_versions_metrics_and_aliases(store: Store) -> None:
 def test_promote_overrides_the_gate_and_champion_loads_back_to_the_same_predictions(
     store: Store,
 ) -> None:
-    decision = promote(store.settings, "2")
-    assert decision.promoted and decision.basis == "manual"
+    env = {"SRDI_TRACKING_URI": store.settings.effective_tracking_uri}
+    promoted = CliRunner().invoke(build_app(), ["promote", "2"], env=env)
+    assert promoted.exit_code == 0 and "version 2 promoted to @champion" in promoted.output
+    missing = CliRunner().invoke(build_app(), ["promote", "9"], env=env)
+    assert missing.exit_code == 2 and "has no version 9" in missing.output
     loaded = load_registered_bundle(store.settings)
     assert loaded.version == "2" and loaded.run_id == store.worse.run_id
     frame = _records(store)
@@ -127,9 +154,8 @@ def test_promote_overrides_the_gate_and_champion_loads_back_to_the_same_predicti
         out["score"].astype(float), store.worse.bundle.predict(X), atol=1e-12
     )
     assert set(out["band"]) <= {"A", "B", "C", "D"}
-    promote(store.settings, "1")  # leave the first model as champion for the other tests
-    with pytest.raises(ValueError, match="has no version 9"):
-        promote(store.settings, "9")
+    decision = promote(store.settings, "1")  # the first model is champion for the other tests
+    assert decision.promoted and decision.basis == "manual"
 
 
 def _records(store: Store) -> pd.DataFrame:
