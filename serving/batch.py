@@ -71,6 +71,7 @@ class UnitOutcome:
     rows_rejected: int
     worker: str
     model_loads: int
+    unreadable: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ class BatchReport:
         Units planned.
     rows_in, rows_scored, rows_rejected
         Rows read, written to ``scores/``, and refused (listed in ``errors/``).
+    unreadable
+        Units that could not be parsed as a table (one line each in ``errors/``).
     failed
         Units whose task kept failing; empty on a complete run.
     model_name, model_version
@@ -102,7 +105,7 @@ class BatchReport:
     seconds
         Wall time of the run, cluster start included.
     model_loads
-        Worker address → times the model was loaded there (1 unless it restarted).
+        Worker address → times the model was loaded there (once per worker process).
     """
 
     out_dir: str
@@ -110,6 +113,7 @@ class BatchReport:
     rows_in: int = 0
     rows_scored: int = 0
     rows_rejected: int = 0
+    unreadable: int = 0
     failed: list[FailedUnit] = field(default_factory=list)
     model_name: str = ""
     model_version: str = ""
@@ -126,6 +130,7 @@ class BatchReport:
         self.rows_in += outcome.rows_in
         self.rows_scored += outcome.rows_scored
         self.rows_rejected += outcome.rows_rejected
+        self.unreadable += outcome.unreadable
         self.model_loads[outcome.worker] = max(
             self.model_loads.get(outcome.worker, 0), outcome.model_loads
         )
@@ -157,26 +162,28 @@ def score_unit(unit: PanelUnit, job: BatchJob) -> UnitOutcome:
     try:
         frame = read_unit(unit)
     except (TableReadError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
-        message = f"cannot read rows from {unit.first_row} of {unit.source_file}: {exc}"
+        message = f"partition {unit.index} ({unit.source_file} from row {unit.first_row}): {exc}"
         write_part(file_error_table(unit.source_file, message), job.out_dir, ERRORS_DIR, unit.index)
-        return UnitOutcome(unit.index, 0, 0, 0, *worker_model(job.plugin))
+        return UnitOutcome(unit.index, 0, 0, 0, *worker_model(job.plugin), unreadable=True)
     validated = validate_frame(frame, row_offset=unit.first_row)
-    scores = scores_table(
-        scorer,
-        validated.columns,
-        validated.rows,
-        source_file=unit.source_file,
-        explain=job.explain,
-        top_reasons=job.top_reasons,
-    )
     if validated.errors:
         errors = errors_table(
             validated.errors, frame, source_file=unit.source_file, first_row=unit.first_row
         )
         write_part(errors, job.out_dir, ERRORS_DIR, unit.index)
-    write_part(scores, job.out_dir, SCORES_DIR, unit.index)
-    rejected = len(frame) - len(scores)
-    return UnitOutcome(unit.index, len(frame), len(scores), rejected, *worker_model(job.plugin))
+    scored = len(validated.rows)
+    if scored:  # a unit of bad rows only has nothing to score, and no scores part
+        scores = scores_table(
+            scorer,
+            validated.columns,
+            validated.rows,
+            source_file=unit.source_file,
+            explain=job.explain,
+            top_reasons=job.top_reasons,
+        )
+        write_part(scores, job.out_dir, SCORES_DIR, unit.index)
+    rejected = len(frame) - scored
+    return UnitOutcome(unit.index, len(frame), scored, rejected, *worker_model(job.plugin))
 
 
 def score_parquet_dir(

@@ -2,7 +2,7 @@
 
 Layout::
 
-    OUT_DIR/scores/part-00000.parquet   scored rows of unit 0 (always written, maybe empty)
+    OUT_DIR/scores/part-00000.parquet   scored rows of unit 0 (when it has any)
     OUT_DIR/errors/part-00000.parquet   rejected rows of unit 0 (only when there are some)
 
 A part is written under a hidden temporary name and then moved onto its final name.
@@ -93,7 +93,7 @@ def write_part(frame: pd.DataFrame, out_dir: str, sub: str, index: int) -> str:
     fs, root = pafs.FileSystem.from_uri(absolute_uri(out_dir))
     final = f"{root}/{sub}/{part_name(index)}"
     temporary = f"{root}/{sub}/{_TMP_PREFIX}{uuid.uuid4().hex}-{part_name(index)}"
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = _uniform_text(pa.Table.from_pandas(frame, preserve_index=False))
     pq.write_table(table, temporary, filesystem=fs)
     fs.move(temporary, final)
     return final
@@ -110,3 +110,17 @@ def remove_temporaries(out_dir: str) -> int:
                 fs.delete_file(info.path)
                 removed += 1
     return removed
+
+
+def _uniform_text(table: pa.Table) -> pa.Table:
+    """Give every text column the type ``string``, whatever its values.
+
+    A part whose optional text column is empty (no name, no reasons, a file-level
+    error without a field) would otherwise carry the type ``null``, and pandas'
+    ``str`` columns become ``large_string``; readers of the folder take the first
+    part's schema and refuse the others. Numbers keep their types.
+    """
+    text = (pa.null(), pa.large_string())
+    fields = [pa.field(f.name, pa.string()) if f.type in text else f for f in table.schema]
+    schema = pa.schema(fields, metadata=table.schema.metadata)
+    return table if schema.equals(table.schema) else table.cast(schema)

@@ -14,6 +14,7 @@ Paths are local paths or URIs that ``pyarrow.fs`` understands (``s3://``, ``gs:/
 from __future__ import annotations
 
 import fnmatch
+import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -167,7 +168,9 @@ def read_unit(unit: PanelUnit, *, contract_columns_only: bool = True) -> pd.Data
         from features.io import read_table
 
         with fs.open_input_stream(path) as stream:
-            frame = read_table(stream.read(), format="csv")
+            data = io.BytesIO(stream.read())  # an I/O error here is worth a retry
+        data.name = unit.source_file  # named in features.io's error messages
+        frame = read_table(data, format="csv")
     else:
         parquet = pq.ParquetFile(path, filesystem=fs)
         wanted = None

@@ -108,6 +108,11 @@ def _summary(console: Console, report: BatchReport, output: Path) -> None:
             f"[yellow]{report.rows_rejected:,} bad rows[/] listed in {output}/errors",
             highlight=False,
         )
+    if report.unreadable:
+        console.print(
+            f"[yellow]{report.unreadable} partition(s) could not be read[/] (see {output}/errors)",
+            highlight=False,
+        )
     for failure in report.failed:
         console.print(
             f"[bold red]partition {failure.index} failed[/] ({failure.source_file} from row "

@@ -1,7 +1,7 @@
 """Fixtures of the Dask tests: a LocalCluster of 2 worker processes.
 
-The cluster is shared by the module that asks for it (starting one costs a few
-seconds); tests that kill workers start their own so the others never see a
+The cluster is shared by the whole session (starting one costs seconds on 2 busy
+cores); tests that kill workers start their own so the others never see a
 restarted worker.
 """
 
@@ -14,9 +14,9 @@ import pytest
 distributed = pytest.importorskip("distributed", reason="the scale-out extra is not installed")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dask_client() -> Iterator[distributed.Client]:
-    """A client of a 2-worker LocalCluster, for the module."""
+    """A client of a 2-worker LocalCluster, for the session."""
     from _dask_fixtures import start_cluster
 
     cluster, client = start_cluster()

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.dask, pytest.mark.timeout(300)]
 # Worker processes cannot import this test module; ship its classes by value.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
-PARTITION_ROWS = 700  # several units per file, so a file's rows cross partitions
+PARTITION_ROWS = 300  # several units per file, so a file's rows cross partitions
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +68,9 @@ def panel(trained_store: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[
     (hive files hold no ``fiscal_year`` column: their folder name gives it).
     """
     financials = pd.read_parquet(trained_store.data_dir / "financials.parquet")
+    # A third of the firms keeps the in-process reference quick; every year stays.
+    firms = np.sort(financials["company_id"].unique())[::3]
+    financials = financials[financials["company_id"].isin(firms)]
     root = tmp_path_factory.mktemp("panel")
     files: dict[str, pd.DataFrame] = {}
     early = financials[financials["fiscal_year"] <= 2022]
@@ -79,7 +82,7 @@ def panel(trained_store: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[
         files[f"fiscal_year={year}/part-0.parquet"] = financials[financials["fiscal_year"] == year]
     for name, frame in files.items():
         on_disk = frame.drop(columns=["fiscal_year"]) if "fiscal_year=" in name else frame
-        write_parquet(on_disk, root / name, row_group_size=500)
+        write_parquet(on_disk, root / name, row_group_size=200)
     return {"root": root, "files": {k: v.reset_index(drop=True) for k, v in files.items()}}
 
 
@@ -244,12 +247,42 @@ def test_csv_files_by_glob_keep_file_and_row(
     )
 
 
+def test_unreadable_and_all_bad_files_are_reported_and_the_others_scored(
+    dask_client: Client, panel: dict[str, Any], model: LoadedModel, tmp_path: Path
+) -> None:
+    good = panel["files"]["fiscal_year=2025/part-0.parquet"]
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    good.to_csv(folder / "a.csv", index=False)
+    (folder / "b.csv").write_text('company_id,revenue\n"unterminated,1\n', encoding="utf-8")
+    all_bad = good.head(3).assign(revenue=-1.0)
+    all_bad.to_csv(folder / "c.csv", index=False)
+
+    report = score_parquet_dir(
+        folder, tmp_path / "out", scheduler=dask_client, model=model, progress=False
+    )
+    scores, errors = _read_output(tmp_path / "out")
+
+    assert report.complete
+    assert report.unreadable == 1
+    assert report.rows_scored == len(scores) == len(good)
+    assert report.rows_rejected == 3
+    assert set(scores["source_file"]) == {"a.csv"}
+    unreadable = errors[errors["source_file"] == "b.csv"]
+    assert len(unreadable) == 1 and unreadable["source_row"].isna().all()
+    assert "'b.csv'" in unreadable["message"].iloc[0]
+    # A partition of bad rows only is reported row by row; nothing of it is scored.
+    rejected = errors[errors["source_file"] == "c.csv"]
+    assert rejected["source_row"].tolist() == [0, 1, 2]
+    assert set(rejected["field"]) == {"revenue"}
+
+
 def test_an_earlier_run_is_kept_unless_overwrite(
     dask_client: Client, panel: dict[str, Any], model: LoadedModel, tmp_path: Path
 ) -> None:
     from serving.batch_output import BatchOutputError
 
-    single = panel["root"] / "fiscal_year=2025"
+    single = panel["root"] / "with_bad_rows.parquet"
     kwargs: dict[str, Any] = {"scheduler": dask_client, "model": model, "progress": False}
     first = score_parquet_dir(single, tmp_path / "out", **kwargs)
     with pytest.raises(BatchOutputError, match="earlier run"):
@@ -279,9 +312,9 @@ class KillOnce(WorkerPlugin):
             os._exit(1)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def own_cluster() -> Iterator[Client]:
-    """A fresh 2-worker cluster for tests that kill workers."""
+    """A 2-worker cluster of its own for the tests that kill workers."""
     cluster, client = start_cluster()
     try:
         yield client

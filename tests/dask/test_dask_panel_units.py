@@ -147,3 +147,16 @@ def test_remove_temporaries_keeps_finished_parts(tmp_path: Path) -> None:
     (tmp_path / "out" / SCORES_DIR / ".tmp-dead-part-00001.parquet").write_bytes(b"partial")
     assert remove_temporaries(out) == 1
     assert [p.name for p in (tmp_path / "out" / SCORES_DIR).iterdir()] == ["part-00000.parquet"]
+
+
+def test_parts_with_empty_text_columns_read_as_one_dataset(tmp_path: Path) -> None:
+    out = str(tmp_path / "out")
+    prepare_output(out, overwrite=False)
+    known = pd.DataFrame({"source_row": [0], "field": ["revenue"], "value": pd.array([1.5])})
+    unknown = pd.DataFrame({"source_row": [None], "field": [None], "value": pd.array([None])})
+    write_part(unknown, out, ERRORS_DIR, 0)  # first part: the column would be typed null
+    write_part(known, out, ERRORS_DIR, 1)
+
+    both = pd.read_parquet(tmp_path / "out" / ERRORS_DIR)
+    assert both["field"].tolist()[1] == "revenue"
+    assert pd.isna(both["field"].tolist()[0])
