@@ -266,9 +266,11 @@ def finish_training(
                 constraints=constraints,
             )
     with stage("calibrate"):
-        threads = config.model.num_threads
-        margin = np.asarray(
-            trained.booster.predict(X, raw_score=True, num_threads=threads), dtype=np.float64
+        # Only validation and test rows are scored: training rows' scores are never read.
+        scored = valid | test
+        margin = np.full(y.shape, np.nan)
+        margin[scored] = trained.booster.predict(
+            X[scored], raw_score=True, num_threads=config.model.num_threads
         )
         company = prepared.examples.company_id
         choice = choose_calibrator(
@@ -282,7 +284,7 @@ def finish_training(
             margin=margin,
             prob=prob,
             points=points_scores(test_columns),
-            logreg=logreg.predict_proba(X[test])[:, 1],
+            logreg=logreg.predict_proba(X[test].astype(np.float32))[:, 1],
         )
     with stage("evaluate"):
         metrics = _run_metrics(prepared, scores)
