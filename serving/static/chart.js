@@ -23,9 +23,13 @@ export function contributionChart(items, { width = 560, rowHeight = 26, labelWid
     const v = d.value || 0;
     const w = Math.max(1, Math.abs(v) * scale);
     const x = v >= 0 ? zeroX : zeroX - w;
-    const textX = v >= 0 ? x + w + 4 : x - 4;
-    const anchor = v >= 0 ? "start" : "end";
-    const inside = v >= 0 ? textX + 40 > width : textX - 40 < plotLeft;
+    // The value sits past the bar's end; where that leaves the plot it goes inside
+    // a long bar, or across the zero line for a short one.
+    const outsideFits = v >= 0 ? x + w + 44 <= width : x - 44 >= plotLeft;
+    const inside = !outsideFits && w >= 40;
+    const across = !outsideFits && !inside;
+    const textX = across ? (v >= 0 ? zeroX - 4 : zeroX + 4) : v >= 0 ? x + w + 4 : x - 4;
+    const anchor = across ? (v >= 0 ? "end" : "start") : v >= 0 ? "start" : "end";
     return svg(
       "g",
       { class: v >= 0 ? "bar raises" : "bar lowers" },
