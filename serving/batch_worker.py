@@ -1,12 +1,14 @@
 """The model on each Dask worker: loaded once per worker, not once per partition.
 
 :class:`ScorerPlugin` is a Dask worker plugin that carries a model bundle's text files
-(the LightGBM model and JSON: no pickles, no shared filesystem needed) and, when it is
-attached to a worker — at registration, or when a worker joins or is restarted later —
-rebuilds the bundle and its :class:`~serving.scorer.Scorer` there once. Tasks fetch it
-with :func:`worker_scorer`. The plugin's name carries the model name, version and a
-digest of the files, so two models never share a slot and re-registering the same
-model is a no-op.
+(the LightGBM model and JSON: no pickles, no shared filesystem needed). On a worker
+it rebuilds the bundle and its :class:`~serving.scorer.Scorer` once, on the first
+partition that asks (:func:`worker_scorer`), inside that task's thread: loading in
+the plugin's ``setup`` would block the worker's event loop, and a worker that misses
+its heartbeats while it loads is taken for dead. A worker that joins or restarts
+later gets the plugin too and loads the model on its own first partition. The
+plugin's name carries the model name, version and a digest of the files, so two
+models never share a slot and re-registering the same model is a no-op.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,23 +100,35 @@ class ScorerPlugin(WorkerPlugin):
         self.bundle = bundle
         self.settings = settings.model_copy(update={"api_key": None})
         self.name = plugin_name(bundle)
-        self.scorer: Scorer | None = None
         self.loads = 0
+        self._scorer: Scorer | None = None
+        self._root: str | None = None
         self._directory: Path | None = None
+        self._lock: threading.Lock | None = None
 
     def setup(self, worker: Worker) -> None:
-        """Load the model into this worker (runs once per worker)."""
-        from serving.scorer import Scorer
+        """Attach to a worker; the model itself loads on first use."""
+        self._root = worker.local_directory
+        self._lock = threading.Lock()  # created here: a lock does not travel
 
-        directory = Path(tempfile.mkdtemp(prefix="srdi-model-", dir=worker.local_directory))
-        loaded = self.bundle.load(directory)
-        self.scorer = Scorer.from_loaded(loaded, settings=self.settings)
-        self._directory = directory
-        self.loads += 1
+    def scorer(self) -> Scorer:
+        """The worker's scorer, loaded on the first call (one load per worker process)."""
+        if self._lock is None:
+            raise RuntimeError(f"plugin {self.name!r} is not attached to a worker")
+        with self._lock:  # partitions running in parallel threads wait for one load
+            if self._scorer is None:
+                from serving.scorer import Scorer
+
+                directory = Path(tempfile.mkdtemp(prefix="srdi-model-", dir=self._root))
+                loaded = self.bundle.load(directory)
+                self._scorer = Scorer.from_loaded(loaded, settings=self.settings)
+                self._directory = directory
+                self.loads += 1
+            return self._scorer
 
     def teardown(self, worker: Worker) -> None:
         """Drop the model and its files when the worker closes or the plugin is removed."""
-        self.scorer = None
+        self._scorer = None
         if self._directory is not None:
             shutil.rmtree(self._directory, ignore_errors=True)
             self._directory = None
@@ -143,9 +158,9 @@ def worker_scorer(name: str) -> Scorer:
     """
     worker = get_worker()
     plugin = worker.plugins.get(name)
-    if not isinstance(plugin, ScorerPlugin) or plugin.scorer is None:
+    if not isinstance(plugin, ScorerPlugin):
         raise RuntimeError(
-            f"worker {worker.address} has no model loaded under plugin {name!r}; "
+            f"worker {worker.address} has no model plugin {name!r}; "
             "register ScorerPlugin with the client before submitting batch tasks"
         )
-    return plugin.scorer
+    return plugin.scorer()
