@@ -69,6 +69,7 @@ class WrkResult:
     p99_ms: float
     requests: int
     errors: int
+    cpu_ms_per_request: float | None = None
 
 
 def free_port() -> int:
@@ -150,7 +151,30 @@ def parse_wrk(label: str, output: str) -> WrkResult:
     )
 
 
-def run_wrk(label: str, url: str, body: bytes, duration_s: int, work: Path) -> WrkResult:
+def group_cpu_seconds(pgid: int) -> float | None:
+    """CPU seconds (user + system) used so far by every process of a process group.
+
+    Read from ``/proc`` (Linux); ``None`` elsewhere. Unlike wall-clock rates, CPU per
+    request does not depend on what else runs on the machine.
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    ticks = 0
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # After "pid (comm)": state ppid pgrp ... utime(12) stime(13) from the state.
+        if int(fields[2]) == pgid:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(
+    label: str, url: str, body: bytes, duration_s: int, work: Path, server_pgid: int
+) -> WrkResult:
     """Load ``url`` with POSTs of ``body`` (8 connections, one wrk thread)."""
     body_file = work / f"{label.replace(' ', '_').replace('/', '_')}.json"
     body_file.write_bytes(body)
@@ -167,8 +191,14 @@ def run_wrk(label: str, url: str, body: bytes, duration_s: int, work: Path) -> W
         str(script),
         url,
     ]
+    cpu_before = group_cpu_seconds(server_pgid)
     done = subprocess.run(command, capture_output=True, text=True, check=True)
-    return parse_wrk(label, done.stdout)
+    cpu_after = group_cpu_seconds(server_pgid)
+    result = parse_wrk(label, done.stdout)
+    if cpu_before is not None and cpu_after is not None and result.requests:
+        cpu_ms = (cpu_after - cpu_before) * 1e3 / result.requests
+        result = WrkResult(**{**result.__dict__, "cpu_ms_per_request": cpu_ms})
+    return result
 
 
 def sample_record() -> dict[str, Any]:
@@ -298,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"same record: ours score={ours_score.json()['score']}, "
                   f"mlflow answered {their_score.text[:160]}", flush=True)  # fmt: skip
 
+            ours_pgid, mlflow_pgid = ours_proc.pid, mlflow_proc.pid  # own sessions
             runs = [
                 ("ours /v1/score?explain=false", f"{ours}/v1/score?explain=false", record_body),
                 ("ours /v1/score (reasons)", f"{ours}/v1/score", record_body),
@@ -313,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
             results = []
             for label, url, body in runs:
                 print(f"wrk {args.duration}s x {CONNECTIONS} connections: {label}", flush=True)
-                results.append(run_wrk(label, url, body, args.duration, work))
+                pgid = mlflow_pgid if url.startswith(theirs) else ours_pgid
+                results.append(run_wrk(label, url, body, args.duration, work, pgid))
 
             records = batch_records(record, BATCH_SIZE)
             batch_fast = time_batch(
@@ -341,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         "duration_s": args.duration,
         "wrk": [r.__dict__ for r in results],
         "ratio_fast_vs_mlflow": ratio,
+        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
         "ratio_explain_vs_mlflow": explained.requests_per_s / baseline.requests_per_s,
         "batch_ms": {
             "explain_false": batch_fast,
@@ -375,12 +408,13 @@ def print_table(report: Mapping[str, Any], results: list[WrkResult]) -> None:
     """Print the comparison table and the goals."""
     fast, explained = results[0], results[1]
     print()
-    header = ("endpoint", "req/s", "p50 ms", "p99 ms", "requests", "errors")
-    print("{:<32} {:>9} {:>8} {:>8} {:>9} {:>7}".format(*header))
+    header = ("endpoint", "req/s", "p50 ms", "p99 ms", "requests", "errors", "CPU ms/req")
+    print("{:<34} {:>7} {:>8} {:>8} {:>9} {:>7} {:>11}".format(*header))
     for r in results:
+        cpu = "n/a" if r.cpu_ms_per_request is None else f"{r.cpu_ms_per_request:.2f}"
         print(
-            f"{r.label:<32} {r.requests_per_s:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
-            f"{r.requests:>9} {r.errors:>7}"
+            f"{r.label:<34} {r.requests_per_s:>7.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
+            f"{r.requests:>9} {r.errors:>7} {cpu:>11}"
         )
     batch = report["batch_ms"]
     n = report["batch_size"]
@@ -407,6 +441,12 @@ def print_table(report: Mapping[str, Any], results: list[WrkResult]) -> None:
         ms = batch[key]
         print(f"  batch of {n:,} ({label}) = {ms:.1f} ms  (goal <= {GOAL_BATCH_MS:.0f} ms)"
               f"  {_verdict(ms <= GOAL_BATCH_MS)}")  # fmt: skip
+    fast_cpu, base_cpu = fast.cpu_ms_per_request, results[2].cpu_ms_per_request
+    if fast_cpu and base_cpu:
+        print(f"  (server CPU per request, mlflow/ours(explain=false) = {base_cpu / fast_cpu:.1f}x;"
+              " independent of other load on the machine)")  # fmt: skip
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average at the end: {load:.1f} on {os.cpu_count()} cores")
     errors = sum(r.errors for r in results)
     if errors:
         print(f"WARNING: {errors} failed requests during the load runs")

@@ -7,6 +7,7 @@ thread, which would cost more than the scoring itself on the hot path.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -22,11 +23,14 @@ __all__ = [
     "HolderDep",
     "MetricsDep",
     "ScorerDep",
+    "ScoringContext",
+    "ScoringDep",
     "SettingsDep",
     "get_coalescer",
     "get_holder",
     "get_metrics",
     "get_scorer",
+    "get_scoring",
     "get_settings",
 ]
 
@@ -63,8 +67,26 @@ async def get_scorer(holder: Annotated[ModelHolder, Depends(get_holder)]) -> Sco
     return holder.current()
 
 
+@dataclass(frozen=True)
+class ScoringContext:
+    """What a scoring route needs, resolved as one dependency (each one has a cost)."""
+
+    scorer: Scorer
+    coalescer: RecordCoalescer
+    metrics: Metrics
+
+
+async def get_scoring(
+    request: Request, holder: Annotated[ModelHolder, Depends(get_holder)]
+) -> ScoringContext:
+    """The scorer in service (503 when none), the coalescer and the metrics."""
+    state = request.app.state
+    return ScoringContext(holder.current(), state.coalescer, state.metrics)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 HolderDep = Annotated[ModelHolder, Depends(get_holder)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ScorerDep = Annotated[Scorer, Depends(get_scorer)]
 CoalescerDep = Annotated[RecordCoalescer, Depends(get_coalescer)]
+ScoringDep = Annotated[ScoringContext, Depends(get_scoring)]

@@ -4,9 +4,10 @@ FastAPI documents every 422 with its own ``HTTPValidationError`` body, but
 :mod:`serving.errors` answers every validation error with ``ErrorBody``
 (``detail`` + ``errors`` naming field and rule). And two refusals happen before any
 route runs, so no route declares them: 401 from the API key on every ``/v1`` route,
-and 413 from the body-size limit on every route that takes a body. This module
-rewrites the generated document once so that clients and contract tests see what
-is actually sent.
+and 413 from the body-size limit on every route that takes a body. The API-key
+security schemes are declared here too (the checks read the headers directly). This
+module rewrites the generated document once so that clients and contract tests see
+what is actually sent.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from serving.schemas import ErrorBody
+from serving.security import API_KEY_HEADER
 
 __all__ = ["install_openapi"]
 
@@ -33,8 +35,18 @@ def _error_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ERROR_REF}}}
 
 
-def _adjust(document: dict[str, Any]) -> dict[str, Any]:
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+# Either header carries the key (serving.security).
+_SECURITY_SCHEMES = {
+    "APIKeyHeader": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER},
+    "HTTPBearer": {"type": "http", "scheme": "bearer"},
+}
+_KEYED: list[dict[str, list[str]]] = [{"APIKeyHeader": []}, {"HTTPBearer": []}]
+
+
+def _adjust(document: dict[str, Any], *, keyed: bool) -> dict[str, Any]:
+    components = document.setdefault("components", {})
+    components["securitySchemes"] = dict(_SECURITY_SCHEMES)
+    schemas = components.setdefault("schemas", {})
     schemas.setdefault(
         "ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
     )
@@ -45,8 +57,12 @@ def _adjust(document: dict[str, Any]) -> dict[str, Any]:
                 responses["422"] = _error_response(
                     "Invalid input: each problem names the field path and the rule broken."
                 )
-            if path.startswith("/v1/") and "401" not in responses:
-                responses["401"] = _error_response(_EDGE_ERRORS["401"])
+            if path.startswith("/v1/"):
+                if "401" not in responses:
+                    responses["401"] = _error_response(_EDGE_ERRORS["401"])
+                # Admin always needs the key; the rest only when one is configured.
+                if keyed or path.startswith("/v1/admin/"):
+                    operation["security"] = _KEYED
             if "requestBody" in operation and "413" not in responses:
                 responses["413"] = _error_response(_EDGE_ERRORS["413"])
     if "#/components/schemas/HTTPValidationError" not in _refs(document.get("paths", {})):
@@ -79,7 +95,8 @@ def install_openapi(app: FastAPI) -> None:
                     description=app.description,
                     routes=app.routes,
                     tags=app.openapi_tags,
-                )
+                ),
+                keyed=app.state.settings.api_key is not None,
             )
         return app.openapi_schema
 

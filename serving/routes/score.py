@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from features.record_model import CompanyRecord, example_record
 from features.validate import validate_record
-from serving.deps import CoalescerDep, MetricsDep, ScorerDep, SettingsDep
+from serving.deps import MetricsDep, ScorerDep, ScoringDep, SettingsDep
 from serving.jsonbody import ORJSONRoute
 from serving.limits import check_batch_length
 from serving.responses import json_response
@@ -76,9 +76,7 @@ SchemesQuery = Annotated[
 )
 async def score_one(
     record: RecordBody,
-    scorer: ScorerDep,
-    coalescer: CoalescerDep,
-    metrics: MetricsDep,
+    scoring: ScoringDep,
     explain: ExplainQuery = True,
     top_reasons: TopReasonsQuery = 5,
     schemes: SchemesQuery = True,
@@ -87,10 +85,10 @@ async def score_one(
     columns = validate_record(record.model_dump())
     # Scored on the event loop together with the other records waiting now: a few
     # milliseconds per call, where a worker-thread hop per request would cost more.
-    result = await coalescer.score(
-        scorer, columns, explain=explain, top_reasons=top_reasons, schemes=schemes
+    result = await scoring.coalescer.score(
+        scoring.scorer, columns, explain=explain, top_reasons=top_reasons, schemes=schemes
     )
-    metrics.observe_scores("score", [result["score"]])
+    scoring.metrics.observe_scores("score", [result["score"]])
     return json_response(result)
 
 

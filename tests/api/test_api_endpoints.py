@@ -459,3 +459,19 @@ def test_the_alias_watch_swaps_in_a_new_champion_by_itself(
             break
         time.sleep(0.02)
     assert version == "2"
+
+
+def test_the_document_declares_the_api_key_only_when_configured(
+    make_client: Callable[..., TestClient], scorer: Scorer
+) -> None:
+    open_spec = make_client(ListProvider(scorer)).get("/openapi.json").json()
+    assert "security" not in open_spec["paths"]["/v1/score"]["post"]
+    assert open_spec["paths"]["/v1/admin/reload"]["post"]["security"]
+    keyed = make_client(ListProvider(scorer), api_key=API_KEY)
+    spec = keyed.get("/openapi.json").json()
+    assert spec["paths"]["/v1/score"]["post"]["security"] == [
+        {"APIKeyHeader": []},
+        {"HTTPBearer": []},
+    ]
+    assert spec["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
+    assert "security" not in spec["paths"]["/healthz"]["get"]
