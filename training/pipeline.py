@@ -356,7 +356,7 @@ def finish_training(
     decision: GateDecision | None = None
     with stage("promotion gate"):
         if logged.version is not None:
-            decision = _gate(settings, logged.version, metrics["test_pr_auc"], prepared)
+            decision = _gate(settings, logged.version, metrics["test_pr_auc"], prepared, config)
 
     return TrainingResult(
         bundle=bundle,
@@ -371,7 +371,9 @@ def finish_training(
     )
 
 
-def _gate(settings: Settings, version: str, score: float, prepared: Prepared) -> GateDecision:
+def _gate(
+    settings: Settings, version: str, score: float, prepared: Prepared, config: TrainingConfig
+) -> GateDecision:
     """Compare the new version with the champion on this run's test rows."""
     test_columns = subset_columns(prepared.examples.columns, prepared.test)
     test_y = prepared.examples.y[prepared.test]
@@ -380,7 +382,15 @@ def _gate(settings: Settings, version: str, score: float, prepared: Prepared) ->
         return average_precision(test_y, champion.predict(champion.transform(test_columns)))
 
     with tracking(settings) as client:
-        return gate(client, settings, version, score, score_champion)
+        return gate(
+            client,
+            settings,
+            version,
+            score,
+            score_champion,
+            target=config.target,
+            horizon=config.horizon,
+        )
 
 
 def _bundle(

@@ -188,6 +188,9 @@ def gate(
     new_version: str,
     new_score: float,
     score_champion: Callable[[ModelBundle], float],
+    *,
+    target: str | None = None,
+    horizon: int | None = None,
 ) -> GateDecision:
     """Give the champion alias to ``new_version`` unless the current champion is better.
 
@@ -204,6 +207,10 @@ def gate(
         is loaded and scored with it. When the champion's bundle does not match this
         code (other features or rule tables), its logged ``test_pr_auc`` is used
         instead, with a warning.
+    target, horizon : optional
+        What the new version predicts. A champion that predicts something else is
+        never replaced automatically (the scores are not comparable); switching
+        takes ``srdi promote``.
 
     Returns
     -------
@@ -220,8 +227,10 @@ def gate(
             True, new_version, new_score, new_version, new_score, "same version", "already champion"
         )
     else:
+        predicts: tuple[str | None, int | None]
         try:
             champion = load_registered_bundle(settings, version=str(current.version))
+            predicts = (champion.bundle.target, champion.bundle.horizon)
             champion_score = float(score_champion(champion.bundle))
             basis = "same test rows"
         except BundleMismatchError as exc:
@@ -232,26 +241,50 @@ def gate(
                 exc,
                 GATE_METRIC,
             )
-            metrics = client.get_run(current.run_id).data.metrics if current.run_id else {}
+            run = client.get_run(current.run_id) if current.run_id else None
+            metrics = run.data.metrics if run else {}
+            params = run.data.params if run else {}
+            predicts = (params.get("target"), _int_or_none(params.get("horizon")))
             champion_score = float(metrics.get(GATE_METRIC, math.nan))
             basis = "logged metric"
-        better = math.isnan(champion_score) or new_score >= champion_score
-        verdict = "promoted" if better else "kept the champion"
-        decision = GateDecision(
-            better,
-            new_version,
-            new_score,
-            str(current.version),
-            champion_score,
-            basis,
-            f"{verdict}: new test PR-AUC {new_score:.4f} vs champion v{current.version} "
-            f"{champion_score:.4f} ({basis})",
-        )
+        wanted = (target, horizon)
+        if None not in wanted and predicts != wanted:
+            decision = GateDecision(
+                False,
+                new_version,
+                new_score,
+                str(current.version),
+                champion_score,
+                "different target",
+                f"kept the champion: v{current.version} predicts {predicts[0]} within "
+                f"{predicts[1]} years, the new version {target} within {horizon}; "
+                f"`srdi promote {new_version}` switches",
+            )
+        else:
+            better = math.isnan(champion_score) or new_score >= champion_score
+            verdict = "promoted" if better else "kept the champion"
+            decision = GateDecision(
+                better,
+                new_version,
+                new_score,
+                str(current.version),
+                champion_score,
+                basis,
+                f"{verdict}: new test PR-AUC {new_score:.4f} vs champion v{current.version} "
+                f"{champion_score:.4f} ({basis})",
+            )
     if decision.promoted:
         client.set_registered_model_alias(name, settings.champion_alias, new_version)
     for key, value in decision.as_tags().items():
         client.set_model_version_tag(name, new_version, key, value)
     return decision
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return None
 
 
 def promote(settings: Settings, version: str) -> GateDecision:

@@ -64,6 +64,15 @@ def _fmt(value: float | None) -> str:
     return "–" if value is None or math.isnan(value) else f"{value:.4f}"
 
 
+def _gate_text(tags: dict[str, str]) -> str:
+    """The gate decision stored on a version, e.g. ``refused (same test rows)``."""
+    basis = tags.get("gate.basis", "")
+    if basis in ("", "manual"):
+        return basis
+    verdict = "promoted" if tags.get("gate.promoted") == "true" else "refused"
+    return f"{verdict} ({basis})"
+
+
 def _summary(console: Console, result: TrainingResult) -> None:
     table = Table(title=f"Test years {result.split.test_years[0]}–{result.split.test_years[-1]}")
     table.add_column("metric")
@@ -217,7 +226,7 @@ def register(app: typer.Typer) -> None:
                 ", ".join(f"@{a}" for a in v.aliases),
                 created,
                 *(_fmt(v.metrics.get(k)) for k in _HEADLINE),
-                v.tags.get("gate.basis", ""),
+                _gate_text(v.tags),
             )
         console.print(table)
 

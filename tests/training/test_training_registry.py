@@ -128,6 +128,7 @@ def test_run_is_logged_with_metrics_tags_artifacts_and_one_model(store: Store) -
 def test_models_verb_lists_versions_metrics_and_aliases(store: Store) -> None:
     assert "@champion" in store.cli_output
     assert "PR-AUC" in store.cli_output
+    assert "refused (same test rows)" in store.cli_output
     versions = list_versions(store.settings)
     assert [v.version for v in versions] == ["2", "1"]
     assert versions[1].aliases == ("champion",) and versions[0].aliases == ()
@@ -174,9 +175,11 @@ def test_pyfunc_reports_bad_rows_and_scores_good_ones(store: Store, small_world:
     frame = pd.read_parquet(small_world / "financials.parquet").head(4).reset_index(drop=True)
     frame.loc[1, "revenue"] = -5.0
     frame.loc[2, "province"] = "Atlantis"
+    frame.loc[0, "current_tier"] = "none"
+    frame.loc[3, "current_tier"] = "little_giant"
     with tracking(store.settings):
         out = mlflow.pyfunc.load_model("models:/srdi-potential@champion").predict(frame)
-    assert out["status"].tolist()[1:3] == ["invalid", "invalid"]
+    assert out["status"].tolist() == ["candidate", "invalid", "invalid", "certified"]
     assert "revenue" in out.loc[1, "error"] and "province" in out.loc[2, "error"]
     assert out.loc[[0, 3], "score"].notna().all()
     assert out.loc[[1, 2], "score"].isna().all()
@@ -191,10 +194,33 @@ def test_gate_falls_back_to_the_logged_metric_for_an_incompatible_champion(
     monkeypatch.setattr(registry, "load_registered_bundle", incompatible)
     champion_metric = store.first.metrics["test_pr_auc"]
     with tracking(store.settings) as client:
-        decision = gate(client, store.settings, "2", champion_metric - 0.01, lambda b: 1.0)
-    assert not decision.promoted
-    assert decision.basis == "logged metric"
-    assert decision.champion_score == pytest.approx(champion_metric)
+        decision = gate(
+            client,
+            store.settings,
+            "2",
+            champion_metric - 0.01,
+            lambda b: 1.0,
+            target="srdi_sme",
+            horizon=2,
+        )
+        assert not decision.promoted
+        assert decision.basis == "logged metric"
+        assert decision.champion_score == pytest.approx(champion_metric)
+        other = gate(
+            client, store.settings, "2", 1.0, lambda b: 0.0, target="little_giant", horizon=2
+        )
+    assert not other.promoted and other.basis == "different target"
+    assert "predicts srdi_sme within 2 years" in other.message
+
+
+def test_gate_never_replaces_a_champion_that_predicts_another_target(store: Store) -> None:
+    with tracking(store.settings) as client:
+        decision = gate(
+            client, store.settings, "2", 1.0, lambda b: 0.0, target="srdi_sme", horizon=1
+        )
+        assert str(client.get_model_version_by_alias("srdi-potential", "champion").version) == "1"
+    assert not decision.promoted and decision.basis == "different target"
+    assert "`srdi promote 2` switches" in decision.message
 
 
 def test_empty_store_has_no_champion_and_says_how_to_train(tmp_path: Path) -> None:
