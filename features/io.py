@@ -22,6 +22,7 @@ from features.headers import resolve_headers
 from features.parsing import parse_numbers
 
 __all__ = [
+    "TABLE_SUFFIXES",
     "TableFormat",
     "TableReadError",
     "TableSource",
@@ -34,7 +35,7 @@ __all__ = [
 TableSource: TypeAlias = str | os.PathLike[str] | bytes | IO[bytes]
 TableFormat: TypeAlias = Literal["csv", "parquet", "xlsx"]
 
-_SUFFIXES: Mapping[str, TableFormat] = {
+TABLE_SUFFIXES: Mapping[str, TableFormat] = {
     ".csv": "csv",
     ".txt": "csv",
     ".tsv": "csv",
@@ -226,8 +227,8 @@ def _detect_format(source: TableSource, format: str | None, name: str) -> TableF
             raise TableReadError(
                 f"cannot read {name}: the old .xls format is not supported; save it as .xlsx or CSV"
             )
-        if suffix in _SUFFIXES:
-            return _SUFFIXES[suffix]
+        if suffix in TABLE_SUFFIXES:
+            return TABLE_SUFFIXES[suffix]
     try:
         head = _head(source, 8)
     except FileNotFoundError as exc:

@@ -16,7 +16,7 @@ import orjson
 import pandas as pd
 
 from features.fields import DERIVED_INPUTS, FIELD_BY_NAME
-from features.io import TableFormat, TableReadError, iter_table_chunks
+from features.io import TABLE_SUFFIXES, TableFormat, TableReadError, iter_table_chunks
 from serving.errors import BadInputError
 from serving.export import export_frame
 from serving.limits import check_upload_rows
@@ -31,16 +31,6 @@ __all__ = [
     "parse_column_map",
     "screen_upload",
 ]
-
-_FORMATS: dict[str, TableFormat] = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".tsv": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-}
 
 
 def parse_column_map(raw: str | None) -> dict[str, str] | None:
@@ -81,7 +71,7 @@ def parse_column_map(raw: str | None) -> dict[str, str] | None:
 
 def _format_of(filename: str | None) -> TableFormat:
     suffix = "" if not filename or "." not in filename else "." + filename.rsplit(".", 1)[1]
-    fmt = _FORMATS.get(suffix.lower())
+    fmt = TABLE_SUFFIXES.get(suffix.lower())
     if fmt is None:
         raise BadInputError(
             f"cannot screen {filename or 'the upload'!r}: send a .csv (UTF-8, UTF-8 with BOM, "
