@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 __all__ = ["DaskNotInstalledError", "dask_client"]
 
 _INSTALL_HINT = "install the scale-out extra: pip install -e '.[dask]'"
+# A worker process that dies is restarted by its nanny, but on a busy machine the new
+# process can take longer than distributed's default 15 s to register, after which
+# the LocalCluster closes that nanny for good; with every worker gone a run would
+# wait forever. Give restarts time, and fail partitions that stay unrunnable instead.
+_LOCAL_CLUSTER_CONFIG = {
+    "distributed.deploy.lost-worker-timeout": "5 minutes",
+    "distributed.scheduler.no-workers-timeout": "10 minutes",
+}
 
 
 class DaskNotInstalledError(ImportError):
@@ -77,9 +85,12 @@ def dask_client(
             with Client(scheduler) as client:
                 yield client
         return
+    import dask
+
     # A random port for the scheduler's HTTP endpoints: the LocalCluster is private to
     # one command, and the fixed default would collide with any other cluster here.
     with (
+        dask.config.set(_LOCAL_CLUSTER_CONFIG),
         LocalCluster(
             n_workers=n_workers,
             threads_per_worker=threads_per_worker,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import distributed
@@ -9,19 +11,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from srdi.dask_cluster import dask_client
+
 N_WORKERS = 2
 
 
-def start_cluster() -> tuple[distributed.LocalCluster, distributed.Client]:
-    """Two single-threaded worker processes with nannies (so killed workers come back)."""
-    cluster = distributed.LocalCluster(
-        n_workers=N_WORKERS,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        memory_limit="2GiB",
-    )
-    return cluster, distributed.Client(cluster)
+@contextmanager
+def local_cluster() -> Iterator[distributed.Client]:
+    """Two single-threaded worker processes with nannies (killed workers come back).
+
+    Started through the product's own entry, so the tests run its LocalCluster
+    settings (patient worker restarts on a busy machine).
+    """
+    with dask_client(None, n_workers=N_WORKERS, memory_limit="2GiB") as client:
+        yield client
 
 
 def write_parquet(frame: pd.DataFrame, path: Path, row_group_size: int) -> Path:

@@ -17,11 +17,7 @@ distributed = pytest.importorskip("distributed", reason="the scale-out extra is 
 @pytest.fixture(scope="session")
 def dask_client() -> Iterator[distributed.Client]:
     """A client of a 2-worker LocalCluster, for the session."""
-    from _dask_fixtures import start_cluster
+    from _dask_fixtures import local_cluster
 
-    cluster, client = start_cluster()
-    try:
+    with local_cluster() as client:
         yield client
-    finally:
-        client.close()
-        cluster.close()

@@ -18,7 +18,7 @@ import cloudpickle
 import numpy as np
 import pandas as pd
 import pytest
-from _dask_fixtures import start_cluster, write_parquet
+from _dask_fixtures import local_cluster, write_parquet
 from distributed import Client, WorkerPlugin
 from typer.testing import CliRunner
 
@@ -315,12 +315,8 @@ class KillOnce(WorkerPlugin):
 @pytest.fixture(scope="module")
 def own_cluster() -> Iterator[Client]:
     """A 2-worker cluster of its own for the tests that kill workers."""
-    cluster, client = start_cluster()
-    try:
+    with local_cluster() as client:
         yield client
-    finally:
-        client.close()
-        cluster.close()
 
 
 @pytest.mark.parametrize("state", ["executing", "memory"])
