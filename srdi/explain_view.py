@@ -53,10 +53,11 @@ def format_value(value: Any, unit: str | None) -> str:
         except OverflowError:
             return "—"
         return format_value(scaled, unit.removeprefix("log10 "))
-    if unit in {"%", "share", "fraction"}:
-        return f"{number * 100:.1f}%"
-    if unit == "pp":
-        return f"{number * 100:+.1f} pp"
+    if unit in {"%", "share", "fraction", "pp"}:
+        percent = number * 100
+        if not math.isfinite(percent):  # a finite share near the float limit overflows
+            return "—"
+        return f"{percent:+.1f} pp" if unit == "pp" else f"{percent:.1f}%"
     if unit in {"CNY", "yuan"}:
         if abs(number) >= 1e8:
             return f"{number / 1e8:.2f} 亿"

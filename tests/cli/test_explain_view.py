@@ -223,3 +223,9 @@ def test_chinese_sample_looks_like_a_vendor_export() -> None:
     assert set(vendor["省份"].iloc[:5]) == {"浙江省"}
     assert vendor["统一社会信用代码"].iloc[-3:].str.startswith("BAD-").all()
     assert vendor["资产负债率"].iloc[0] == "0.25"
+
+
+def test_a_share_that_overflows_when_scaled_to_percent_reads_as_a_dash() -> None:
+    # Regression: hypothesis found 1.8e308 rendered as "inf%".
+    assert format_value(1.7976931348623157e308, "%") == "—"
+    assert format_value(-1.7976931348623157e308, "pp") == "—"
