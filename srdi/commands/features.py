@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from srdi.cli_support import fail, parse_column_map, write_row_errors
 
 if TYPE_CHECKING:
     import numpy as np
@@ -65,16 +67,16 @@ def features(
 
     suffix = output.suffix.lower()
     if suffix not in (".parquet", ".csv"):
-        _fail(f"OUT must end in .parquet or .csv, got {output.name!r}", code=2)
-    mapping = _parse_map(column_map or [])
+        fail(f"OUT must end in .parquet or .csv, got {output.name!r}", code=2)
+    mapping = parse_column_map(column_map or [])
     try:
         n_input, columns, rows, errors, warnings = _validate_file(
             input_path, mapping, sheet, chunk_rows
         )
     except TableReadError as exc:
-        _fail(str(exc), code=2)
+        fail(str(exc), code=2)
     errors_path = output.with_name(f"{output.stem}.errors.csv")
-    _write_errors(errors, errors_path)
+    write_row_errors(errors, errors_path)
     for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
     n_valid = len(rows)
@@ -84,7 +86,7 @@ def features(
         summary += f" ({len(errors)} problems listed in {errors_path})"
     typer.echo(summary)
     if n_valid == 0:
-        _fail("no valid rows: nothing written to OUT; see the problems listed above", code=1)
+        fail("no valid rows: nothing written to OUT; see the problems listed above", code=1)
 
     pipeline = _pipeline(pipeline_path, columns, min_count)
     if save_pipeline is not None:
@@ -100,21 +102,6 @@ def features(
         f"wrote {n_valid} rows × {len(pipeline.feature_names)} features to {output} "
         f"(industry medians {source})"
     )
-
-
-def _fail(message: str, *, code: int) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _parse_map(items: list[str]) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    for item in items:
-        header, sep, field = item.partition("=")
-        if not sep or not header.strip():
-            _fail(f"--map takes HEADER=FIELD, got {item!r}", code=2)
-        mapping[header.strip()] = field.strip()
-    return mapping
 
 
 def _validate_file(
@@ -134,7 +121,7 @@ def _validate_file(
         try:
             validated = validate_frame(frame, row_offset=offset, mapping=mapping or None)
         except ValueError as exc:  # a --map naming a field that does not exist
-            _fail(str(exc), code=2)
+            fail(str(exc), code=2)
         n_input += validated.n_input
         parts.append(dict(validated.columns))
         row_parts.append(validated.rows)
@@ -142,25 +129,6 @@ def _validate_file(
         warnings.update(dict.fromkeys(validated.warnings))
     columns = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
     return n_input, columns, np.concatenate(row_parts), errors, list(warnings)
-
-
-def _write_errors(errors: list[RowError], path: Path) -> None:
-    import pandas as pd
-
-    if not errors:
-        path.unlink(missing_ok=True)  # a stale list from an earlier run would mislead
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame = pd.DataFrame(
-        {
-            "row": [e.row for e in errors],
-            "field": [e.field for e in errors],
-            "value": [e.value for e in errors],
-            "message": [e.message for e in errors],
-        }
-    )
-    # BOM so that Excel on a Chinese Windows opens the Chinese messages correctly.
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def _pipeline(path: Path | None, columns: dict[str, np.ndarray], min_count: int) -> FeaturePipeline:
@@ -172,7 +140,7 @@ def _pipeline(path: Path | None, columns: dict[str, np.ndarray], min_count: int)
         state = json.loads(path.read_text("utf-8"))
         return FeaturePipeline.from_dict(state)
     except (OSError, ValueError, KeyError) as exc:
-        _fail(f"cannot load the feature state {path}: {exc}", code=2)
+        fail(f"cannot load the feature state {path}: {exc}", code=2)
 
 
 def _feature_table(

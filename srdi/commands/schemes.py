@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
+
+from srdi.cli_support import fail, parse_column_map, write_row_errors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -67,11 +69,11 @@ def schemes(
 
     suffix = output.suffix.lower()
     if suffix not in (".parquet", ".csv"):
-        _fail(f"OUT must end in .parquet or .csv, got {output.name!r}", code=2)
+        fail(f"OUT must end in .parquet or .csv, got {output.name!r}", code=2)
     unknown = [s for s in scheme or [] if s not in SCHEME_IDS]
     if unknown:
-        _fail(f"unknown scheme id(s) {unknown}; choose from {', '.join(SCHEME_IDS)}", code=2)
-    mapping = _parse_map(column_map or [])
+        fail(f"unknown scheme id(s) {unknown}; choose from {', '.join(SCHEME_IDS)}", code=2)
+    mapping = parse_column_map(column_map or [])
     rates = _rates_from_settings(load_settings())
 
     tables: list[pd.DataFrame] = []
@@ -95,13 +97,13 @@ def schemes(
             if detail_file is not None:
                 _write_details(detail_file, validated, evaluation)
     except TableReadError as exc:
-        _fail(str(exc), code=2)
+        fail(str(exc), code=2)
     finally:
         if detail_file is not None:
             detail_file.close()
 
     errors_path = output.with_name(f"{output.stem}.errors.csv")
-    _write_errors(errors, errors_path)
+    write_row_errors(errors, errors_path)
     for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
     n_valid = sum(len(t) for t in tables)
@@ -111,7 +113,7 @@ def schemes(
         summary += f" ({len(errors)} problems listed in {errors_path})"
     typer.echo(summary)
     if n_valid == 0:
-        _fail("no valid rows: nothing written to OUT; see the problems listed above", code=1)
+        fail("no valid rows: nothing written to OUT; see the problems listed above", code=1)
 
     import pandas as pd
 
@@ -129,21 +131,6 @@ def schemes(
         typer.echo(f"  {column.removesuffix('_verdict')}: {shown}")
 
 
-def _fail(message: str, *, code: int) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _parse_map(items: list[str]) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    for item in items:
-        header, sep, field = item.partition("=")
-        if not sep or not header.strip():
-            _fail(f"--map takes HEADER=FIELD, got {item!r}", code=2)
-        mapping[header.strip()] = field.strip()
-    return mapping
-
-
 def _rates_from_settings(settings: Settings) -> CurrencyRates:
     from features.rules import CurrencyRates
 
@@ -158,7 +145,7 @@ def _validate(frame: pd.DataFrame, offset: int, mapping: dict[str, str]) -> Vali
     try:
         return validate_frame(frame, row_offset=offset, mapping=mapping or None)
     except ValueError as exc:  # a --map naming a field that does not exist
-        _fail(str(exc), code=2)
+        fail(str(exc), code=2)
 
 
 def _evaluate(
@@ -196,21 +183,3 @@ def _write_details(out: TextIO, validated: ValidatedFrame, evaluation: SchemeEva
             "schemes": evaluation.firm(i),
         }
         out.write(json.dumps(line, ensure_ascii=False, allow_nan=False) + "\n")
-
-
-def _write_errors(errors: list[RowError], path: Path) -> None:
-    import pandas as pd
-
-    if not errors:
-        path.unlink(missing_ok=True)  # a stale list from an earlier run would mislead
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame = pd.DataFrame(
-        {
-            "row": [e.row for e in errors],
-            "field": [e.field for e in errors],
-            "value": [e.value for e in errors],
-            "message": [e.message for e in errors],
-        }
-    )
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
