@@ -44,7 +44,11 @@ class ModelConfig:
     """LightGBM settings for the potential model (the defaults are the product's)."""
 
     learning_rate: float = 0.05
-    num_leaves: int = 31
+    # Shallow trees: on the 20,000-firm world depth 4 / 15 leaves scores like unbounded
+    # depth / 31 leaves (test ROC-AUC 0.9508 both, PR-AUC 0.551 both) while TreeSHAP,
+    # which costs leaves x depth^2 per tree, explains a firm 4.5x faster (0.4 vs 1.8 ms).
+    num_leaves: int = 15
+    max_depth: int = 4
     min_data_in_leaf: int = 100
     feature_fraction: float = 0.8
     bagging_fraction: float = 0.8
@@ -68,6 +72,7 @@ class ModelConfig:
             "metric": ["binary_logloss", "average_precision"],
             "learning_rate": self.learning_rate,
             "num_leaves": self.num_leaves,
+            "max_depth": self.max_depth,
             "min_data_in_leaf": self.min_data_in_leaf,
             "feature_fraction": self.feature_fraction,
             "bagging_fraction": self.bagging_fraction,
