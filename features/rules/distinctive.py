@@ -10,10 +10,12 @@ only when even 15 more would leave it below 60.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from features.columns import Columns
 from features.rules.logic import FloatArray
@@ -54,3 +56,61 @@ class FixedDistinctive:
             raise ValueError(f"FixedDistinctive value {self.value} outside 0..{max_points}")
         n = len(next(iter(columns.values())))
         return np.full(n, self.value), np.full(n, self.value)
+
+
+def distinctive_points(
+    columns: Columns,
+    province: NDArray[np.object_],
+    plugins: Mapping[str, DistinctivePlugin],
+    max_points: float,
+) -> tuple[FloatArray, FloatArray]:
+    """Known and upper points of every row: each plug-in scores its province's rows.
+
+    Parameters
+    ----------
+    columns
+        The evaluated columns; each plug-in receives them sliced to its rows.
+    province
+        Canonical province of each row.
+    plugins
+        Plug-ins by province; rows of other provinces get ``(0, max_points)``.
+    max_points
+        The criterion's maximum.
+
+    Raises
+    ------
+    ValueError
+        When a plug-in returns arrays of the wrong length or points outside
+        ``0 <= known <= upper <= max_points`` (naming the province and the row).
+    """
+    n = len(province)
+    lo = np.zeros(n)
+    hi = np.full(n, max_points)
+    for name, plugin in plugins.items():
+        mask = province == name
+        if not mask.any():
+            continue
+        sub = {field: np.asarray(values)[mask] for field, values in columns.items()}
+        known, upper = plugin.points(sub, max_points)
+        _check_plugin_points(name, known, upper, int(mask.sum()), max_points)
+        lo[mask] = known
+        hi[mask] = upper
+    return lo, hi
+
+
+def _check_plugin_points(province: str, known: Any, upper: Any, n: int, max_points: float) -> None:
+    known_a = np.asarray(known, dtype=np.float64)
+    upper_a = np.asarray(upper, dtype=np.float64)
+    if known_a.shape != (n,) or upper_a.shape != (n,):
+        raise ValueError(
+            f"distinctive plug-in for {province}: expected two arrays of {n} rows, got "
+            f"shapes {known_a.shape} and {upper_a.shape}"
+        )
+    ok = (known_a >= 0) & (known_a <= upper_a) & (upper_a <= max_points)
+    if not ok.all():
+        row = int(np.flatnonzero(~ok)[0])
+        raise ValueError(
+            f"distinctive plug-in for {province}: points must satisfy 0 <= known <= upper "
+            f"<= {max_points} with no NaN; row {row} of the province has known="
+            f"{known_a[row]}, upper={upper_a[row]}"
+        )

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from features.columns import Columns
 from features.rules.currency import CurrencyRates
-from features.rules.distinctive import DistinctivePlugin
+from features.rules.distinctive import DistinctivePlugin, distinctive_points
 from features.rules.evaluation import SchemeEvaluation
 from features.rules.logic import (
     FloatArray,
@@ -269,19 +269,7 @@ def _evaluate_plugin(
 ) -> tuple[CriterionResult, FloatArray, FloatArray]:
     assert crit.max_points is not None
     n = ctx.n_rows
-    lo = np.zeros(n)
-    hi = np.full(n, crit.max_points)
-    if plugins:
-        province = ctx.text("province")
-        for name, plugin in plugins.items():
-            mask = province == name
-            if not mask.any():
-                continue
-            sub = {field: np.asarray(values)[mask] for field, values in ctx.columns.items()}
-            known, upper = plugin.points(sub, crit.max_points)
-            _check_plugin_points(name, known, upper, int(mask.sum()), crit.max_points)
-            lo[mask] = known
-            hi[mask] = upper
+    lo, hi = distinctive_points(ctx.columns, ctx.text("province"), plugins, crit.max_points)
     value = lo + nan_unless(lo == hi)
 
     def detail() -> CriterionDetail:
@@ -300,24 +288,6 @@ def _evaluate_plugin(
         compute_detail=detail,
     )
     return result, lo, hi
-
-
-def _check_plugin_points(province: str, known: Any, upper: Any, n: int, max_points: float) -> None:
-    known_a = np.asarray(known, dtype=np.float64)
-    upper_a = np.asarray(upper, dtype=np.float64)
-    if known_a.shape != (n,) or upper_a.shape != (n,):
-        raise ValueError(
-            f"distinctive plug-in for {province}: expected two arrays of {n} rows, got "
-            f"shapes {known_a.shape} and {upper_a.shape}"
-        )
-    ok = (known_a >= 0) & (known_a <= upper_a) & (upper_a <= max_points)
-    if not ok.all():
-        row = int(np.flatnonzero(~ok)[0])
-        raise ValueError(
-            f"distinctive plug-in for {province}: points must satisfy 0 <= known <= upper "
-            f"<= {max_points} with no NaN; row {row} of the province has known="
-            f"{known_a[row]}, upper={upper_a[row]}"
-        )
 
 
 def _evaluate_grade(ladder: GradeLadder, ctx: MeasureContext) -> NDArray[np.object_]:

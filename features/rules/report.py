@@ -59,19 +59,36 @@ def format_gap(gap: float, unit: str) -> str:
     return format_quantity(gap, unit)
 
 
-def gap_text(result: CriterionResult, i: int) -> str | None:
-    """Plain-language gap for firm ``i``; ``None`` when the criterion passes."""
-    verdict = int(result.verdict[i])
-    label, unit = result.label, result.unit
-    value = float(result.value[i])
-    threshold = float(result.threshold[i])
-    gap = float(result.gap[i])
+def gap_sentence(
+    label: str,
+    unit: str,
+    op: str | None,
+    verdict: int,
+    value: float,
+    threshold: float,
+    gap: float,
+    points: float | None = None,
+    max_points: float | None = None,
+) -> str | None:
+    """Plain-language gap of one criterion for one firm; ``None`` when it passes.
+
+    Parameters
+    ----------
+    label, unit, op
+        The criterion's label, unit and displayed comparison.
+    verdict
+        The :class:`CriterionVerdict` code.
+    value, threshold, gap
+        The firm's value, the threshold to reach and the distance (``NaN`` = none).
+    points, max_points
+        Known points and the maximum, for criteria scored by points (else ``None``).
+    """
     if verdict == CriterionVerdict.PASS:
         return None
     if verdict == CriterionVerdict.UNKNOWN:
         return f"{label}: not determined — input missing or not in the record"
-    if result.points is not None and result.max_points is not None and math.isnan(threshold):
-        return f"{label}: {_num(float(result.points[i]))} of {_num(result.max_points)} points"
+    if points is not None and max_points is not None and math.isnan(threshold):
+        return f"{label}: {_num(points)} of {_num(max_points)} points"
     if math.isnan(value):
         return f"{label}: does not meet the rule"
     shown = format_quantity(value, unit)
@@ -83,33 +100,84 @@ def gap_text(result: CriterionResult, i: int) -> str | None:
     target = format_quantity(threshold, unit)
     if unit == u.RANK:
         return f"{label} {shown} — needs {target} or better"
-    if result.op in ("<", "<="):
+    if op in ("<", "<="):
         if gap == 0:
             return f"{label} {shown} — must be below {target}"
         return f"{label} {shown} — {format_gap(gap, unit)} above {target}"
     return f"{label} {shown} — {format_gap(gap, unit)} short of {target}"
 
 
-def _json_number(x: float) -> float | None:
+def gap_text(result: CriterionResult, i: int) -> str | None:
+    """Plain-language gap for firm ``i``; ``None`` when the criterion passes."""
+    return gap_sentence(
+        result.label,
+        result.unit,
+        result.op,
+        int(result.verdict[i]),
+        float(result.value[i]),
+        float(result.threshold[i]),
+        float(result.gap[i]),
+        None if result.points is None else float(result.points[i]),
+        result.max_points,
+    )
+
+
+def json_number(x: float) -> float | None:
+    """A float for JSON: ``None`` where it is not finite."""
     return float(x) if math.isfinite(x) else None
+
+
+def criterion_template(
+    *,
+    id: str,
+    label: str,
+    group: str,
+    kind: str,
+    unit: str,
+    max_points: float | None,
+    with_points: bool,
+) -> dict[str, object]:
+    """One criterion's JSON with the per-firm keys left ``None``, in the contract's order.
+
+    Both JSON builders copy it and fill ``verdict``, ``value``, ``threshold``,
+    ``gap``, ``gap_text`` (and ``points``, ``points_upper`` when ``with_points``).
+    """
+    out: dict[str, object] = {
+        "id": id,
+        "label": label,
+        "group": group,
+        "kind": kind,
+        "verdict": None,
+        "value": None,
+        "threshold": None,
+        "unit": unit,
+        "gap": None,
+        "gap_text": None,
+        "points": None,
+        "max_points": max_points,
+    }
+    if with_points:
+        out["points_upper"] = None
+    return out
 
 
 def criterion_json(result: CriterionResult, i: int) -> dict[str, object]:
     """One criterion of firm ``i`` as JSON-ready data."""
-    out: dict[str, object] = {
-        "id": result.id,
-        "label": result.label,
-        "group": result.group,
-        "kind": result.kind,
-        "verdict": CriterionVerdict(int(result.verdict[i])).label,
-        "value": _json_number(float(result.value[i])),
-        "threshold": _json_number(float(result.threshold[i])),
-        "unit": result.unit,
-        "gap": _json_number(float(result.gap[i])),
-        "gap_text": gap_text(result, i),
-        "points": None,
-        "max_points": result.max_points,
-    }
+    with_points = result.points is not None and result.points_upper is not None
+    out = criterion_template(
+        id=result.id,
+        label=result.label,
+        group=result.group,
+        kind=result.kind,
+        unit=result.unit,
+        max_points=result.max_points,
+        with_points=with_points,
+    )
+    out["verdict"] = CriterionVerdict(int(result.verdict[i])).label
+    out["value"] = json_number(float(result.value[i]))
+    out["threshold"] = json_number(float(result.threshold[i]))
+    out["gap"] = json_number(float(result.gap[i]))
+    out["gap_text"] = gap_text(result, i)
     if result.points is not None and result.points_upper is not None:
         out["points"] = float(result.points[i])
         out["points_upper"] = float(result.points_upper[i])
