@@ -148,7 +148,7 @@ def _evaluate_table(
     )
 
 
-def _display_test(crit: Criterion, conditions: Iterable[Test]) -> Test | None:
+def display_test(crit: Criterion, conditions: Iterable[Test]) -> Test | None:
     """The first test on the criterion's own measure: it gives threshold and gap."""
     return next((t for t in conditions if t.measure == crit.measure), None)
 
@@ -178,7 +178,7 @@ def _rule_result(crit: Criterion, truth: Truth, ctx: MeasureContext) -> Criterio
     assert crit.measure is not None and crit.rule is not None
     verdict = truth.codes()
     value = ctx.get(crit.measure)
-    test = _display_test(crit, crit.rule.tests())
+    test = display_test(crit, crit.rule.tests())
 
     def detail() -> CriterionDetail:
         if test is None:
@@ -236,7 +236,7 @@ def _evaluate_points(
     edges = np.full(len(crit.bands) + 1, np.nan)
     ops: list[str] = []
     for k, band in enumerate(crit.bands):
-        test = _display_test(crit, band.when.tests())
+        test = display_test(crit, band.when.tests())
         if test is not None and not isinstance(test.threshold, str):
             edges[k] = test.threshold
             ops.append(test.op)
