@@ -2,34 +2,63 @@
 
 ``SchemeEvaluation.firm(i)`` builds one firm's ``schemes`` list by indexing every
 result array at ``i`` — fine for one firm, but a batch of 1,000 firms times eight
-schemes times their criteria is ~50,000 small dicts, and per-element numpy indexing
+schemes times their criteria is ~55,000 small dicts, and per-element numpy indexing
 dominated the batch time. Here each array is converted to a Python list once per
-block and the dicts are filled from the lists; the gap sentences still come from
-the rule engine (``features.rules.report.gap_text``), and only for criteria that do
-not pass (it returns ``None`` for the others). The output equals ``firm(i)`` key for
-key (a test holds the two together).
+block, every criterion dict is a copy of the criterion's template
+(``features.rules.report.criterion_template``) with the per-firm keys filled in, and
+gap sentences (``features.rules.report.gap_sentence``) are written only for entries
+that do not pass — once per criterion for "not determined", once per distinct
+``(value, threshold, gap, points)`` for a fail. The output equals ``firm(i)`` key
+for key (a test holds the two together).
+
+:func:`firm_schemes` is the entry point of the scorer: a few records go through the
+row evaluator (``features.rules.row``), larger blocks through the vectorized engine
+and :func:`schemes_json`.
 """
 
 from __future__ import annotations
 
-from math import isfinite
+from collections.abc import Mapping
+from math import isfinite, nan
 from typing import Any
 
 import numpy as np
 
-from features.rules import CriterionResult, CriterionVerdict, SchemeEvaluation, SchemeResult
-from features.rules.report import gap_text
+from features.columns import Columns, column_length
+from features.rules import (
+    CriterionResult,
+    CriterionVerdict,
+    CurrencyRates,
+    DistinctivePlugin,
+    SchemeEvaluation,
+    SchemeResult,
+    evaluate_schemes,
+)
+from features.rules.report import criterion_template, gap_sentence
+from features.rules.row import evaluate_rows_json
 from features.rules.verdicts import CRITERION_VERDICT_LABELS, VERDICT_LABELS
 
-__all__ = ["schemes_json"]
+__all__ = ["ROW_PATH_MAX_ROWS", "firm_schemes", "schemes_json"]
+
+# Up to this many firms the row evaluator is faster than the vectorized engine plus
+# schemes_json (measured with bench.rules_row: the two cost the same near 40 firms).
+ROW_PATH_MAX_ROWS = 16
 
 _PASS = int(CriterionVerdict.PASS)
+_UNKNOWN = int(CriterionVerdict.UNKNOWN)
 
 
 def _json_numbers(values: np.ndarray) -> list[float | None]:
     """Floats as a list, ``None`` where not finite (as ``firm(i)`` renders them)."""
+    array = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(array)
+    if finite.all():
+        floats: list[float | None] = array.tolist()
+        return floats
+    if not finite.any():
+        return [None] * len(array)
     # A comprehension beats numpy masking here: blocks are small and many.
-    return [x if isfinite(x) else None for x in np.asarray(values, dtype=np.float64).tolist()]
+    return [x if isfinite(x) else None for x in array.tolist()]
 
 
 def _floats(values: np.ndarray | None, n: int) -> list[float | None]:
@@ -39,35 +68,69 @@ def _floats(values: np.ndarray | None, n: int) -> list[float | None]:
     return floats
 
 
+def _gap_texts(result: CriterionResult, codes: list[int]) -> list[str | None]:
+    """Gap sentences of the entries that do not pass, each distinct one written once."""
+    label, unit, op, max_points = result.label, result.unit, result.op, result.max_points
+    unknown = gap_sentence(label, unit, op, _UNKNOWN, nan, nan, nan)
+    texts: list[str | None] = [unknown if code == _UNKNOWN else None for code in codes]
+    failing = [i for i, code in enumerate(codes) if code != _PASS and code != _UNKNOWN]
+    if not failing:
+        return texts
+    index = np.asarray(failing)
+    value = result.value[index].tolist()
+    threshold = result.threshold[index].tolist()
+    gap = result.gap[index].tolist()
+    points = [None] * len(failing) if result.points is None else result.points[index].tolist()
+    written: dict[tuple[float | None, ...], str | None] = {}
+    for k, i in enumerate(failing):
+        v, t, g, p = value[k], threshold[k], gap[k], points[k]
+        # NaN never equals itself: key it as None so repeated NaNs find their sentence.
+        key = (v if v == v else None, t if t == t else None, g if g == g else None, p)
+        if key not in written:
+            written[key] = gap_sentence(label, unit, op, codes[i], v, t, g, p, max_points)
+        texts[i] = written[key]
+    return texts
+
+
 def _criterion_dicts(result: CriterionResult, n: int) -> list[dict[str, Any]]:
     codes: list[int] = result.verdict.tolist()
     verdicts = [CRITERION_VERDICT_LABELS[code] for code in codes]
     value = _json_numbers(result.value)
     threshold = _json_numbers(result.threshold)
     gap = _json_numbers(result.gap)
-    texts = [None if code == _PASS else gap_text(result, i) for i, code in enumerate(codes)]
+    texts = _gap_texts(result, codes)
     with_points = result.points is not None and result.points_upper is not None
-    points = _floats(result.points, n)
-    upper = _floats(result.points_upper, n)
+    template = criterion_template(
+        id=result.id,
+        label=result.label,
+        group=result.group,
+        kind=result.kind,
+        unit=result.unit,
+        max_points=result.max_points,
+        with_points=with_points,
+    )
+    columns = zip(verdicts, value, threshold, gap, texts, strict=True)
     out = []
-    for i in range(n):
-        item: dict[str, Any] = {
-            "id": result.id,
-            "label": result.label,
-            "group": result.group,
-            "kind": result.kind,
-            "verdict": verdicts[i],
-            "value": value[i],
-            "threshold": threshold[i],
-            "unit": result.unit,
-            "gap": gap[i],
-            "gap_text": texts[i],
-            "points": None,
-            "max_points": result.max_points,
-        }
-        if with_points:
-            item["points"] = points[i]
-            item["points_upper"] = upper[i]
+    if with_points:
+        points = zip(_floats(result.points, n), _floats(result.points_upper, n), strict=True)
+        for (v, x, t, g, text), (p, u) in zip(columns, points, strict=True):
+            item = template.copy()
+            item["verdict"] = v
+            item["value"] = x
+            item["threshold"] = t
+            item["gap"] = g
+            item["gap_text"] = text
+            item["points"] = p
+            item["points_upper"] = u
+            out.append(item)
+        return out
+    for v, x, t, g, text in columns:
+        item = template.copy()
+        item["verdict"] = v
+        item["value"] = x
+        item["threshold"] = t
+        item["gap"] = g
+        item["gap_text"] = text
         out.append(item)
     return out
 
@@ -77,24 +140,30 @@ def _scheme_dicts(result: SchemeResult, n: int) -> list[dict[str, Any]]:
     verdicts = [VERDICT_LABELS[code] for code in result.verdict.tolist()]
     points = _floats(result.points, n)
     upper = _floats(result.points_upper, n)
-    graded = result.grade is not None and result.grade_name is not None
-    grades = [str(g) for g in result.grade.tolist()] if result.grade is not None else []
+    template: dict[str, Any] = {
+        "scheme_id": result.scheme_id,
+        "name": result.name,
+        "version": result.version,
+        "verdict": None,
+        "points": None,
+        "points_upper": None,
+        "pass_mark": result.pass_mark,
+        "max_points": result.max_points,
+        "criteria": None,
+    }
     out = []
-    for i in range(n):
-        scheme: dict[str, Any] = {
-            "scheme_id": result.scheme_id,
-            "name": result.name,
-            "version": result.version,
-            "verdict": verdicts[i],
-            "points": points[i],
-            "points_upper": upper[i],
-            "pass_mark": result.pass_mark,
-            "max_points": result.max_points,
-            "criteria": [column[i] for column in criteria],
-        }
-        if graded:
-            scheme[str(result.grade_name)] = grades[i]
+    # zip(*criteria) turns the per-criterion columns into per-firm rows at C speed.
+    rows = zip(verdicts, points, upper, zip(*criteria, strict=True), strict=True)
+    for v, p, u, firm_criteria in rows:
+        scheme = template.copy()
+        scheme["verdict"] = v
+        scheme["points"] = p
+        scheme["points_upper"] = u
+        scheme["criteria"] = list(firm_criteria)
         out.append(scheme)
+    if result.grade is not None and result.grade_name is not None:
+        for scheme, grade in zip(out, result.grade.tolist(), strict=True):
+            scheme[result.grade_name] = str(grade)
     return out
 
 
@@ -113,4 +182,33 @@ def schemes_json(evaluation: SchemeEvaluation) -> list[list[dict[str, Any]]]:
     """
     n = evaluation.n_rows
     per_scheme = [_scheme_dicts(evaluation[sid], n) for sid in evaluation.scheme_ids]
-    return [[column[i] for column in per_scheme] for i in range(n)]
+    if not per_scheme:
+        return [[] for _ in range(n)]
+    return [list(firm) for firm in zip(*per_scheme, strict=True)]
+
+
+def firm_schemes(
+    columns: Columns,
+    rates: CurrencyRates | None = None,
+    distinctive: Mapping[str, DistinctivePlugin] | None = None,
+) -> list[list[dict[str, Any]]]:
+    """Every firm's ``schemes`` list, by the cheaper path for the number of firms.
+
+    Parameters
+    ----------
+    columns
+        Validated columns (length-1 arrays for one record).
+    rates
+        Exchange rates for the foreign schemes; :class:`CurrencyRates` ``()`` if omitted.
+    distinctive
+        Plug-ins for the provincial "distinctive" indicators, by canonical province.
+
+    Returns
+    -------
+    list of list of dict
+        ``schemes_json(evaluate_schemes(columns, rates=rates, distinctive=distinctive))``,
+        computed firm by firm for up to :data:`ROW_PATH_MAX_ROWS` firms.
+    """
+    if column_length(columns) <= ROW_PATH_MAX_ROWS:
+        return evaluate_rows_json(columns, rates=rates, distinctive=distinctive)
+    return schemes_json(evaluate_schemes(columns, rates=rates, distinctive=distinctive))

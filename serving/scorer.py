@@ -23,10 +23,10 @@ import pandas as pd
 
 from features.catalog import FAMILIES, FEATURES
 from features.columns import Columns
-from features.rules import CurrencyRates, evaluate_schemes
+from features.rules import CurrencyRates
 from features.validate import RowError, validate_frame, validate_record
 from serving.reasons import ReasonBuilder
-from serving.scheme_json import schemes_json
+from serving.scheme_json import firm_schemes
 from srdi.bundle import ModelBundle
 
 if TYPE_CHECKING:
@@ -264,11 +264,7 @@ class Scorer:
         numbers = self.score_arrays(columns, X)
         n = len(numbers.score)
         reasons = self._explain(columns, X, numbers, top_reasons) if explain else None
-        verdicts = (
-            schemes_json(evaluate_schemes(columns, rates=self.rates))
-            if schemes
-            else [[] for _ in range(n)]
-        )
+        verdicts = firm_schemes(columns, rates=self.rates) if schemes else [[] for _ in range(n)]
 
         ids = columns["company_id"].tolist()
         names = columns["name"].tolist() if "name" in columns else [None] * n
