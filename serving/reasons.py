@@ -233,6 +233,14 @@ class ReasonBuilder:
             ]
             for fam in self._families
         ]
+        # Each reason is told through the feature that pushes hardest in the family's
+        # direction: the largest single contribution may point the other way ("ROE
+        # below its median" would not explain why financial health raises the score).
+        toward = np.where(family >= 0, 1.0, -1.0)
+        tellers = [
+            fam.columns[np.argmax(contrib[:, fam.columns] * toward[:, [k]], axis=1)].tolist()
+            for k, fam in enumerate(self._families)
+        ]
         family_list = family.tolist()
         contrib_list = contrib.tolist()
         values_list = np.asarray(values, dtype=np.float64).tolist()
@@ -262,7 +270,7 @@ class ReasonBuilder:
                         }
                     )
                 direction = "raises" if total > 0 else "lowers"
-                told = self._told_by[orders[fam_index][i][0]]
+                told = self._told_by[tellers[fam_index][i]]
                 spec = self._specs[told]
                 text = _sentence(
                     fam.label,

@@ -142,6 +142,40 @@ def test_a_relative_feature_is_told_through_its_source() -> None:
     )
 
 
+def test_a_reason_is_told_through_a_feature_pushing_its_way() -> None:
+    # The family raises the score overall, but its largest single contribution
+    # lowers it: the sentence must name the feature that raises it.
+    contrib = np.zeros((1, len(NAMES) + 1))
+    contrib[0, NAMES.index("log_revenue")] = -0.30
+    contrib[0, NAMES.index("firm_age")] = 0.25
+    contrib[0, NAMES.index("rd_intensity")] = 0.10
+    contrib[0, NAMES.index("rd_staff_share")] = 0.20
+    values = np.array([[0.072, 0.25, 0.041, 0.18, 0.1, 12.0, 7.5]])
+    medians = np.array([[0.031, 0.12, np.nan, 0.22, 0.08, 10.0, 7.0]])
+    rd, scale = builder().build(contrib, values, medians, top=2)[0]
+    assert scale["direction"] == "lowers"
+    assert scale["features"][0]["name"] == "log_revenue"  # listed by |contribution|
+    assert scale["text"].startswith("Scale and age lowers the score: Revenue (log)")
+    assert rd["direction"] == "raises"
+    assert rd["features"][0]["name"] == "rd_staff_share"
+    assert (
+        rd["text"]
+        == "R&D intensity raises the score: R&D staff share 25.0% (industry median 12.0%)"
+    )
+
+    # When the largest contribution agrees with the family, it tells the reason.
+    contrib[0, NAMES.index("firm_age")] = 0.35
+    scale = next(
+        r for r in builder().build(contrib, values, medians, top=3)[0] if r["family"] == "scale_age"
+    )
+    assert scale["direction"] == "raises"
+    assert scale["features"][0]["name"] == "firm_age"
+    assert (
+        scale["text"]
+        == "Scale and age raises the score: Firm age 12 years (industry median 10 years)"
+    )
+
+
 def test_unknown_values_and_medians_become_null_and_plain_words() -> None:
     contrib = np.zeros((1, len(NAMES) + 1))
     contrib[0, NAMES.index("revenue_cagr")] = -0.3
