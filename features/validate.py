@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from features._arrays import as_object_array, map_objects
 from features.columns import Columns, FloatArray
@@ -27,6 +29,7 @@ from features.headers import resolve_headers
 from features.industries import normalize_industry_value
 from features.parsing import (
     BAD,
+    MISSING_TOKENS,
     bad_mask,
     choice_parser,
     format_number,
@@ -134,6 +137,17 @@ _FIELD_ORDER: Mapping[str, int] = {f.name: i for i, f in enumerate(FIELDS)} | {
 }
 _KNOWN: frozenset[str] = frozenset(FIELD_BY_NAME) | frozenset(DERIVED_INPUTS)
 
+# A raw column as read: numpy values, or the Arrow strings of a text field (kept in
+# Arrow so a million ids are not turned into Python objects only to be inspected).
+_Raw: TypeAlias = npt.NDArray[Any] | pa.Array
+# Frames up to this many rows take the element-wise paths (a POSTed batch of a few
+# records): Arrow kernels cost more to set up than they save there.
+_SMALL_FRAME = 32
+# text_value() leaves a string as it is unless it has surrounding whitespace or is
+# a missing token; lower() never shortens a string, so a token match needs at most
+# as many characters as the longest token.
+_LONGEST_TOKEN = max(len(token) for token in MISSING_TOKENS)
+
 _LO = np.array([[-np.inf if f.minimum is None else f.minimum] for f in _NUMBER_SPECS])
 _HI = np.array([[np.inf if f.maximum is None else f.maximum] for f in _NUMBER_SPECS])
 _IS_INT = np.array([f.kind == "int" for f in _NUMBER_SPECS])
@@ -200,20 +214,34 @@ def validate_frame(
     """
     n = len(df)
     resolution = resolve_headers(df.columns, mapping)
-    raw: dict[str, npt.NDArray[Any]] = {}
+    raw: dict[str, _Raw] = {}
     scales: dict[str, float] = {}
+    whole: set[str] = set()  # integer-typed, unscaled: no fraction to look for
     for name, match in resolution.matches.items():
         series = df[match.header]
         if isinstance(series, pd.DataFrame):  # duplicated header: take the first
             series = series.iloc[:, 0]
-        raw[name] = _series_values(series)
+        raw[name] = _series_values(series, FIELD_BY_NAME.get(name))
         if match.scale != 1.0:
             scales[name] = match.scale
+        elif pd.api.types.is_integer_dtype(series.dtype):
+            whole.add(name)
     rows = np.arange(row_offset, row_offset + n, dtype=np.int64)
     numbers, number_bad, bools, bool_bad = _parse_blocks(raw, n, scales)
-    texts = _text_block(raw, n)
+    texts, text_bad = _text_block(raw, n)
     return _check(
-        raw, n, numbers, number_bad, bools, bool_bad, texts, rows, resolution.warnings, scales
+        raw,
+        n,
+        numbers,
+        number_bad,
+        bools,
+        bool_bad,
+        texts,
+        rows,
+        resolution.warnings,
+        scales,
+        text_bad=text_bad,
+        whole_rows=np.array([name in whole for name in _NUMBER_NAMES]),
     )
 
 
@@ -257,7 +285,20 @@ def validate_record(record: Mapping[str, Any]) -> Columns:
         bool_bad = _bool_range_bad(bools)
     texts = np.empty((len(_TEXT_PARSERS), 1), dtype=object)
     texts[:, 0] = [parse(_none_if_nan(record.get(s.name))) for s, parse, _ in _TEXT_PARSERS]
-    result = _check(raw, 1, numbers, number_bad, bools, bool_bad, texts, _ROW0, [], scales)
+    text_bad = bad_mask(texts)
+    result = _check(
+        raw,
+        1,
+        numbers,
+        number_bad,
+        bools,
+        bool_bad,
+        texts,
+        _ROW0,
+        [],
+        scales,
+        text_bad=text_bad if text_bad.any() else None,
+    )
     if result.errors:
         raise RecordValidationError(
             [FieldError(e.field, e.value, e.message) for e in result.errors]
@@ -276,22 +317,77 @@ _ROW0 = np.zeros(1, dtype=np.int64)
 # Parsing raw values into blocks.
 
 
-def _series_values(series: pd.Series) -> npt.NDArray[Any]:
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+def _series_values(series: pd.Series, spec: FieldSpec | None) -> _Raw:
+    """One column's raw values in the cheapest form its parser accepts unchanged."""
+    dtype = series.dtype
+    if spec is not None and spec.kind in ("text", "enum") and len(series) > _SMALL_FRAME:
+        strings = _arrow_strings(series)
+        if strings is not None:
+            return strings
+    if spec is not None and spec.kind == "bool":
+        flags = _bool_floats(series)
+        if flags is not None:
+            return flags
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         return series.to_numpy(dtype=np.float64, na_value=np.nan)
     return as_object_array(series)
 
 
+def _arrow_strings(series: pd.Series) -> pa.Array | None:
+    """The Arrow array behind an Arrow-backed string column (pandas' ``str``), else None."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype):
+        arrow_backed = dtype.storage == "pyarrow"
+    elif isinstance(dtype, pd.ArrowDtype):
+        arrow_backed = pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(
+            dtype.pyarrow_dtype
+        )
+    else:
+        arrow_backed = False
+    if not arrow_backed:
+        return None
+    strings = pa.array(series.array)
+    return strings.combine_chunks() if isinstance(strings, pa.ChunkedArray) else strings
+
+
+def _bool_floats(series: pd.Series) -> FloatArray | None:
+    """Booleans (with missing values) as 1.0 / 0.0 / NaN, or None for anything else.
+
+    Parquet booleans with nulls arrive as objects (True, False, None); converting
+    them here gives what ``parse_bools`` would, without a call per distinct value.
+    Anything else (words, numbers) is left to ``parse_bools``.
+    """
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return series.to_numpy(dtype=np.float64, na_value=np.nan)
+    if not pd.api.types.is_object_dtype(dtype) or len(series) <= _SMALL_FRAME:
+        return None
+    try:  # Arrow's conversion takes booleans and missing values only, like parse_bools
+        flags = pa.array(series.to_numpy(dtype=object), type=pa.bool_(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    return np.asarray(pc.cast(flags, pa.float64()).to_numpy(zero_copy_only=False), np.float64)
+
+
+def _as_array(values: _Raw) -> npt.NDArray[Any]:
+    """Numpy values of a raw column (Arrow strings become objects, None for nulls)."""
+    if isinstance(values, np.ndarray):
+        return values
+    out: npt.NDArray[Any] = values.to_numpy(zero_copy_only=False, writable=True)
+    return out
+
+
 def _parse_blocks(
-    raw: Mapping[str, npt.NDArray[Any]], n: int, scales: Mapping[str, float]
+    raw: Mapping[str, _Raw], n: int, scales: Mapping[str, float]
 ) -> tuple[FloatArray, npt.NDArray[np.bool_] | None, FloatArray, npt.NDArray[np.bool_] | None]:
-    numbers = np.full((len(_NUMBER_SPECS), n), np.nan)
+    numbers = np.empty((len(_NUMBER_SPECS), n))  # every row is written below
     number_bad: npt.NDArray[np.bool_] | None = None
     for j, spec in enumerate(_NUMBER_SPECS):
         values = raw.get(spec.name)
         if values is None:
+            numbers[j] = np.nan
             continue
-        parsed = parse_numbers(values, percent=spec.unit == "share", money=spec.is_money)
+        parsed = parse_numbers(_as_array(values), percent=spec.unit == "share", money=spec.is_money)
         numbers[j] = _apply_scale(parsed.values, parsed.explicit, scales.get(spec.name))
         if parsed.bad is not None:
             if number_bad is None:
@@ -303,7 +399,7 @@ def _parse_blocks(
         values = raw.get(spec.name)
         if values is None:
             continue
-        bools[j], bad = parse_bools(values)
+        bools[j], bad = parse_bools(_as_array(values))
         if bad is not None:
             if bool_bad is None:
                 bool_bad = np.zeros(bools.shape, dtype=bool)
@@ -311,13 +407,66 @@ def _parse_blocks(
     return numbers, number_bad, bools, bool_bad
 
 
-def _text_block(raw: Mapping[str, npt.NDArray[Any]], n: int) -> npt.NDArray[np.object_]:
+def _text_block(
+    raw: Mapping[str, _Raw], n: int
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.bool_] | None]:
+    """Parsed text fields (fields × rows) and where a value was present but unrecognized."""
     texts = np.full((len(_TEXT_PARSERS), n), None, dtype=object)
+    text_bad: npt.NDArray[np.bool_] | None = None
     for j, (spec, parse, _) in enumerate(_TEXT_PARSERS):
         values = raw.get(spec.name)
-        if values is not None:
+        if values is None:
+            continue
+        if isinstance(values, np.ndarray):
             texts[j] = map_objects(values, parse)
-    return texts
+            bad = bad_mask(texts[j])
+            bad_any = bool(bad.any())
+        elif spec.kind == "text" and spec.vocabulary is None:
+            texts[j] = _free_text(values, parse)
+            bad_any = False  # free text is never unrecognized, at most missing
+        else:
+            texts[j], bad_any, bad = _coded_text(values, parse)
+        if bad_any:
+            if text_bad is None:
+                text_bad = np.zeros(texts.shape, dtype=bool)
+            text_bad[j] = bad
+    return texts, text_bad
+
+
+def _free_text(strings: pa.Array, parse: Callable[[Any], Any]) -> npt.NDArray[np.object_]:
+    """Identifiers and names: only values that strip or may be a missing token are parsed.
+
+    Every other string is already what ``parse`` (``text_value``) would return, so a
+    million distinct ids cost one conversion to Python strings, not a million calls.
+    """
+    out: npt.NDArray[np.object_] = strings.to_numpy(zero_copy_only=False, writable=True)
+    stripped = pc.utf8_trim_whitespace(strings)  # the same characters as str.strip()
+    changed = pc.not_equal(pc.binary_length(stripped), pc.binary_length(strings))
+    short = pc.less_equal(pc.utf8_length(strings), _LONGEST_TOKEN)
+    suspect = pc.or_(changed, short).fill_null(False)
+    where = np.flatnonzero(suspect.to_numpy(zero_copy_only=False))
+    if where.size:
+        out[where] = map_objects(out[where], parse)
+    return out
+
+
+def _coded_text(
+    strings: pa.Array, parse: Callable[[Any], Any]
+) -> tuple[npt.NDArray[np.object_], bool, npt.NDArray[np.bool_]]:
+    """Enums, provinces, industries: ``parse`` once per distinct value, then broadcast.
+
+    Returns the parsed values, whether any was unrecognized and where (``BAD``
+    replaced by ``None`` happens later, in the checks).
+    """
+    encoded = pc.dictionary_encode(strings)
+    distinct = encoded.dictionary.to_pylist()
+    mapped = np.empty(len(distinct) + 1, dtype=object)
+    mapped[:-1] = [parse(value) for value in distinct]
+    mapped[-1] = parse(None)  # the code of missing values
+    codes = encoded.indices.fill_null(len(distinct)).to_numpy(zero_copy_only=False)
+    bad_distinct = bad_mask(mapped)
+    out: npt.NDArray[np.object_] = mapped[codes]
+    return out, bool(bad_distinct.any()), bad_distinct[codes]
 
 
 def _apply_scale(
@@ -342,7 +491,7 @@ def _bool_range_bad(bools: FloatArray) -> npt.NDArray[np.bool_] | None:
 class _Errors:
     """Collects (row index, field, message) and renders RowErrors at the end."""
 
-    def __init__(self, raw: Mapping[str, npt.NDArray[Any]], rows: npt.NDArray[np.int64]) -> None:
+    def __init__(self, raw: Mapping[str, _Raw], rows: npt.NDArray[np.int64]) -> None:
         self._raw = raw
         self._rows = rows
         self.items: list[tuple[int, str, str]] = []
@@ -359,7 +508,7 @@ class _Errors:
         values = self._raw.get(name)
         if values is None:
             return ""
-        v = values[i]
+        v = values[i].as_py() if isinstance(values, pa.Array) else values[i]
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return ""
         if isinstance(v, (float, np.floating)):
@@ -430,11 +579,10 @@ _TEXT_PARSERS: tuple[tuple[FieldSpec, Callable[[Any], Any], str], ...] = tuple(
 _TEXT_NAMES: tuple[str, ...] = tuple(spec.name for spec in _TEXT_SPECS)
 _REQUIRED_TEXT_ROWS = np.array([j for j, spec in enumerate(_TEXT_SPECS) if spec.required])
 _REQUIRED_NUMBER_ROWS = np.array([_NUMBER_INDEX[f.name] for f in _NUMBER_SPECS if f.required])
-_INT_MASK = _IS_INT[:, None]
 
 
 def _check(
-    raw: Mapping[str, npt.NDArray[Any]],
+    raw: Mapping[str, _Raw],
     n: int,
     numbers: FloatArray,
     number_bad: npt.NDArray[np.bool_] | None,
@@ -444,17 +592,22 @@ def _check(
     rows: npt.NDArray[np.int64],
     warnings: list[str],
     scales: Mapping[str, float],
+    *,
+    text_bad: npt.NDArray[np.bool_] | None,
+    whole_rows: npt.NDArray[np.bool_] | None = None,
 ) -> ValidatedFrame:
     errors = _Errors(raw, rows)
-    _check_texts(texts, errors)
-    failed = _check_numbers(numbers, number_bad, errors)
+    _check_texts(texts, text_bad, errors)
+    failed = _check_numbers(numbers, number_bad, errors, whole_rows)
     if bool_bad is not None:
         for j, i in zip(*np.nonzero(bool_bad), strict=True):
             name = _BOOL_NAMES[j]
             errors.add(int(i), name, errors.quote(name, int(i)) + _BOOL_HINT)
     debt_ratio = raw.get(DEBT_RATIO.name)
     if debt_ratio is not None:
-        _fill_liabilities(numbers, debt_ratio, scales.get(DEBT_RATIO.name), errors, warnings)
+        _fill_liabilities(
+            numbers, _as_array(debt_ratio), scales.get(DEBT_RATIO.name), errors, warnings
+        )
     _check_pairs(numbers, failed, errors)
 
     if errors.items:
@@ -466,38 +619,46 @@ def _check(
     return ValidatedFrame(columns, rows, errors.render(), warnings, n)
 
 
-def _check_texts(texts: npt.NDArray[np.object_], errors: _Errors) -> None:
-    """Report unrecognized and missing required text values (bad ones become None)."""
-    bad = bad_mask(texts)
-    if bad.any():
+def _check_texts(
+    texts: npt.NDArray[np.object_], bad: npt.NDArray[np.bool_] | None, errors: _Errors
+) -> None:
+    """Report unrecognized and missing required text values (bad ones become None).
+
+    ``bad`` marks the ``BAD`` values of ``texts`` (``None`` when there are none).
+    """
+    if bad is not None:
         for j, i in zip(*np.nonzero(bad), strict=True):
             spec, _, hint = _TEXT_PARSERS[j]
             errors.add(int(i), spec.name, errors.quote(spec.name, int(i)) + hint)
-    missing = texts[_REQUIRED_TEXT_ROWS] == None  # noqa: E711 - elementwise on objects
-    if missing.any():
-        for k, i in zip(*np.nonzero(missing), strict=True):
-            name = _TEXT_NAMES[_REQUIRED_TEXT_ROWS[k]]
-            errors.add(int(i), name, f"{name} is required but missing")
-    if bad.any():
+    for j in _REQUIRED_TEXT_ROWS:
+        missing = texts[j] == None  # noqa: E711 - elementwise on objects
+        if missing.any():
+            name = _TEXT_NAMES[j]
+            for i in np.flatnonzero(missing):
+                errors.add(int(i), name, f"{name} is required but missing")
+    if bad is not None:
         texts[bad] = None
 
 
 def _check_numbers(
-    numbers: FloatArray, number_bad: npt.NDArray[np.bool_] | None, errors: _Errors
+    numbers: FloatArray,
+    number_bad: npt.NDArray[np.bool_] | None,
+    errors: _Errors,
+    whole_rows: npt.NDArray[np.bool_] | None = None,
 ) -> npt.NDArray[np.bool_] | None:
     """Report unparseable, out-of-range, fractional-count and missing required values.
 
-    Returns the (fields × rows) mask of values that failed, or ``None``.
+    ``whole_rows`` marks number fields known to hold whole numbers (integer-typed
+    columns): their fraction check is skipped. Returns the (fields × rows) mask of
+    values that failed, or ``None``.
     """
     if number_bad is not None:
         for j, i in zip(*np.nonzero(number_bad), strict=True):
             spec = _NUMBER_SPECS[j]
             errors.add(int(i), spec.name, _not_a_number(errors, spec, int(i)))
-    with np.errstate(invalid="ignore"):
-        fraction = numbers - np.floor(numbers)
-    wrong = (numbers < _LO) | (numbers > _HI) | ((fraction > 0.0) & _INT_MASK)
+    wrong = _wrong_numbers(numbers, whole_rows)
     failed = number_bad
-    if wrong.any():
+    if wrong is not None:
         for j, i in zip(*np.nonzero(wrong), strict=True):
             spec = _NUMBER_SPECS[j]
             errors.add(int(i), spec.name, _range_message(spec, float(numbers[j, i])))
@@ -510,6 +671,33 @@ def _check_numbers(
             name = _NUMBER_NAMES[_REQUIRED_NUMBER_ROWS[k]]
             errors.add(int(i), name, f"{name} is required but missing")
     return failed
+
+
+def _wrong_numbers(
+    numbers: FloatArray, whole_rows: npt.NDArray[np.bool_] | None
+) -> npt.NDArray[np.bool_] | None:
+    """Out-of-range values and fractional counts (fields × rows), ``None`` when none.
+
+    One field at a time, and only fields whose extremes break a bound get a mask:
+    in a clean partition that is one min and one max per field. NaN is never wrong.
+    """
+    wrong: npt.NDArray[np.bool_] | None = None
+    for j in range(len(_NUMBER_SPECS)):
+        row = numbers[j]
+        lo, hi = _LO[j, 0], _HI[j, 0]
+        mask: npt.NDArray[np.bool_] | None = None
+        if row.size and (np.fmin.reduce(row) < lo or np.fmax.reduce(row) > hi):
+            mask = (row < lo) | (row > hi)
+        if _IS_INT[j] and (whole_rows is None or not whole_rows[j]):
+            # floor(x) < x is (x - floor(x)) > 0 for finite x and false for NaN and ±inf.
+            fraction = np.floor(row) < row
+            if fraction.any():
+                mask = fraction if mask is None else mask | fraction
+        if mask is not None and mask.any():
+            if wrong is None:
+                wrong = np.zeros(numbers.shape, dtype=bool)
+            wrong[j] = mask
+    return wrong
 
 
 def _not_a_number(errors: _Errors, spec: FieldSpec, i: int) -> str:
