@@ -14,10 +14,16 @@ import pytest
 from _rules_firms import FIRM_A, FIRM_B, columns, record
 
 from features.rules import CriterionVerdict, CurrencyRates, Verdict, evaluate_schemes
+from features.rules.row import evaluate_rows_json
 
 
 def evaluate(*records: dict, **kwargs: object):  # type: ignore[no-untyped-def]
-    return evaluate_schemes(columns(*records), **kwargs)  # type: ignore[arg-type]
+    """Evaluate the records; every example also holds the row evaluator to the engine."""
+    cols = columns(*records)
+    ev = evaluate_schemes(cols, **kwargs)  # type: ignore[arg-type]
+    rows = evaluate_rows_json(cols, **kwargs)  # type: ignore[arg-type]
+    assert rows == [ev.firm(i) for i in range(ev.n_rows)]
+    return ev
 
 
 def test_innovative_sme_firm_a_scores_95_and_is_eligible() -> None:
