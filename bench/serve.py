@@ -10,14 +10,16 @@ then loads each with ``wrk`` (8 connections, a Lua script POSTing the same compa
 record) one after the other, and times a batch of 1,000 records with httpx (median
 of N runs). It prints requests/s and p50/p99 latency of
 
-* ``POST /v1/score?explain=false`` (ours, the number only),
+* ``POST /v1/score?explain=false`` (ours: score and scheme verdicts, no reasons),
 * ``POST /v1/score`` (ours, with reasons),
 * ``POST /invocations`` (mlflow, the same record as ``dataframe_records``),
 
-the throughput ratio ours/mlflow, and the batch latencies, against the goals of the
-API issue (ratio ≥ 10, p99 ≤ 15 ms without reasons, p50 ≤ 5 ms with reasons, batch
-of 1,000 ≤ 150 ms). Numbers are measured in this run on this machine; nothing is
-hard-coded. Needs a champion (``make train``) and ``wrk`` (``make system-deps``).
+the same two of ours with one connection (a lone caller's latency, without queueing
+behind seven others), the throughput ratio ours/mlflow, and the batch latencies,
+against the goals of the API issue (ratio ≥ 10, p99 ≤ 15 ms without reasons, p50 ≤
+5 ms with reasons, batch of 1,000 ≤ 150 ms). Numbers are measured in this run on
+this machine; nothing is hard-coded. Needs a champion (``make train``) and ``wrk``
+(``make system-deps``).
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class WrkResult:
     requests: int
     errors: int
     cpu_ms_per_request: float | None = None
+    connections: int = CONNECTIONS
 
 
 def free_port() -> int:
@@ -173,9 +176,15 @@ def group_cpu_seconds(pgid: int) -> float | None:
 
 
 def run_wrk(
-    label: str, url: str, body: bytes, duration_s: int, work: Path, server_pgid: int
+    label: str,
+    url: str,
+    body: bytes,
+    duration_s: int,
+    work: Path,
+    server_pgid: int,
+    connections: int = CONNECTIONS,
 ) -> WrkResult:
-    """Load ``url`` with POSTs of ``body`` (8 connections, one wrk thread)."""
+    """Load ``url`` with POSTs of ``body`` (``connections`` connections, one wrk thread)."""
     body_file = work / f"{label.replace(' ', '_').replace('/', '_')}.json"
     body_file.write_bytes(body)
     script = work / f"{body_file.stem}.lua"
@@ -184,7 +193,7 @@ def run_wrk(
     command = [
         "wrk",
         "-t1",
-        f"-c{CONNECTIONS}",
+        f"-c{connections}",
         f"-d{duration_s}s",
         "--latency",
         "-s",
@@ -194,7 +203,7 @@ def run_wrk(
     cpu_before = group_cpu_seconds(server_pgid)
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     cpu_after = group_cpu_seconds(server_pgid)
-    result = parse_wrk(label, done.stdout)
+    result = WrkResult(**{**parse_wrk(label, done.stdout).__dict__, "connections": connections})
     if cpu_before is not None and cpu_after is not None and result.requests:
         cpu_ms = (cpu_after - cpu_before) * 1e3 / result.requests
         result = WrkResult(**{**result.__dict__, "cpu_ms_per_request": cpu_ms})
@@ -346,6 +355,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"wrk {args.duration}s x {CONNECTIONS} connections: {label}", flush=True)
                 pgid = mlflow_pgid if url.startswith(theirs) else ours_pgid
                 results.append(run_wrk(label, url, body, args.duration, work, pgid))
+            # Not goals: one caller at a time, the latency without queueing behind the
+            # other seven connections (a single process serves them one after another).
+            for label, url, body in runs[:2]:
+                print(f"wrk {args.duration}s x 1 connection: {label}", flush=True)
+                results.append(run_wrk(label, url, body, args.duration, work, ours_pgid, 1))
 
             records = batch_records(record, BATCH_SIZE)
             batch_fast = time_batch(
@@ -408,13 +422,13 @@ def print_table(report: Mapping[str, Any], results: list[WrkResult]) -> None:
     """Print the comparison table and the goals."""
     fast, explained = results[0], results[1]
     print()
-    header = ("endpoint", "req/s", "p50 ms", "p99 ms", "requests", "errors", "CPU ms/req")
-    print("{:<34} {:>7} {:>8} {:>8} {:>9} {:>7} {:>11}".format(*header))
+    header = ("endpoint", "conns", "req/s", "p50 ms", "p99 ms", "requests", "errors", "CPU ms/req")
+    print("{:<34} {:>5} {:>7} {:>8} {:>8} {:>9} {:>7} {:>11}".format(*header))
     for r in results:
         cpu = "n/a" if r.cpu_ms_per_request is None else f"{r.cpu_ms_per_request:.2f}"
         print(
-            f"{r.label:<34} {r.requests_per_s:>7.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
-            f"{r.requests:>9} {r.errors:>7} {cpu:>11}"
+            f"{r.label:<34} {r.connections:>5} {r.requests_per_s:>7.0f} {r.p50_ms:>8.2f} "
+            f"{r.p99_ms:>8.2f} {r.requests:>9} {r.errors:>7} {cpu:>11}"
         )
     batch = report["batch_ms"]
     n = report["batch_size"]
@@ -437,6 +451,9 @@ def print_table(report: Mapping[str, Any], results: list[WrkResult]) -> None:
     p50 = explained.p50_ms
     print(f"  p50 ours with reasons = {p50:.2f} ms  (goal <= {GOAL_P50_EXPLAIN_MS:.0f} ms)"
           f"  {_verdict(p50 <= GOAL_P50_EXPLAIN_MS)}")  # fmt: skip
+    lone = [r for r in results if r.connections == 1]
+    for r in lone:
+        print(f"  (one connection, {r.label}: p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms)")
     for key, label in (("explain_false", "explain=false"), ("explain", "with reasons")):
         ms = batch[key]
         print(f"  batch of {n:,} ({label}) = {ms:.1f} ms  (goal <= {GOAL_BATCH_MS:.0f} ms)"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib.util
 import logging
 from collections.abc import AsyncIterator
@@ -75,6 +76,10 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
             metrics.set_model(outcome.model["name"], outcome.model["version"])
         else:
             _log.warning("no model in service: %s", outcome.problem)
+        # Everything alive now (libraries, the model) lives as long as the process:
+        # moved out of the collector's generations, a full collection no longer walks
+        # those millions of objects in the middle of a request (the p99 spikes).
+        gc.freeze()
         watcher = None
         if settings.reload_interval_s > 0:
             watcher = asyncio.create_task(watch_champion(holder, settings.reload_interval_s))

@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from features.record_model import CompanyRecord
 from serving.schemas import ErrorBody
 from serving.security import API_KEY_HEADER
 
@@ -47,9 +48,13 @@ def _adjust(document: dict[str, Any], *, keyed: bool) -> dict[str, Any]:
     components = document.setdefault("components", {})
     components["securitySchemes"] = dict(_SECURITY_SCHEMES)
     schemas = components.setdefault("schemas", {})
-    schemas.setdefault(
-        "ErrorBody", ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
-    )
+    # ErrorBody: see above. CompanyRecord: POST /v1/score validates its body itself
+    # (serving.jsonbody) and refers to the schema from openapi_extra.
+    for model in (ErrorBody, CompanyRecord):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in schema.pop("$defs", {}).items():
+            schemas.setdefault(name, definition)
+        schemas.setdefault(model.__name__, schema)
     for path, operations in document.get("paths", {}).items():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
