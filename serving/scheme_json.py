@@ -6,9 +6,9 @@ schemes times their criteria is ~55,000 small dicts, and per-element numpy index
 dominated the batch time. Here each array is converted to a Python list once per
 block, every criterion dict is a copy of the criterion's template
 (``features.rules.report.criterion_template``) with the per-firm keys filled in, and
-gap sentences (``features.rules.report.gap_sentence``) are written only for entries
-that do not pass — once per criterion for "not determined", once per distinct
-``(value, threshold, gap, points)`` for a fail. The output equals ``firm(i)`` key
+gap sentences (``features.rules.report.GapWriter``) are written only for entries
+that fail — "not determined" is one sentence per criterion, and each threshold's
+text is written once. The output equals ``firm(i)`` key
 for key (a test holds the two together).
 
 :func:`firm_schemes` is the entry point of the scorer: a few records go through the
@@ -19,7 +19,7 @@ and :func:`schemes_json`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from math import isfinite, nan
+from math import isfinite
 from typing import Any
 
 import numpy as np
@@ -34,7 +34,7 @@ from features.rules import (
     SchemeResult,
     evaluate_schemes,
 )
-from features.rules.report import criterion_template, gap_sentence
+from features.rules.report import GapWriter, criterion_template
 from features.rules.row import evaluate_rows_json
 from features.rules.verdicts import CRITERION_VERDICT_LABELS, VERDICT_LABELS
 
@@ -44,6 +44,7 @@ __all__ = ["ROW_PATH_MAX_ROWS", "firm_schemes", "schemes_json"]
 # schemes_json (measured with bench.rules_row: the two cost the same near 40 firms).
 ROW_PATH_MAX_ROWS = 16
 
+_FAIL = int(CriterionVerdict.FAIL)
 _PASS = int(CriterionVerdict.PASS)
 _UNKNOWN = int(CriterionVerdict.UNKNOWN)
 
@@ -68,37 +69,43 @@ def _floats(values: np.ndarray | None, n: int) -> list[float | None]:
     return floats
 
 
-def _gap_texts(result: CriterionResult, codes: list[int]) -> list[str | None]:
-    """Gap sentences of the entries that do not pass, each distinct one written once."""
-    label, unit, op, max_points = result.label, result.unit, result.op, result.max_points
-    unknown = gap_sentence(label, unit, op, _UNKNOWN, nan, nan, nan)
-    texts: list[str | None] = [unknown if code == _UNKNOWN else None for code in codes]
+def _gap_texts(
+    result: CriterionResult, codes: list[int], shown: dict[str, dict[float, str]]
+) -> list[str | None]:
+    """Gap sentences of the entries that do not pass (``None`` for those that do).
+
+    ``shown`` holds the quantities already written in this batch, by unit.
+    """
+    unit_shown = shown.setdefault(result.unit, {})
+    writer = GapWriter(result.label, result.unit, result.op, result.max_points, unit_shown)
+    texts: list[str | None] = [writer.unknown if code == _UNKNOWN else None for code in codes]
     failing = [i for i, code in enumerate(codes) if code != _PASS and code != _UNKNOWN]
     if not failing:
         return texts
     index = np.asarray(failing)
-    value = result.value[index].tolist()
-    threshold = result.threshold[index].tolist()
-    gap = result.gap[index].tolist()
-    points = [None] * len(failing) if result.points is None else result.points[index].tolist()
-    written: dict[tuple[float | None, ...], str | None] = {}
-    for k, i in enumerate(failing):
-        v, t, g, p = value[k], threshold[k], gap[k], points[k]
-        # NaN never equals itself: key it as None so repeated NaNs find their sentence.
-        key = (v if v == v else None, t if t == t else None, g if g == g else None, p)
-        if key not in written:
-            written[key] = gap_sentence(label, unit, op, codes[i], v, t, g, p, max_points)
-        texts[i] = written[key]
+    values = result.value[index].tolist()
+    thresholds = result.threshold[index].tolist()
+    gaps = result.gap[index].tolist()
+    sentence = writer.sentence
+    if result.points is None:
+        for i, v, t, g in zip(failing, values, thresholds, gaps, strict=True):
+            texts[i] = sentence(_FAIL, v, t, g)
+    else:
+        points = result.points[index].tolist()
+        for i, v, t, g, p in zip(failing, values, thresholds, gaps, points, strict=True):
+            texts[i] = sentence(_FAIL, v, t, g, p)
     return texts
 
 
-def _criterion_dicts(result: CriterionResult, n: int) -> list[dict[str, Any]]:
+def _criterion_dicts(
+    result: CriterionResult, n: int, shown: dict[str, dict[float, str]]
+) -> list[dict[str, Any]]:
     codes: list[int] = result.verdict.tolist()
     verdicts = [CRITERION_VERDICT_LABELS[code] for code in codes]
     value = _json_numbers(result.value)
     threshold = _json_numbers(result.threshold)
     gap = _json_numbers(result.gap)
-    texts = _gap_texts(result, codes)
+    texts = _gap_texts(result, codes, shown)
     with_points = result.points is not None and result.points_upper is not None
     template = criterion_template(
         id=result.id,
@@ -135,8 +142,10 @@ def _criterion_dicts(result: CriterionResult, n: int) -> list[dict[str, Any]]:
     return out
 
 
-def _scheme_dicts(result: SchemeResult, n: int) -> list[dict[str, Any]]:
-    criteria = [_criterion_dicts(c, n) for c in result.criteria.values()]
+def _scheme_dicts(
+    result: SchemeResult, n: int, shown: dict[str, dict[float, str]]
+) -> list[dict[str, Any]]:
+    criteria = [_criterion_dicts(c, n, shown) for c in result.criteria.values()]
     verdicts = [VERDICT_LABELS[code] for code in result.verdict.tolist()]
     points = _floats(result.points, n)
     upper = _floats(result.points_upper, n)
@@ -181,7 +190,9 @@ def schemes_json(evaluation: SchemeEvaluation) -> list[list[dict[str, Any]]]:
         ``out[i] == evaluation.firm(i)`` for every firm ``i``.
     """
     n = evaluation.n_rows
-    per_scheme = [_scheme_dicts(evaluation[sid], n) for sid in evaluation.scheme_ids]
+    # Quantities written once per batch: many criteria show the same measure.
+    shown: dict[str, dict[float, str]] = {}
+    per_scheme = [_scheme_dicts(evaluation[sid], n, shown) for sid in evaluation.scheme_ids]
     if not per_scheme:
         return [[] for _ in range(n)]
     return [list(firm) for firm in zip(*per_scheme, strict=True)]

@@ -7,10 +7,16 @@ criterion's own unit: "R&D intensity 2.1% — 0.9 points short of 3%".
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 
 from features.rules import units as u
 from features.rules.results import CriterionResult, SchemeResult
 from features.rules.verdicts import CriterionVerdict, Verdict
+
+# Plain ints: comparing with an enum member costs a class-attribute lookup each time.
+_PASS = int(CriterionVerdict.PASS)
+_UNKNOWN = int(CriterionVerdict.UNKNOWN)
 
 _CURRENCY = {
     u.EUR_BN: ("€", "bn"),
@@ -20,43 +26,191 @@ _CURRENCY = {
 }
 
 
+_FEW_VALUES = frozenset({u.FLAG, u.LEVEL, u.COUNT, u.RANK, u.POINTS})
+
+
 def _num(x: float) -> str:
     """Compact number: 1,234 / 12.3 / 0.08; no trailing zeros."""
-    if abs(x) >= 100:
+    size = abs(x)
+    if size >= 100:
         return f"{x:,.0f}"
-    text = f"{x:.1f}" if abs(x) >= 1 else f"{x:.2g}"
+    if size >= 1:
+        text = f"{x:.1f}"  # one decimal, never an exponent
+        return text[:-2] if text.endswith(".0") else text
+    text = f"{x:.2g}"
     if "." in text and "e" not in text:
         text = text.rstrip("0").rstrip(".")
     return text if text != "-0" else "0"
 
 
+def _percent(value: float) -> str:
+    return f"{_num(value * 100)}%"
+
+
+def _flag(value: float) -> str:
+    return "yes" if value == 1 else "no"
+
+
+def _rank(value: float) -> str:
+    return f"#{_num(value)}"
+
+
+def _wan_yuan(value: float) -> str:
+    return f"{_num(value)}万元"
+
+
+def _counted(unit: str) -> Callable[[float], str]:
+    def show(value: float) -> str:
+        return f"{_num(value)} {unit if value != 1 else unit[:-1]}"
+
+    return show
+
+
+def _money(prefix: str, suffix: str) -> Callable[[float], str]:
+    def show(value: float) -> str:
+        return f"{prefix}{_num(value)}{suffix}"
+
+    return show
+
+
+def _percent_points(gap: float) -> str:
+    return f"{_num(gap * 100)} points"
+
+
+def _places(gap: float) -> str:
+    return f"{_num(gap)} places"
+
+
+def _levels(gap: float) -> str:
+    return f"{_num(gap)} levels" if gap != 1 else "1 level"
+
+
+# One formatter per unit, chosen once per criterion (units without one: the number).
+_QUANTITY: Mapping[str, Callable[[float], str]] = MappingProxyType(
+    {
+        u.PERCENT: _percent,
+        u.FLAG: _flag,
+        u.RANK: _rank,
+        u.WAN_YUAN: _wan_yuan,
+        u.YEARS: _counted(u.YEARS),
+        u.POINTS: _counted(u.POINTS),
+        **{unit: _money(prefix, suffix) for unit, (prefix, suffix) in _CURRENCY.items()},
+    }
+)
+_GAP_SIZE: Mapping[str, Callable[[float], str]] = MappingProxyType(
+    {u.PERCENT: _percent_points, u.RANK: _places, u.LEVEL: _levels}
+)
+
+
 def format_quantity(value: float, unit: str) -> str:
     """A value in its unit, e.g. ``0.021, "%"`` → ``"2.1%"``, ``150, "万元"`` → ``"150万元"``."""
-    if unit == u.PERCENT:
-        return f"{_num(value * 100)}%"
-    if unit == u.FLAG:
-        return "yes" if value == 1 else "no"
-    if unit == u.RANK:
-        return f"#{_num(value)}"
-    if unit == u.WAN_YUAN:
-        return f"{_num(value)}万元"
-    if unit in (u.YEARS, u.POINTS):
-        return f"{_num(value)} {unit if value != 1 else unit[:-1]}"
-    if unit in _CURRENCY:
-        prefix, suffix = _CURRENCY[unit]
-        return f"{prefix}{_num(value)}{suffix}"
-    return _num(value)
+    return _QUANTITY.get(unit, _num)(value)
 
 
 def format_gap(gap: float, unit: str) -> str:
     """The size of a gap: percentage points for shares, else the unit's own quantity."""
-    if unit == u.PERCENT:
-        return f"{_num(gap * 100)} points"
-    if unit == u.RANK:
-        return f"{_num(gap)} places"
-    if unit == u.LEVEL:
-        return f"{_num(gap)} levels" if gap != 1 else "1 level"
-    return format_quantity(gap, unit)
+    return _GAP_SIZE.get(unit, _QUANTITY.get(unit, _num))(gap)
+
+
+class GapWriter:
+    """Writes the gap sentences of one criterion, for one firm after another.
+
+    Each quantity (a value or a threshold) is written once: a criterion has a few
+    thresholds, and the criteria of a batch that show the same measure can share
+    ``shown``, so a batch of thousands of failing firms formats little more than
+    the gaps.
+
+    Parameters
+    ----------
+    label, unit, op
+        The criterion's label, unit and displayed comparison.
+    max_points
+        The criterion's maximum, for criteria scored by points (else ``None``).
+    shown
+        Texts of quantities in ``unit`` already written, by value (filled as it goes);
+        pass the same dict to the writers of one batch's criteria of that unit.
+    """
+
+    def __init__(
+        self,
+        label: str,
+        unit: str,
+        op: str | None,
+        max_points: float | None,
+        shown: dict[float, str] | None = None,
+    ) -> None:
+        self.label = label
+        self.unit = unit
+        self.op = op
+        self.max_points = max_points
+        self.unknown = f"{label}: not determined — input missing or not in the record"
+        self._format = _QUANTITY.get(unit, _num)
+        self._size = _GAP_SIZE.get(unit, self._format)
+        self._shown = {} if shown is None else shown
+        # Flags, levels, counts and ranks take a few values: their sentences repeat.
+        self._written: dict[tuple[float | None, ...], str] | None = (
+            {} if unit in _FEW_VALUES else None
+        )
+
+    def _show(self, value: float) -> str:
+        # -0.0 and 0.0 share a key; both are written "0".
+        text = self._shown.get(value)
+        if text is None:
+            text = self._shown[value] = self._format(value)
+        return text
+
+    def sentence(
+        self, verdict: int, value: float, threshold: float, gap: float, points: float | None = None
+    ) -> str | None:
+        """The gap of one firm; ``None`` when the criterion passes.
+
+        Parameters
+        ----------
+        verdict
+            The :class:`CriterionVerdict` code.
+        value, threshold, gap
+            The firm's value, the threshold to reach and the distance (``NaN`` = none).
+        points
+            Known points, for criteria scored by points (else ``None``).
+        """
+        if verdict == _PASS:
+            return None
+        if verdict == _UNKNOWN:
+            return self.unknown
+        if self._written is None:
+            return self._write(value, threshold, gap, points)
+        # NaN never equals itself: keyed as None so repeated NaNs find their sentence.
+        key = (
+            value if value == value else None,
+            threshold if threshold == threshold else None,
+            gap if gap == gap else None,
+            points,
+        )
+        text = self._written.get(key)
+        if text is None:
+            text = self._written[key] = self._write(value, threshold, gap, points)
+        return text
+
+    def _write(self, value: float, threshold: float, gap: float, points: float | None) -> str:
+        label, unit = self.label, self.unit
+        if points is not None and self.max_points is not None and threshold != threshold:
+            return f"{label}: {_num(points)} of {_num(self.max_points)} points"
+        if value != value:  # NaN
+            return f"{label}: does not meet the rule"
+        shown = self._show(value)
+        if unit == u.FLAG:
+            need = "yes" if threshold == 1 else "no"
+            return f"{label}: {shown} — needs {need}"
+        if threshold != threshold or gap != gap:
+            return f"{label} {shown} — does not meet the rule"
+        target = self._show(threshold)
+        if unit == u.RANK:
+            return f"{label} {shown} — needs {target} or better"
+        if self.op in ("<", "<="):
+            if gap == 0:
+                return f"{label} {shown} — must be below {target}"
+            return f"{label} {shown} — {self._size(gap)} above {target}"
+        return f"{label} {shown} — {self._size(gap)} short of {target}"
 
 
 def gap_sentence(
@@ -72,39 +226,11 @@ def gap_sentence(
 ) -> str | None:
     """Plain-language gap of one criterion for one firm; ``None`` when it passes.
 
-    Parameters
-    ----------
-    label, unit, op
-        The criterion's label, unit and displayed comparison.
-    verdict
-        The :class:`CriterionVerdict` code.
-    value, threshold, gap
-        The firm's value, the threshold to reach and the distance (``NaN`` = none).
-    points, max_points
-        Known points and the maximum, for criteria scored by points (else ``None``).
+    The wording is :meth:`GapWriter.sentence`'s; see there for the arguments.
     """
-    if verdict == CriterionVerdict.PASS:
+    if verdict == _PASS:
         return None
-    if verdict == CriterionVerdict.UNKNOWN:
-        return f"{label}: not determined — input missing or not in the record"
-    if points is not None and max_points is not None and math.isnan(threshold):
-        return f"{label}: {_num(points)} of {_num(max_points)} points"
-    if math.isnan(value):
-        return f"{label}: does not meet the rule"
-    shown = format_quantity(value, unit)
-    if unit == u.FLAG:
-        need = "yes" if threshold == 1 else "no"
-        return f"{label}: {shown} — needs {need}"
-    if math.isnan(threshold) or math.isnan(gap):
-        return f"{label} {shown} — does not meet the rule"
-    target = format_quantity(threshold, unit)
-    if unit == u.RANK:
-        return f"{label} {shown} — needs {target} or better"
-    if op in ("<", "<="):
-        if gap == 0:
-            return f"{label} {shown} — must be below {target}"
-        return f"{label} {shown} — {format_gap(gap, unit)} above {target}"
-    return f"{label} {shown} — {format_gap(gap, unit)} short of {target}"
+    return GapWriter(label, unit, op, max_points).sentence(verdict, value, threshold, gap, points)
 
 
 def gap_text(result: CriterionResult, i: int) -> str | None:

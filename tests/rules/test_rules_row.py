@@ -29,9 +29,10 @@ from features.rules import (
     CurrencyRates,
     FixedDistinctive,
     evaluate_schemes,
+    logic,
 )
 from features.rules.categories import SMALL_COLUMN_ROWS, factorize
-from features.rules.logic import FloatArray, Test
+from features.rules.logic import FloatArray
 from features.rules.measures import MEASURES, MeasureContext
 from features.rules.row import evaluate_rows_json
 from features.rules.row_measures import LOOKED_UP, SCALAR_MEASURES, measure_rows
@@ -134,7 +135,7 @@ def _edges() -> list[float]:
         for table in SCHEME_TABLES.values()
         for crit in table.criteria
         for t in crit.tests()
-        if isinstance(t, Test) and not isinstance(t.threshold, str)
+        if isinstance(t, logic.Test) and not isinstance(t.threshold, str)
     }
     return sorted(edges)
 
