@@ -16,7 +16,12 @@ groups — and measures in this run, with the registered champion:
 It prints rows/s of both and ours / baseline (the issue's goal: at least 0.6), then
 the peak resident memory of the workers — each one and their sum, sampled every
 0.1 s with psutil — for the first half of the panel and for all of it: bounded by
-the partition size, the peaks of N/2 and N rows are about the same.
+the partition size, the peaks of N/2 and N rows are about the same. The load average
+is printed beside each timing: the machine may be shared.
+
+``--stages`` first times one partition's stages in this process, on one thread (read,
+validate, features, predict, scheme rules, the output table, write), in seconds per
+100,000 rows: where a partition's time goes.
 """
 
 from __future__ import annotations
@@ -27,16 +32,19 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+T = TypeVar("T")
 
 GOAL = 0.6
 FILES = 8
@@ -122,6 +130,59 @@ def bare_predict_rate(loaded: object, financials: pd.DataFrame, rows: int) -> fl
     return rows / best
 
 
+def load_average() -> str:
+    """The 1-minute load average and the core count, for the record."""
+    return f"load {os.getloadavg()[0]:.2f} on {psutil.cpu_count(logical=True)} cores"
+
+
+def stage_seconds(loaded: object, panel_file: Path, partition_rows: int) -> dict[str, float]:
+    """Seconds per 100,000 rows of each stage of one partition, in this process.
+
+    The stages of ``serving.batch.score_unit``, each timed alone (best of three) on
+    the first unit of ``panel_file``; predict and rules are what ``scores_table``
+    spends inside the scorer and the rule engine, and "output table" is the rest of it.
+    """
+    from features.rules import evaluate_schemes
+    from features.validate import validate_frame
+    from serving.batch_output import SCORES_DIR, prepare_output, write_part
+    from serving.batch_table import scores_table
+    from serving.scorer import Scorer
+    from srdi.panel_units import plan_units, read_unit
+
+    scorer = Scorer.from_loaded(loaded)  # type: ignore[arg-type]
+    unit = plan_units(panel_file, partition_rows=partition_rows)[0]
+    best: dict[str, float] = {}
+
+    def timed(stage: str, action: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        start = time.perf_counter()
+        result = action(*args, **kwargs)
+        best[stage] = min(best.get(stage, float("inf")), time.perf_counter() - start)
+        return result
+
+    with tempfile.TemporaryDirectory(prefix="srdi-bench-stages-") as out:
+        prepare_output(out, overwrite=True)
+        for _ in range(3):
+            frame = timed("read", read_unit, unit)
+            validated = timed("validate", validate_frame, frame, row_offset=unit.first_row)
+            columns = validated.columns
+            X = timed("features", scorer.bundle.transform, columns)
+            timed("predict", scorer.bundle.predict, X, num_threads=1)
+            timed("rules", evaluate_schemes, columns, rates=scorer.rates)
+            table = timed(
+                "scores_table",
+                scores_table,
+                scorer,
+                columns,
+                validated.rows,
+                source_file=unit.source_file,
+            )
+            timed("write", write_part, table, out, SCORES_DIR, unit.index)
+    rows = len(frame)
+    inside = best["features"] + best["predict"] + best["rules"]
+    best["output table"] = max(best.pop("scores_table") - inside, 0.0)
+    return {stage: seconds * 100_000 / rows for stage, seconds in best.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build the panel, time both paths, report the ratio and the memory peaks."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -132,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--bundle", type=Path, default=None, help="a saved model bundle instead of the champion"
+    )
+    parser.add_argument(
+        "--stages", action="store_true", help="first time one partition's stages in-process"
     )
     args = parser.parse_args(argv)
 
@@ -171,6 +235,12 @@ def main(argv: list[str] | None = None) -> int:
         half_rows = sum(pq.ParquetFile(p).metadata.num_rows for p in half.iterdir())
         size_mb = sum(p.stat().st_size for p in paths) / 1e6
         print(f"panel: {len(paths)} Parquet files, {size_mb:,.0f} MB")
+        if args.stages:
+            stages = stage_seconds(loaded, paths[0], partition_rows)
+            print(f"one partition in-process, one thread ({load_average()}), s per 100k rows:")
+            for stage, seconds in stages.items():
+                print(f"  {stage:<14} {seconds:6.3f}")
+            print(f"  {'total':<14} {sum(stages.values()):6.3f}")
 
         start = time.perf_counter()
         with dask_client(None, n_workers=args.workers) as client:
@@ -206,11 +276,12 @@ def main(argv: list[str] | None = None) -> int:
                 runs.append((label, n, seconds, peaks))
                 print(
                     f"  score-batch {n:>10,} rows: {seconds:7.1f} s, {n / seconds:10,.0f} rows/s, "
-                    f"{report.units} partitions",
+                    f"{report.units} partitions ({load_average()})",
                     flush=True,
                 )
 
     bare = bare_predict_rate(loaded, financials, args.rows)
+    print(f"bare predict measured ({load_average()})")
     _, n_all, seconds_all, _ = runs[-1]
     ours = n_all / seconds_all
     print()

@@ -36,6 +36,8 @@ __all__ = [
 SCORES_DIR = "scores"
 ERRORS_DIR = "errors"
 _TMP_PREFIX = ".tmp-"
+# Text columns whose values are (nearly) all distinct.
+_DISTINCT_TEXT = frozenset({"company_id", "name", "value", "message"})
 
 
 class BatchOutputError(ValueError):
@@ -76,13 +78,13 @@ def prepare_output(out_dir: str, *, overwrite: bool) -> None:
         fs.create_dir(path, recursive=True)
 
 
-def write_part(frame: pd.DataFrame, out_dir: str, sub: str, index: int) -> str:
+def write_part(frame: pd.DataFrame | pa.Table, out_dir: str, sub: str, index: int) -> str:
     """Write one unit's part atomically and return its final path.
 
     Parameters
     ----------
     frame
-        The rows; written without the index.
+        The rows (a frame is written without its index).
     out_dir
         Output root (path or URI).
     sub
@@ -93,8 +95,10 @@ def write_part(frame: pd.DataFrame, out_dir: str, sub: str, index: int) -> str:
     fs, root = pafs.FileSystem.from_uri(absolute_uri(out_dir))
     final = f"{root}/{sub}/{part_name(index)}"
     temporary = f"{root}/{sub}/{_TMP_PREFIX}{uuid.uuid4().hex}-{part_name(index)}"
-    table = _uniform_text(pa.Table.from_pandas(frame, preserve_index=False))
-    pq.write_table(table, temporary, filesystem=fs)
+    if isinstance(frame, pd.DataFrame):
+        frame = pa.Table.from_pandas(frame, preserve_index=False)
+    table = _uniform_text(frame)
+    pq.write_table(table, temporary, filesystem=fs, **_write_options(table))
     fs.move(temporary, final)
     return final
 
@@ -110,6 +114,21 @@ def remove_temporaries(out_dir: str) -> int:
                 fs.delete_file(info.path)
                 removed += 1
     return removed
+
+
+def _write_options(table: pa.Table) -> dict[str, object]:
+    """Parquet options for a part: dictionary pages and statistics where they pay.
+
+    Ids and names are nearly all distinct, so a dictionary for them is built only to
+    be thrown away; every other text column (verdicts, bands, provinces) repeats a
+    few values. Min/max statistics are kept for numbers, which readers filter on
+    (``score > 0.2``); on text they cost a comparison per value for little use.
+    """
+    text = [f.name for f in table.schema if f.type == pa.string()]
+    return {
+        "use_dictionary": [name for name in text if name not in _DISTINCT_TEXT],
+        "write_statistics": [f.name for f in table.schema if f.name not in text],
+    }
 
 
 def _uniform_text(table: pa.Table) -> pa.Table:

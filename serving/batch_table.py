@@ -11,6 +11,10 @@ plus ``reason_{k}_family`` and ``reason_{k}_contribution``).
 The numbers come from the scorer's vectorized path (``Scorer.score_arrays`` with the
 scorer's own currency rates for the rule engine); per-firm dicts are built only for
 the reasons, through ``Scorer.score_columns``, because that is where they exist.
+
+The scores table is built as an Arrow table straight from the arrays, because that
+is what the Parquet writer takes: a pandas frame in between would convert every
+text column to Arrow strings twice (pandas' ``str`` dtype, then the writer).
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from features.headers import resolve_headers
-from features.rules import evaluate_schemes
+from features.rules import SchemeEvaluation, Verdict, evaluate_schemes
 from serving.export import reasons_text
 
 if TYPE_CHECKING:
@@ -35,6 +41,7 @@ __all__ = [
     "IDENTITY_TABLE_COLUMNS",
     "errors_table",
     "file_error_table",
+    "scheme_columns",
     "scores_table",
 ]
 
@@ -55,8 +62,7 @@ ERROR_TABLE_COLUMNS: tuple[str, ...] = (
     "value",
     "message",
 )
-# summary_frame repeats the identity; the table already has it first.
-_SUMMARY_IDENTITY = ("company_id", "fiscal_year")
+_VERDICT_LABELS = pa.array([verdict.label for verdict in Verdict], type=pa.string())
 
 
 def scores_table(
@@ -67,7 +73,7 @@ def scores_table(
     source_file: str,
     explain: bool = False,
     top_reasons: int = 3,
-) -> pd.DataFrame:
+) -> pa.Table:
     """Score validated columns and flatten the results, one row per firm-year.
 
     Parameters
@@ -87,33 +93,74 @@ def scores_table(
 
     Returns
     -------
-    pandas.DataFrame
-        Rows in input order.
+    pyarrow.Table
+        Rows in input order; text columns typed ``string``.
     """
     n = len(rows)
     numbers = scorer.score_arrays(columns)
-    data: dict[str, Any] = {
-        "source_file": np.full(n, source_file, dtype=object),
-        "source_row": np.asarray(rows, dtype=np.int64),
-        "company_id": columns["company_id"],
-        "name": columns["name"] if "name" in columns else np.full(n, None, dtype=object),
-        "fiscal_year": np.asarray(columns["fiscal_year"], dtype=np.float64).astype(np.int64),
-        "province": columns["province"],
-        "industry": columns["industry"],
-        "status": np.where(numbers.certified, "certified", "candidate").astype(object),
-        "score": numbers.score,
-        "percentile": numbers.percentile,
-        "band": numbers.band,
+    data: dict[str, pa.Array] = {
+        "source_file": _constant(source_file, n),
+        "source_row": pa.array(np.asarray(rows, dtype=np.int64)),
+        "company_id": _text(columns["company_id"]),
+        "name": _text(columns["name"]) if "name" in columns else pa.nulls(n, pa.string()),
+        "fiscal_year": pa.array(
+            np.asarray(columns["fiscal_year"], dtype=np.float64).astype(np.int64)
+        ),
+        "province": _text(columns["province"]),
+        "industry": _text(columns["industry"]),
+        "status": pc.if_else(pa.array(numbers.certified), "certified", "candidate"),
+        "score": _numbers(numbers.score),
+        "percentile": _numbers(numbers.percentile),
+        "band": _text(numbers.band),
     }
-    table = pd.DataFrame(data)
-    schemes = evaluate_schemes(columns, rates=scorer.rates).summary_frame()
-    schemes = schemes.drop(columns=[c for c in _SUMMARY_IDENTITY if c in schemes.columns])
-    table = pd.concat([table, schemes.set_index(table.index)], axis=1)
+    data.update(scheme_columns(evaluate_schemes(columns, rates=scorer.rates)))
     if explain:
-        table = pd.concat([table, _reasons(scorer, columns, top_reasons, table.index)], axis=1)
-    table["model_name"] = scorer.model_name
-    table["model_version"] = scorer.model_version
-    return table
+        reasons = _reasons(scorer, columns, top_reasons, pd.RangeIndex(n))
+        for name in reasons.columns:
+            data[str(name)] = _arrow(reasons[name].to_numpy())
+    data["model_name"] = _constant(scorer.model_name, n)
+    data["model_version"] = _constant(scorer.model_version, n)
+    return pa.table(data)
+
+
+def scheme_columns(evaluation: SchemeEvaluation) -> dict[str, pa.Array]:
+    """The scheme columns of ``evaluation.summary_frame()`` (same names, order, values).
+
+    Built from the verdict codes: a verdict column is a lookup of four labels, not a
+    conversion of one Python string per firm.
+    """
+    data: dict[str, pa.Array] = {}
+    for sid in evaluation.scheme_ids:
+        result = evaluation[sid]
+        data[f"{sid}_verdict"] = _VERDICT_LABELS.take(pa.array(result.verdict))
+        if result.points is not None and result.points_upper is not None:
+            data[f"{sid}_points"] = _numbers(result.points)
+            data[f"{sid}_points_upper"] = _numbers(result.points_upper)
+        if result.grade is not None:
+            data[f"{sid}_{result.grade_name}"] = _text(result.grade)
+    return data
+
+
+def _constant(text: str, n: int) -> pa.Array:
+    """A text column holding one value n times."""
+    return pa.repeat(pa.scalar(text, pa.string()), n)
+
+
+def _numbers(values: np.ndarray) -> pa.Array:
+    """float64 values, NaN written as null (as pandas' writer does)."""
+    return pa.array(values, type=pa.float64(), from_pandas=True)
+
+
+def _text(values: np.ndarray) -> pa.Array:
+    """An object array of ``str`` / ``None`` as an Arrow ``string`` column."""
+    return pa.array(values, type=pa.string(), from_pandas=True)
+
+
+def _arrow(values: np.ndarray) -> pa.Array:
+    """Numbers as they are; objects as text (``string`` even when every value is missing)."""
+    if values.dtype == object:
+        return _text(values)
+    return pa.array(values, from_pandas=True)
 
 
 def _reasons(scorer: Scorer, columns: Columns, top: int, index: pd.Index) -> pd.DataFrame:
@@ -151,7 +198,7 @@ def errors_table(
     header = resolve_headers(frame.columns).matches.get("company_id")
     if header is not None and len(errors):
         values = frame[header.header].to_numpy(dtype=object)
-        company_ids = [_text(values[row - first_row]) for row in source_rows.tolist()]
+        company_ids = [_text_or_none(values[row - first_row]) for row in source_rows.tolist()]
     return pd.DataFrame(
         {
             "source_file": [source_file] * len(errors),
@@ -180,7 +227,7 @@ def file_error_table(source_file: str, message: str) -> pd.DataFrame:
     )
 
 
-def _text(value: object) -> str | None:
+def _text_or_none(value: object) -> str | None:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     return str(value)
