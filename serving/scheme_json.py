@@ -19,7 +19,6 @@ and :func:`schemes_json`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from math import isfinite
 from typing import Any
 
 import numpy as np
@@ -46,7 +45,6 @@ __all__ = ["ROW_PATH_MAX_ROWS", "firm_schemes", "schemes_json"]
 ROW_PATH_MAX_ROWS = 16
 
 _FAIL = int(CriterionVerdict.FAIL)
-_PASS = int(CriterionVerdict.PASS)
 _UNKNOWN = int(CriterionVerdict.UNKNOWN)
 
 
@@ -59,8 +57,16 @@ def _json_numbers(values: np.ndarray) -> list[float | None]:
         return floats
     if not finite.any():
         return [None] * len(array)
-    # A comprehension beats numpy masking here: blocks are small and many.
-    return [x if isfinite(x) else None for x in array.tolist()]
+    mixed = array.astype(object)  # the same Python floats tolist() would give
+    mixed[~finite] = None
+    out: list[float | None] = mixed.tolist()
+    return out
+
+
+def _labels(labels: tuple[str, ...], codes: np.ndarray) -> list[str]:
+    """The label of each verdict code, indexed in numpy (no Python loop)."""
+    out: list[str] = np.array(labels, dtype=object)[codes].tolist()
+    return out
 
 
 def _floats(values: np.ndarray | None, n: int) -> list[float | None]:
@@ -70,20 +76,20 @@ def _floats(values: np.ndarray | None, n: int) -> list[float | None]:
     return floats
 
 
-def _gap_texts(
-    result: CriterionResult, codes: list[int], shown: dict[str, dict[float, str]]
-) -> list[str | None]:
+def _gap_texts(result: CriterionResult, shown: dict[str, dict[float, str]]) -> list[str | None]:
     """Gap sentences of the entries that do not pass (``None`` for those that do).
 
     ``shown`` holds the quantities already written in this batch, by unit.
     """
     unit_shown = shown.setdefault(result.unit, {})
     writer = GapWriter(result.label, result.unit, result.op, result.max_points, unit_shown)
-    texts: list[str | None] = [writer.unknown if code == _UNKNOWN else None for code in codes]
-    failing = [i for i, code in enumerate(codes) if code != _PASS and code != _UNKNOWN]
-    if not failing:
+    column = np.full(len(result.verdict), None, dtype=object)
+    column[result.verdict == _UNKNOWN] = writer.unknown
+    texts: list[str | None] = column.tolist()
+    index = np.flatnonzero(result.verdict == _FAIL)
+    if not len(index):
         return texts
-    index = np.asarray(failing)
+    failing: list[int] = index.tolist()
     values = result.value[index].tolist()
     thresholds = result.threshold[index].tolist()
     gaps = result.gap[index].tolist()
@@ -101,12 +107,11 @@ def _gap_texts(
 def _criterion_dicts(
     result: CriterionResult, n: int, shown: dict[str, dict[float, str]]
 ) -> list[dict[str, Any]]:
-    codes: list[int] = result.verdict.tolist()
-    verdicts = [CRITERION_VERDICT_LABELS[code] for code in codes]
+    verdicts = _labels(CRITERION_VERDICT_LABELS, result.verdict)
     value = _json_numbers(result.value)
     threshold = _json_numbers(result.threshold)
     gap = _json_numbers(result.gap)
-    texts = _gap_texts(result, codes, shown)
+    texts = _gap_texts(result, shown)
     with_points = result.points is not None and result.points_upper is not None
     template = criterion_template(
         id=result.id,
@@ -147,7 +152,7 @@ def _scheme_dicts(
     result: SchemeResult, n: int, shown: dict[str, dict[float, str]]
 ) -> list[dict[str, Any]]:
     criteria = [_criterion_dicts(c, n, shown) for c in result.criteria.values()]
-    verdicts = [VERDICT_LABELS[code] for code in result.verdict.tolist()]
+    verdicts = _labels(VERDICT_LABELS, result.verdict)
     points = _floats(result.points, n)
     upper = _floats(result.points_upper, n)
     template: dict[str, Any] = {
