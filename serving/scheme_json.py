@@ -7,9 +7,9 @@ dominated the batch time. Here each array is converted to a Python list once per
 block, every criterion dict is a copy of the criterion's template
 (``features.rules.report.criterion_template``) with the per-firm keys filled in, and
 gap sentences (``features.rules.report.GapWriter``) are written only for entries
-that fail — "not determined" is one sentence per criterion, and each threshold's
-text is written once. The output equals ``firm(i)`` key
-for key (a test holds the two together).
+that fail: "not determined" is one sentence per criterion, and a quantity (a value
+or a threshold) is formatted once per batch however many criteria show it. The
+output equals ``firm(i)`` key for key (a test holds the two together).
 
 :func:`firm_schemes` is the entry point of the scorer: a few records go through the
 row evaluator (``features.rules.row``), larger blocks through the vectorized engine

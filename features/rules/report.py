@@ -1,7 +1,10 @@
 """Per-firm JSON and gap texts, built only on demand (string work per firm).
 
 The JSON shape is ``docs/architecture.md``'s ``schemes`` list. Gap texts use the
-criterion's own unit: "R&D intensity 2.1% — 0.9 points short of 3%".
+criterion's own unit: "R&D intensity 2.1% — 0.9 points short of 3%". The batch
+builder (``serving.scheme_json``) and the row evaluator (``features.rules.row``)
+build their dicts from :func:`criterion_template` and their sentences with
+:class:`GapWriter` too: one key order, one wording.
 """
 
 from __future__ import annotations
