@@ -27,9 +27,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from features.columns import take_rows
 from features.headers import resolve_headers
 from features.rules import SchemeEvaluation, Verdict, evaluate_schemes
 from serving.export import reasons_text
+from serving.scorer import ScoreArrays
 
 if TYPE_CHECKING:
     from features.columns import Columns
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ERROR_TABLE_COLUMNS",
     "IDENTITY_TABLE_COLUMNS",
+    "candidate_scores",
     "errors_table",
     "file_error_table",
     "scheme_columns",
@@ -97,7 +100,7 @@ def scores_table(
         Rows in input order; text columns typed ``string``.
     """
     n = len(rows)
-    numbers = scorer.score_arrays(columns)
+    numbers = candidate_scores(scorer, columns)
     data: dict[str, pa.Array] = {
         "source_file": _constant(source_file, n),
         "source_row": pa.array(np.asarray(rows, dtype=np.int64)),
@@ -121,6 +124,29 @@ def scores_table(
     data["model_name"] = _constant(scorer.model_name, n)
     data["model_version"] = _constant(scorer.model_version, n)
     return pa.table(data)
+
+
+def candidate_scores(scorer: Scorer, columns: Columns) -> ScoreArrays:
+    """``scorer.score_arrays(columns)``, with features and model run on candidates only.
+
+    A firm already at the target tier gets no score, percentile or band whatever the
+    model says (``status`` is ``certified``), so its features and prediction — most
+    of a row's cost — are skipped; the arrays are equal to ``score_arrays``'.
+    """
+    certified = scorer.certified_mask(columns)
+    if not certified.any():
+        return scorer.score_arrays(columns)
+    n = len(certified)
+    score = np.full(n, np.nan)
+    percentile = np.full(n, np.nan)
+    band = np.full(n, None, dtype=object)
+    candidates = np.flatnonzero(~certified)
+    if candidates.size:
+        scored = scorer.score_arrays(take_rows(columns, candidates))
+        score[candidates] = scored.score
+        percentile[candidates] = scored.percentile
+        band[candidates] = scored.band
+    return ScoreArrays(score=score, percentile=percentile, band=band, certified=certified)
 
 
 def scheme_columns(evaluation: SchemeEvaluation) -> dict[str, pa.Array]:

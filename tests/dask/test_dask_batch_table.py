@@ -1,4 +1,7 @@
-"""The batch part's scheme columns and Parquet layout, without a cluster.
+"""The batch part's scores, scheme columns and Parquet layout, without a cluster.
+
+``candidate_scores`` runs the model on candidates only; its arrays must equal
+``Scorer.score_arrays`` on every row, certified firms included.
 
 ``scheme_columns`` builds the scheme columns of a scores part from the verdict codes;
 they must be ``summary_frame``'s columns exactly (names, order, values, missing
@@ -9,17 +12,21 @@ typed ``string`` and statistics on the numbers readers filter on.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from bench.features_rules import firm_years
 from features.rules import evaluate_schemes
 from features.validate import validate_frame
 from serving.batch_output import SCORES_DIR, prepare_output, write_part
-from serving.batch_table import scheme_columns
+from serving.batch_table import candidate_scores, scheme_columns
+from serving.scorer import Scorer
+from srdi.bundle import load_registered_bundle
 
 
 def _columns(n: int = 400) -> dict[str, np.ndarray]:
@@ -85,3 +92,27 @@ def test_a_frame_part_is_still_written_as_before(tmp_path: Path) -> None:
     assert read.schema.field("field").type == pa.string()  # typed, though all missing
     assert read.column("value").to_pylist() == ["a", "b"]
     assert read.column("n").to_pylist() == [1, 2]
+
+
+@pytest.fixture(scope="module")
+def scorer(trained_store: Any) -> Scorer:
+    """The session's registered champion (tests/conftest.py) as a scorer."""
+    settings = trained_store.settings()
+    return Scorer.from_loaded(load_registered_bundle(settings), settings=settings)
+
+
+@pytest.mark.parametrize("certified_share", [0.0, 0.3, 1.0])
+def test_candidate_scores_equal_score_arrays(scorer: Scorer, certified_share: float) -> None:
+    columns = _columns(300)
+    rng = np.random.default_rng(5)
+    tiers = np.where(rng.random(300) < certified_share, "little_giant", "none").astype(object)
+    columns["current_tier"] = tiers
+    expected = scorer.score_arrays(columns)
+    got = candidate_scores(scorer, columns)
+    np.testing.assert_array_equal(got.certified, expected.certified)
+    assert int(got.certified.sum()) == int((tiers == "little_giant").sum())
+    np.testing.assert_array_equal(got.score, expected.score)
+    np.testing.assert_array_equal(got.percentile, expected.percentile)
+    assert got.band.tolist() == expected.band.tolist()
+    if certified_share < 1.0:
+        assert np.isfinite(got.score).any()
