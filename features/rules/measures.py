@@ -217,6 +217,35 @@ def _tier_rank(ctx: MeasureContext) -> FloatArray:
     return map_enum(ctx.categories("current_tier"), TIER_LEVELS, "current_tier")
 
 
+def kr_sme_revenue_bound_of(code: str) -> float:
+    """The Korean SME revenue bound (₩bn) of a GB/T 4754 code (``KeyError`` if none)."""
+    return lookup_by_division(KR_SME_REVENUE_BOUNDS_KRW_BN, code)
+
+
+def kr_excluded_sector_of(code: str) -> float:
+    """1.0 for a financial or public-sector code, else 0.0."""
+    return 1.0 if code[:1] in KR_EXCLUDED_SECTIONS else 0.0
+
+
+def jp_sme_employee_limit_of(code: str) -> float:
+    """The Japanese SME employee ceiling of a GB/T 4754 code."""
+    return JP_SME_EMPLOYEE_LIMITS.get(
+        code, JP_SME_EMPLOYEE_LIMITS.get(code[:1], JP_SME_EMPLOYEE_LIMIT_DEFAULT)
+    )
+
+
+# Measures of one text field: (field, lookup of one value, KeyError when unknown).
+TEXT_LOOKUPS: Mapping[str, tuple[str, Callable[[str], float]]] = MappingProxyType(
+    {
+        "rd_institution_level": ("rd_institution", RD_INSTITUTION_LEVELS.__getitem__),
+        "tier_rank": ("current_tier", TIER_LEVELS.__getitem__),
+        "kr_sme_revenue_bound_krw_bn": ("industry", kr_sme_revenue_bound_of),
+        "kr_excluded_sector": ("industry", kr_excluded_sector_of),
+        "jp_sme_employee_limit": ("industry", jp_sme_employee_limit_of),
+    }
+)
+
+
 def _lg_rd_intensity_threshold(ctx: MeasureContext) -> FloatArray:
     # Little Giant: the R&D-intensity floor depends on prior-year revenue; below
     # 5000万 the intensity route does not apply (+inf), the financing route does.
@@ -274,29 +303,15 @@ def _revenue_growth_available(ctx: MeasureContext) -> FloatArray:
 
 
 def _kr_sme_revenue_bound_krw_bn(ctx: MeasureContext) -> FloatArray:
-    return map_text(
-        ctx.categories("industry"),
-        lambda code: lookup_by_division(KR_SME_REVENUE_BOUNDS_KRW_BN, code),
-        "industry",
-    )
+    return map_text(ctx.categories("industry"), kr_sme_revenue_bound_of, "industry")
 
 
 def _kr_excluded_sector(ctx: MeasureContext) -> FloatArray:
-    return map_text(
-        ctx.categories("industry"),
-        lambda code: 1.0 if code[:1] in KR_EXCLUDED_SECTIONS else 0.0,
-        "industry",
-    )
+    return map_text(ctx.categories("industry"), kr_excluded_sector_of, "industry")
 
 
 def _jp_sme_employee_limit(ctx: MeasureContext) -> FloatArray:
-    return map_text(
-        ctx.categories("industry"),
-        lambda code: JP_SME_EMPLOYEE_LIMITS.get(
-            code, JP_SME_EMPLOYEE_LIMITS.get(code[:1], JP_SME_EMPLOYEE_LIMIT_DEFAULT)
-        ),
-        "industry",
-    )
+    return map_text(ctx.categories("industry"), jp_sme_employee_limit_of, "industry")
 
 
 JP_MID_SIZED_MAX_REVENUE_JPY_BN = 100.0  # 中堅企業: revenue up to ¥100bn (1,000億円)

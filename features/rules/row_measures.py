@@ -5,9 +5,9 @@ times (about 20 µs), and one record needs some fifty of them; the same arithmet
 on Python floats costs well under a microsecond. Every function here repeats its
 namesake in :mod:`features.rules.measures` operation for operation, in the same
 order, so the IEEE results are the same bits (the tests compare the two on random
-records and a synthetic world). Measures looked up from text fields (enum levels,
-industry tables) are not repeated: they come from the vectorized context, which
-also raises the same errors for unknown values.
+records and a synthetic world). Measures of text fields (enum levels, industry
+tables) use the lookups of ``measures.TEXT_LOOKUPS`` one value at a time; anything
+but a known string goes to the vectorized context, which raises the same errors.
 """
 
 from __future__ import annotations
@@ -20,20 +20,14 @@ from features.rules.measures import (
     BN,
     JP_MID_SIZED_MAX_REVENUE_JPY_BN,
     MILLION,
+    TEXT_LOOKUPS,
     WAN,
     MeasureContext,
 )
 
-# Measures of text fields: taken from MeasureContext (see the module docstring).
-LOOKED_UP: frozenset[str] = frozenset(
-    {
-        "rd_institution_level",
-        "tier_rank",
-        "kr_sme_revenue_bound_krw_bn",
-        "kr_excluded_sector",
-        "jp_sme_employee_limit",
-    }
-)
+# Measures of text fields: one lookup per value (measures.TEXT_LOOKUPS), and the
+# vectorized context for anything but a known string (it raises the same errors).
+LOOKED_UP: frozenset[str] = frozenset(TEXT_LOOKUPS)
 
 
 class FloatColumns:
@@ -45,14 +39,22 @@ class FloatColumns:
 
     def __init__(self, ctx: MeasureContext) -> None:
         self.ctx = ctx
-        self._fields: dict[str, list[float]] = {}
+        self.fields: dict[str, list[float]] = {}  # the fields converted so far
+        self._texts: dict[str, list[object]] = {}
         self._looked_up: dict[str, list[float]] = {}
+
+    def text(self, name: str) -> list[object]:
+        """Text field ``name`` of every row (``None`` when absent)."""
+        values = self._texts.get(name)
+        if values is None:
+            values = self._texts[name] = self.ctx.text(name).tolist()
+        return values
 
     def field(self, name: str) -> list[float]:
         """Input field ``name`` of every row."""
-        values = self._fields.get(name)
+        values = self.fields.get(name)
         if values is None:
-            values = self._fields[name] = self.ctx.number(name).tolist()
+            values = self.fields[name] = self.ctx.number(name).tolist()
         return values
 
     def looked_up(self, name: str) -> list[float]:
@@ -74,18 +76,30 @@ class RowMeasures:
 
     def number(self, field: str) -> float:
         """The input field (``NaN`` when unknown)."""
-        return self._columns.field(field)[self._i]
+        values = self._columns.fields.get(field)  # the lists made so far, without a call
+        if values is None:
+            values = self._columns.field(field)
+        return values[self._i]
 
     def get(self, name: str) -> float:
         """Measure ``name``."""
         value = self._values.get(name)
         if value is None:
-            if name in LOOKED_UP:
-                value = self._columns.looked_up(name)[self._i]
-            else:
-                value = SCALAR_MEASURES[name](self)
+            value = self._look_up(name) if name in LOOKED_UP else SCALAR_MEASURES[name](self)
             self._values[name] = value
         return value
+
+    def _look_up(self, name: str) -> float:
+        field, lookup = TEXT_LOOKUPS[name]
+        text = self._columns.text(field)[self._i]
+        if text is None:
+            return nan
+        if isinstance(text, str):
+            try:
+                return float(lookup(text))
+            except KeyError:
+                pass  # the context names the field and the value
+        return self._columns.looked_up(name)[self._i]
 
 
 def measure_rows(ctx: MeasureContext, names: Sequence[str]) -> list[dict[str, float]]:
