@@ -10,8 +10,8 @@ groups — and measures in this run, with the registered champion:
 * ours: ``score_parquet_dir`` (what ``srdi score-batch`` runs: read, validate,
   derive features, score, percentile and band, the eight scheme screens, write
   Parquet; reasons off) on a LocalCluster of W single-threaded worker processes
-  (default: one per core), started — and warmed up on one file — before the clock,
-  so its start-up is reported apart.
+  (default: one per core), started — and warmed up on one file per worker — before
+  the clock, so its start-up is reported apart.
 
 It prints rows/s of both and ours / baseline (the issue's goal: at least 0.6), then
 the peak resident memory of the workers — each one and their sum, sampled every
@@ -139,9 +139,11 @@ def stage_seconds(loaded: object, panel_file: Path, partition_rows: int) -> dict
     """Seconds per 100,000 rows of each stage of one partition, in this process.
 
     The stages of ``serving.batch.score_unit``, each timed alone (best of three) on
-    the first unit of ``panel_file``; predict and rules are what ``scores_table``
-    spends inside the scorer and the rule engine, and "output table" is the rest of it.
+    the first unit of ``panel_file``; features, predict (both on candidates) and rules
+    are what ``scores_table`` spends inside the pipeline, the booster and the rule
+    engine, and "output table" is the rest of it.
     """
+    from features.columns import take_rows
     from features.rules import evaluate_schemes
     from features.validate import validate_frame
     from serving.batch_output import SCORES_DIR, prepare_output, write_part
@@ -165,7 +167,9 @@ def stage_seconds(loaded: object, panel_file: Path, partition_rows: int) -> dict
             frame = timed("read", read_unit, unit)
             validated = timed("validate", validate_frame, frame, row_offset=unit.first_row)
             columns = validated.columns
-            X = timed("features", scorer.bundle.transform, columns)
+            # Features and model run on candidates only, as in scores_table.
+            candidates = take_rows(columns, np.flatnonzero(~scorer.certified_mask(columns)))
+            X = timed("features", scorer.bundle.transform, candidates)
             timed("predict", scorer.bundle.predict, X, num_threads=1)
             timed("rules", evaluate_schemes, columns, rates=scorer.rates)
             table = timed(
@@ -247,12 +251,17 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter() - start
             pids = list(client.run(os.getpid).values())
             print(f"LocalCluster: {len(pids)} worker processes, started in {started:.1f} s")
-            # Workers import the scoring stack on their first task; keep that off the clock.
+            # Workers import the scoring stack on their first task (seconds each); keep
+            # that off the clock: one file per worker, so every worker has run one.
+            warm = workdir / "warm"
+            warm.mkdir()
+            for path in paths[: len(pids)]:
+                os.link(path, warm / path.name)
             begin = time.perf_counter()
             score_parquet_dir(
-                paths[0], workdir / "warm-up", scheduler=client, model=loaded, progress=False
+                warm, workdir / "warm-up", scheduler=client, model=loaded, progress=False
             )
-            print(f"  warm-up on {paths[0].name}: {time.perf_counter() - begin:.1f} s")
+            print(f"  warm-up on {len(pids)} file(s): {time.perf_counter() - begin:.1f} s")
             runs = []
             for label, folder, n in (
                 ("half", half, half_rows),
