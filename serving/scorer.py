@@ -186,9 +186,12 @@ class Scorer:
         tiers = columns.get("current_tier")
         if tiers is None:
             return np.zeros(_n_rows(columns), dtype=bool)
-        return np.fromiter(
-            (t in self._certified_tiers for t in tiers), dtype=bool, count=len(tiers)
-        )
+        # One vectorized comparison per tier (object arrays compare in C).
+        values = np.asarray(tiers, dtype=object)
+        mask = np.zeros(len(values), dtype=bool)
+        for tier in self._certified_tiers:
+            mask |= values == tier
+        return mask
 
     def score_arrays(self, columns: Columns, X: np.ndarray | None = None) -> ScoreArrays:
         """Score, percentile, band and certified flag of every row (no explanations).
