@@ -24,6 +24,7 @@ from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -183,11 +184,18 @@ def read_unit(unit: PanelUnit, *, contract_columns_only: bool = True) -> pd.Data
         table = parquet.read_row_groups(list(unit.row_groups), columns=wanted)
         if unit.offset or unit.length is not None:
             table = table.slice(unit.offset, unit.length)
-        frame = table.to_pandas()
+        # Nullable booleans, not object arrays of True/False/None: validation checks
+        # them in one vectorized pass (the validated columns are the same).
+        frame = table.to_pandas(types_mapper=_nullable_boolean)
     for key, value in unit.partition_keys:
         if key not in frame.columns:
             frame[key] = value
     return frame.reset_index(drop=True)
+
+
+def _nullable_boolean(arrow_type: pa.DataType) -> pd.BooleanDtype | None:
+    """``to_pandas`` types mapper: Arrow booleans become pandas' nullable booleans."""
+    return pd.BooleanDtype() if pa.types.is_boolean(arrow_type) else None
 
 
 def unit_source_rows(unit: PanelUnit, n_rows: int) -> np.ndarray:
