@@ -151,6 +151,8 @@ _LONGEST_TOKEN = max(len(token) for token in MISSING_TOKENS)
 _LO = np.array([[-np.inf if f.minimum is None else f.minimum] for f in _NUMBER_SPECS])
 _HI = np.array([[np.inf if f.maximum is None else f.maximum] for f in _NUMBER_SPECS])
 _IS_INT = np.array([f.kind == "int" for f in _NUMBER_SPECS])
+# Up to this many rows the number bounds are checked as one matrix (_wrong_numbers).
+_SMALL_BLOCK_ROWS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -679,8 +681,15 @@ def _wrong_numbers(
     """Out-of-range values and fractional counts (fields × rows), ``None`` when none.
 
     One field at a time, and only fields whose extremes break a bound get a mask:
-    in a clean partition that is one min and one max per field. NaN is never wrong.
+    in a clean partition that is one min and one max per field. A few rows (one
+    POSTed record) are checked as one matrix instead: there the per-field calls
+    would cost more than the comparisons. NaN is never wrong.
     """
+    if numbers.shape[1] <= _SMALL_BLOCK_ROWS:
+        whole = (numbers < _LO) | (numbers > _HI)
+        counts = _IS_INT if whole_rows is None else _IS_INT & ~whole_rows
+        whole[counts] |= np.floor(numbers[counts]) < numbers[counts]
+        return whole if whole.any() else None
     wrong: npt.NDArray[np.bool_] | None = None
     for j in range(len(_NUMBER_SPECS)):
         row = numbers[j]

@@ -194,3 +194,40 @@ def test_fractional_and_out_of_range_counts_are_named_in_large_frames(dtype: Any
     ]
     assert result.errors[2].message.startswith("province (' Atlantis ') is not one of the 31")
     assert result.n_valid == 36
+
+
+_NUMBER_FIELDS = [f for f in FIELDS if f.is_numeric]
+_EDGE_VALUES = st.sampled_from([np.nan, np.inf, -np.inf, 0.0, -1.0, 0.5, 1.0, 1.5, 2.0, 1e9, 1e15])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(1, 8),
+    data=st.data(),
+    integer_typed=st.lists(
+        st.booleans(), min_size=len(_NUMBER_FIELDS), max_size=len(_NUMBER_FIELDS)
+    ),
+)
+def test_a_few_rows_are_bound_checked_like_a_large_block(
+    n: int, data: st.DataObject, integer_typed: list[bool]
+) -> None:
+    # One POSTed record is checked as one matrix, a partition field by field: the
+    # same cells must come out wrong (values drawn at and around every bound).
+    from features.validate import _SMALL_BLOCK_ROWS, _wrong_numbers
+
+    cells = []
+    for spec in _NUMBER_FIELDS:
+        bounds = [b for b in (spec.minimum, spec.maximum) if b is not None]
+        near = [b + d for b in bounds for d in (-0.5, 0.0, 1e-9, 0.5)]
+        values = st.one_of(_EDGE_VALUES, st.sampled_from(near or [0.0]))
+        cells.append(data.draw(st.lists(values, min_size=n, max_size=n)))
+    numbers = np.array(cells, dtype=np.float64)
+    whole_rows = np.array(integer_typed)
+    small = _wrong_numbers(numbers, whole_rows)
+    repeats = _SMALL_BLOCK_ROWS // n + 1
+    large = _wrong_numbers(np.tile(numbers, (1, repeats)), whole_rows)
+    expected = np.zeros(numbers.shape, dtype=bool) if large is None else large[:, :n]
+    assert (np.zeros(numbers.shape, dtype=bool) if small is None else small).tolist() == (
+        expected.tolist()
+    )
+    assert (small is None) == (not expected.any())
