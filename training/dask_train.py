@@ -30,6 +30,7 @@ deriving features and fitting the booster.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -243,7 +244,14 @@ def prepare_on_dask(
             pure=False,
         )
         local_parts: list[Examples] = client.gather(parts)
-        gathered = _concat_examples(local_parts, cert_issues)
+        # A unit drops its own repeated firm-years; one repeated in a later file or
+        # row group is dropped here, the first kept, as the local run does.
+        keeps, repeated_issues = _first_of_each_firm_year(local_parts)
+        for i, keep in enumerate(keeps):
+            if keep is not None:
+                parts[i] = client.submit(_keep_rows, parts[i], keep, pure=False)
+                local_parts[i] = _keep_rows(local_parts[i], keep)
+        gathered = _concat_examples(local_parts, [*cert_issues, *repeated_issues])
         if len(gathered) == 0:
             raise TrainingDataError(f"no candidate firm-year with a complete label in {directory}")
         order = _canonical_order(gathered)
@@ -404,6 +412,17 @@ def _unit_matrix(examples: Examples, *, pipeline: FeaturePipeline) -> np.ndarray
     return np.asarray(pipeline.transform(examples.columns), dtype=np.float64)
 
 
+def _keep_rows(examples: Examples, keep: np.ndarray) -> Examples:
+    """The examples where ``keep`` holds, their counts reduced by the rows dropped."""
+    dropped = ~keep
+    n_dropped = int(dropped.sum())
+    counts = dict(examples.counts)
+    for key in ("candidate_rows", "labelled_rows"):
+        counts[key] = counts.get(key, 0) - n_dropped
+    counts["positives"] = counts.get("positives", 0) - int(np.nansum(examples.y[dropped]))
+    return dataclasses.replace(examples.subset(keep), counts=counts)
+
+
 def _train_rows(X: np.ndarray, examples: Examples, split: TimeSplit) -> np.ndarray:
     """The rows of ``X`` that belong to the training years."""
     return np.asarray(X[split.assign(examples.year) == TRAIN])
@@ -439,6 +458,38 @@ def _training_arrays(
         X_chunks.append(da.from_delayed(rows, shape=(n_train, n_features), dtype=np.float64))
         y_chunks.append(da.from_delayed(labels, shape=(n_train,), dtype=np.float64))
     return da.concatenate(X_chunks), da.concatenate(y_chunks)
+
+
+def _first_of_each_firm_year(
+    parts: list[Examples],
+) -> tuple[list[np.ndarray | None], list[PanelIssue]]:
+    """Per unit, which examples to keep (``None``: all) and an issue per repeat dropped.
+
+    Units are in file order, so the first occurrence of a (company, year) is the one
+    the local run keeps; the issue has the local run's wording.
+    """
+    company = np.concatenate([p.company_id for p in parts])
+    year = np.concatenate([p.year for p in parts]).astype(np.float64)
+    repeated = pd.DataFrame({"c": company, "y": year}).duplicated().to_numpy()
+    if not repeated.any():
+        return [None] * len(parts), []
+    source_row = np.concatenate([p.source_row for p in parts])
+    issues = [
+        PanelIssue(
+            "financials",
+            int(source_row[i]),
+            "fiscal_year",
+            year[i],
+            f"duplicate firm-year for company_id {company[i]!r}; the first is kept",
+        )
+        for i in np.flatnonzero(repeated)
+    ]
+    bounds = np.cumsum([0, *(len(p) for p in parts)])
+    keeps: list[np.ndarray | None] = []
+    for start, stop in itertools.pairwise(bounds.tolist()):
+        unit_repeated = repeated[start:stop]
+        keeps.append(~unit_repeated if unit_repeated.any() else None)
+    return keeps, issues
 
 
 def _concat_examples(parts: list[Examples], cert_issues: list[PanelIssue]) -> Examples:

@@ -12,11 +12,13 @@ criterion on the session's 1,200-firm world.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import dask.array as da
 import numpy as np
+import pandas as pd
 import pytest
 from distributed import Client
 from typer.testing import CliRunner
@@ -76,6 +78,43 @@ def test_dask_preparation_equals_the_local_one(dask_client: Client, trained_stor
     ours_rows = np.column_stack([y_train, X_train])
     local_rows = np.column_stack([y[local.train], local_X[local.train]])
     np.testing.assert_array_equal(_sorted_rows(ours_rows), _sorted_rows(local_rows))
+
+
+def test_firm_years_repeated_in_a_later_unit_are_dropped_like_the_local_run(
+    dask_client: Client, trained_store: Any, tmp_path: Path
+) -> None:
+    # Forty labelled firm-years appear again at the end of the financials, in another
+    # unit than their first occurrence: counted once, the first kept, each repeat
+    # reported — as the local run does with the same file.
+    data_dir = tmp_path / "panel"
+    shutil.copytree(trained_store.data_dir, data_dir)
+    clean = label_and_split(
+        load_panel(data_dir), target="srdi_sme", horizon=2, split_config=CONFIG.split
+    )
+    financials = pd.read_parquet(data_dir / "financials.parquet")
+    repeats = financials.iloc[np.sort(clean.examples.source_row[::50][:40])]
+    pd.concat([financials, repeats], ignore_index=True).to_parquet(
+        data_dir / "financials.parquet", index=False
+    )
+
+    local = label_and_split(
+        load_panel(data_dir), target="srdi_sme", horizon=2, split_config=CONFIG.split
+    )
+    data = prepare_on_dask(
+        dask_client, data_dir, CONFIG, partition_rows=2_000, reporter=SilentReporter()
+    )
+    ours = data.prepared.examples
+    assert len(local.examples) == len(clean.examples)
+    np.testing.assert_array_equal(ours.source_row, local.examples.source_row)
+    np.testing.assert_array_equal(ours.y, local.examples.y)
+    assert ours.counts == local.examples.counts
+    duplicates = [str(i) for i in ours.issues if "duplicate firm-year" in i.message]
+    assert len(duplicates) == 40
+    assert sorted(duplicates) == sorted(
+        str(i) for i in local.examples.issues if "duplicate firm-year" in i.message
+    )
+    X_train, _ = da.compute(data.X_train, data.y_train)
+    assert len(X_train) == int(local.train.sum())
 
 
 def _sorted_rows(rows: np.ndarray) -> np.ndarray:
