@@ -33,7 +33,7 @@ from features.rules import (
     SchemeResult,
     evaluate_schemes,
 )
-from features.rules.report import GapWriter, criterion_template
+from features.rules.report import GapWriter, result_template
 from features.rules.row import evaluate_rows_json
 from features.rules.verdicts import CRITERION_VERDICT_LABELS, VERDICT_LABELS
 
@@ -113,15 +113,7 @@ def _criterion_dicts(
     gap = _json_numbers(result.gap)
     texts = _gap_texts(result, shown)
     with_points = result.points is not None and result.points_upper is not None
-    template = criterion_template(
-        id=result.id,
-        label=result.label,
-        group=result.group,
-        kind=result.kind,
-        unit=result.unit,
-        max_points=result.max_points,
-        with_points=with_points,
-    )
+    template = result_template(result)
     columns = zip(verdicts, value, threshold, gap, texts, strict=True)
     out = []
     if with_points:

@@ -290,18 +290,22 @@ def criterion_template(
     return out
 
 
-def criterion_json(result: CriterionResult, i: int) -> dict[str, object]:
-    """One criterion of firm ``i`` as JSON-ready data."""
-    with_points = result.points is not None and result.points_upper is not None
-    out = criterion_template(
+def result_template(result: CriterionResult) -> dict[str, object]:
+    """:func:`criterion_template` of an evaluated criterion."""
+    return criterion_template(
         id=result.id,
         label=result.label,
         group=result.group,
         kind=result.kind,
         unit=result.unit,
         max_points=result.max_points,
-        with_points=with_points,
+        with_points=result.points is not None and result.points_upper is not None,
     )
+
+
+def criterion_json(result: CriterionResult, i: int) -> dict[str, object]:
+    """One criterion of firm ``i`` as JSON-ready data."""
+    out = result_template(result)
     out["verdict"] = CriterionVerdict(int(result.verdict[i])).label
     out["value"] = json_number(float(result.value[i]))
     out["threshold"] = json_number(float(result.threshold[i]))
