@@ -19,6 +19,7 @@ BENCHMARKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("bench.synth", ()),
     ("bench.features_record", ()),
     ("bench.features_rules", ()),
+    ("bench.rules_row", ()),
     ("bench.train", ()),
     ("bench.screen", ()),
 )
