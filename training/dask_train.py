@@ -48,6 +48,9 @@ from training.dataset import (
     build_examples,
     clean_certifications,
     data_hash,
+    duplicate_firm_year,
+    find_table,
+    read_panel_table,
     subset_columns,
 )
 from training.model import ModelConfig, TrainedBooster
@@ -214,15 +217,15 @@ def prepare_on_dask(
                 f"panel directory {directory} does not exist; generate the synthetic world "
                 "with `srdi synth --out DIR` or point --data at your own panel"
             )
-        financials = _table_path(directory, "financials")
-        certifications_path = _table_path(directory, "certifications")
+        financials = find_table(directory, "financials")
+        certifications_path = find_table(directory, "certifications")
         if financials is None or certifications_path is None:
             missing = "financials" if financials is None else "certifications"
             raise PanelError(f"{directory} has no {missing}.parquet or {missing}.csv")
         units = plan_units(directory, partition_rows=partition_rows)
-        certifications, cert_issues = clean_certifications(_read(certifications_path))
-        oracle_path = _table_path(directory, "oracle")
-        oracle = _read(oracle_path) if oracle_path is not None else None
+        certifications, cert_issues = clean_certifications(read_panel_table(certifications_path))
+        oracle_path = find_table(directory, "oracle")
+        oracle = read_panel_table(oracle_path) if oracle_path is not None else None
         # Sent once to every worker instead of once per task.
         shared = client.scatter([certifications, oracle], broadcast=True)
         digest = data_hash([financials, certifications_path])
@@ -475,13 +478,7 @@ def _first_of_each_firm_year(
         return [None] * len(parts), []
     source_row = np.concatenate([p.source_row for p in parts])
     issues = [
-        PanelIssue(
-            "financials",
-            int(source_row[i]),
-            "fiscal_year",
-            year[i],
-            f"duplicate firm-year for company_id {company[i]!r}; the first is kept",
-        )
+        duplicate_firm_year(int(source_row[i]), year[i], company[i])
         for i in np.flatnonzero(repeated)
     ]
     bounds = np.cumsum([0, *(len(p) for p in parts)])
@@ -515,20 +512,6 @@ def _concat_examples(parts: list[Examples], cert_issues: list[PanelIssue]) -> Ex
 def _canonical_order(examples: Examples) -> np.ndarray:
     """Year, then firm: the order ``build_examples`` gives a whole panel."""
     return np.lexsort((examples.company_id.astype(str), examples.year))
-
-
-def _table_path(directory: Path, stem: str) -> Path | None:
-    for suffix in (".parquet", ".csv"):
-        path = directory / f"{stem}{suffix}"
-        if path.exists():
-            return path
-    return None
-
-
-def _read(path: Path) -> pd.DataFrame:
-    from features.io import read_table
-
-    return pd.read_parquet(path) if path.suffix == ".parquet" else read_table(path)
 
 
 def _log_loss(y: np.ndarray, margin: np.ndarray) -> float:

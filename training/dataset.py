@@ -33,7 +33,10 @@ __all__ = [
     "build_examples",
     "clean_certifications",
     "data_hash",
+    "duplicate_firm_year",
+    "find_table",
     "load_panel",
+    "read_panel_table",
     "subset_columns",
 ]
 
@@ -60,7 +63,19 @@ class PanelIssue:
         return f"{self.table} row {self.row}, {self.field}={self.value!r}: {self.message}"
 
 
-def _table_path(directory: Path, stem: str) -> Path | None:
+def duplicate_firm_year(row: int, year: object, company_id: object) -> PanelIssue:
+    """The issue of a firm-year seen before in the financials (the first is kept)."""
+    return PanelIssue(
+        "financials",
+        row,
+        "fiscal_year",
+        year,
+        f"duplicate firm-year for company_id {company_id!r}; the first is kept",
+    )
+
+
+def find_table(directory: Path, stem: str) -> Path | None:
+    """The panel table ``stem`` in ``directory`` (``.parquet`` first, then ``.csv``)."""
     for suffix in (".parquet", ".csv"):
         path = directory / f"{stem}{suffix}"
         if path.exists():
@@ -68,7 +83,8 @@ def _table_path(directory: Path, stem: str) -> Path | None:
     return None
 
 
-def _read(path: Path) -> pd.DataFrame:
+def read_panel_table(path: Path) -> pd.DataFrame:
+    """Read a panel table found by :func:`find_table`."""
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     from features.io import read_table
@@ -173,19 +189,19 @@ def load_panel(directory: str | Path) -> Panel:
             f"panel directory {path} does not exist; generate the synthetic world with "
             "`srdi synth --out DIR` or point --data at your own panel"
         )
-    found = {stem: _table_path(path, stem) for stem in TABLES}
+    found = {stem: find_table(path, stem) for stem in TABLES}
     for stem in ("financials", "certifications"):
         if found[stem] is None:
             raise PanelError(f"{path} has no {stem}.parquet or {stem}.csv")
     financials_path, certifications_path = found["financials"], found["certifications"]
     assert financials_path is not None and certifications_path is not None
-    certifications, issues = clean_certifications(_read(certifications_path))
+    certifications, issues = clean_certifications(read_panel_table(certifications_path))
     oracle_path = found["oracle"]
     return Panel(
         directory=path,
-        financials=_read(financials_path),
+        financials=read_panel_table(financials_path),
         certifications=certifications,
-        oracle=_read(oracle_path) if oracle_path is not None else None,
+        oracle=read_panel_table(oracle_path) if oracle_path is not None else None,
         issues=issues,
         data_hash=data_hash([financials_path, certifications_path]),
     )
@@ -314,13 +330,7 @@ def build_examples(
     duplicated = pd.DataFrame({"c": company, "y": year_f}).duplicated().to_numpy()
     for position in np.flatnonzero(duplicated):
         issues.append(
-            PanelIssue(
-                "financials",
-                int(source_row[position]),
-                "fiscal_year",
-                year_f[position],
-                f"duplicate firm-year for company_id {company[position]!r}; the first is kept",
-            )
+            duplicate_firm_year(int(source_row[position]), year_f[position], company[position])
         )
     if not np.isfinite(year_f).any():
         raise PanelError("the financials have no valid row with a fiscal_year")
