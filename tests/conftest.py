@@ -27,6 +27,15 @@ hypothesis_settings.register_profile("default", deadline=None)
 hypothesis_settings.register_profile("ci", deadline=None, derandomize=True)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "default")
 
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        help="re-record tests/golden/data from the current code (a deliberate change)",
+    )
+
+
 # Small enough to train in well under a minute on 2 cores, large enough that every
 # tier is certified somewhere and the time split has labelled test years.
 STORE_FIRMS = 1200
