@@ -55,10 +55,11 @@ run: data
 	@$(BIN)/srdi models --has-champion >/dev/null 2>&1 || $(BIN)/srdi train --data $(DATA)
 	$(BIN)/srdi serve --host $(HOST) --port $(PORT)
 
-## Lint and format check (ruff)
+## Lint and format check (ruff) and the import layers (import-linter)
 lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## Type check the packages (mypy strict)
 typecheck: install

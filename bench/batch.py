@@ -138,7 +138,7 @@ def load_average() -> str:
 def stage_seconds(loaded: object, panel_file: Path, partition_rows: int) -> dict[str, float]:
     """Seconds per 100,000 rows of each stage of one partition, in this process.
 
-    The stages of ``serving.batch.score_unit``, each timed alone (best of three) on
+    The stages of ``serving.batch.run.score_unit``, each timed alone (best of three) on
     the first unit of ``panel_file``; features, predict (both on candidates) and rules
     are what ``scores_table`` spends inside the pipeline, the booster and the rule
     engine, and "output table" is the rest of it.
@@ -146,10 +146,10 @@ def stage_seconds(loaded: object, panel_file: Path, partition_rows: int) -> dict
     from features.columns import take_rows
     from features.rules import evaluate_schemes
     from features.validate import validate_frame
-    from serving.batch_output import SCORES_DIR, prepare_output, write_part
-    from serving.batch_table import scores_table
-    from serving.scorer import Scorer
-    from srdi.panel_units import plan_units, read_unit
+    from serving.batch.output import SCORES_DIR, prepare_output, write_part
+    from serving.batch.table import scores_table
+    from serving.scoring.scorer import Scorer
+    from srdi.core.panel_units import plan_units, read_unit
 
     scorer = Scorer.from_loaded(loaded)  # type: ignore[arg-type]
     unit = plan_units(panel_file, partition_rows=partition_rows)[0]
@@ -203,10 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from serving.batch import score_parquet_dir
-    from srdi.bundle import LoadedModel, ModelBundle, NoChampionError, load_registered_bundle
-    from srdi.dask_cluster import dask_client
-    from srdi.settings import load_settings
+    from serving.batch.run import score_parquet_dir
+    from srdi.core.bundle import LoadedModel, ModelBundle, NoChampionError, load_registered_bundle
+    from srdi.core.dask_cluster import dask_client
+    from srdi.core.settings import load_settings
 
     settings = load_settings()
     if args.bundle is not None:

@@ -24,10 +24,10 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
-from bench.features_rules import firm_years
 from features.pipeline import FeaturePipeline
 from features.record_model import example_record
 from features.validate import validate_frame, validate_record
+from tests.support.frames import firm_years
 
 
 def best_us(fn: Callable[[], Any], number: int, repeat: int = 7) -> float:

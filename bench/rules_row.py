@@ -29,13 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from bench.features_rules import firm_years
 from features.columns import Columns, take_rows
 from features.record_model import example_record
 from features.rules import CurrencyRates, evaluate_schemes
 from features.rules.row import evaluate_rows_json
 from features.validate import validate_frame, validate_record
-from serving.scheme_json import ROW_PATH_MAX_ROWS, firm_schemes, schemes_json
+from serving.scoring.scheme_json import ROW_PATH_MAX_ROWS, firm_schemes, schemes_json
+from tests.support.frames import firm_years
 
 
 def median_ms(fn: Callable[[], Any], repeat: int) -> float:

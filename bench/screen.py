@@ -11,7 +11,7 @@ registered champion:
   loopback, the response streamed and counted;
 * ``POST /v1/screen/page`` (what the screening page calls: compact rows);
 * ``srdi score IN -o OUT.csv`` as a subprocess (start-up and model load included),
-  and optionally ``serving.screen_file.screen_file`` in-process (the same work
+  and optionally ``serving.page.screen_file.screen_file`` in-process (the same work
   without them).
 
 For each path it prints wall seconds, rows/s, CPU seconds of the process doing the
@@ -39,7 +39,9 @@ import pandas as pd
 
 from bench.serve import free_port, server, wait_ready
 
-SAMPLE = Path(__file__).resolve().parent.parent / "serving" / "sample_data" / "candidates.csv"
+SAMPLE = (
+    Path(__file__).resolve().parent.parent / "serving" / "page" / "sample_data" / "candidates.csv"
+)
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -90,14 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--with-in-process-file",
         action="store_true",
-        help="also time serving.screen_file in-process (the CLI's work without start-up)",
+        help="also time serving.page.screen_file in-process (the CLI's work without start-up)",
     )
     args = parser.parse_args(argv)
 
-    from serving.scorer import Scorer
-    from serving.screen_file import screen_file
-    from srdi.bundle import NoChampionError, load_registered_bundle
-    from srdi.settings import load_settings
+    from serving.page.screen_file import screen_file
+    from serving.scoring.scorer import Scorer
+    from srdi.core.bundle import NoChampionError, load_registered_bundle
+    from srdi.core.settings import load_settings
 
     settings = load_settings()
     try:

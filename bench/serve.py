@@ -212,7 +212,7 @@ def run_wrk(
 
 def sample_record() -> dict[str, Any]:
     """One realistic candidate: the first row of the bundled sample, else the field examples."""
-    sample = Path("serving/sample_data/candidates.csv")
+    sample = Path("serving/page/sample_data/candidates.csv")
     if sample.is_file():
         from features.io import read_table
         from features.validate import validate_frame
@@ -267,8 +267,8 @@ def time_batch(url: str, records: list[dict[str, Any]], runs: int, body_key: str
 
 def champion_version() -> tuple[str, str, str]:
     """(registered name, champion version, tracking URI) from the settings."""
-    from serving.model_holder import RegistryModelProvider
-    from srdi.settings import load_settings
+    from serving.scoring.model_holder import RegistryModelProvider
+    from srdi.core.settings import load_settings
 
     settings = load_settings()
     version = RegistryModelProvider(settings).champion_version()

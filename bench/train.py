@@ -30,7 +30,7 @@ from pathlib import Path
 import lightgbm as lgb
 
 from features.catalog import FEATURES
-from srdi.settings import load_settings
+from srdi.core.settings import load_settings
 from training.dataset import load_panel
 from training.model import ModelConfig, monotone_constraints
 from training.prepare import fit_features, label_and_split

@@ -1,7 +1,7 @@
 """The scoring service: the scorer, the model holder and the FastAPI app.
 
-Names are imported on first use, so ``import serving.export`` (the command line) or a
-Dask worker importing :mod:`serving.scorer` does not pay for FastAPI.
+Names are imported on first use, so ``import serving.page.export`` (the command line) or a
+Dask worker importing :mod:`serving.scoring.scorer` does not pay for FastAPI.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from serving.app import create_app
-    from serving.model_holder import ModelHolder, ModelProvider, RegistryModelProvider
-    from serving.scorer import BatchScores, RankedScores, ScoreArrays, Scorer
+    from serving.scoring.model_holder import ModelHolder, ModelProvider, RegistryModelProvider
+    from serving.scoring.scorer import BatchScores, RankedScores, ScoreArrays, Scorer
 
 __all__ = [
     "BatchScores",
@@ -27,13 +27,13 @@ __all__ = [
 
 _HOME = {
     "create_app": "serving.app",
-    "ModelHolder": "serving.model_holder",
-    "ModelProvider": "serving.model_holder",
-    "RegistryModelProvider": "serving.model_holder",
-    "BatchScores": "serving.scorer",
-    "RankedScores": "serving.scorer",
-    "ScoreArrays": "serving.scorer",
-    "Scorer": "serving.scorer",
+    "ModelHolder": "serving.scoring.model_holder",
+    "ModelProvider": "serving.scoring.model_holder",
+    "RegistryModelProvider": "serving.scoring.model_holder",
+    "BatchScores": "serving.scoring.scorer",
+    "RankedScores": "serving.scoring.scorer",
+    "ScoreArrays": "serving.scoring.scorer",
+    "Scorer": "serving.scoring.scorer",
 }
 
 

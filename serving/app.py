@@ -2,7 +2,7 @@
 
 ``create_app(settings)`` builds the app; nothing happens at import time. The
 lifespan loads ``models:/<registered_model>@<champion_alias>`` into a
-:class:`~serving.model_holder.ModelHolder`; with no champion the app still starts,
+:class:`~serving.scoring.model_holder.ModelHolder`; with no champion the app still starts,
 ``/readyz`` answers 503 and scoring routes answer 503 with how to train one. With
 ``reload_interval_s > 0`` a background task follows the champion alias.
 """
@@ -12,32 +12,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from starlette.responses import FileResponse
-from starlette.staticfiles import StaticFiles
 
-from serving.coalesce import RecordCoalescer
-from serving.errors import install_error_handlers
-from serving.limits import BodySizeLimit
-from serving.metrics import Metrics, MetricsMiddleware
-from serving.model_holder import ModelHolder, ModelProvider, RegistryModelProvider, watch_champion
-from serving.openapi import install_openapi
-from serving.routes import admin, health, meta, score, screen
-from serving.security import require_api_key_on_v1
-from srdi.settings import Settings
+from serving.api.errors import install_error_handlers
+from serving.api.limits import BodySizeLimit
+from serving.api.metrics import Metrics, MetricsMiddleware
+from serving.api.openapi import install_openapi
+from serving.api.routes import admin, health, meta, score, screen
+from serving.api.security import require_api_key_on_v1
+from serving.page import routes as page_routes
+from serving.scoring.coalesce import RecordCoalescer
+from serving.scoring.model_holder import (
+    ModelHolder,
+    ModelProvider,
+    RegistryModelProvider,
+    watch_champion,
+)
+from srdi.core.settings import Settings
 
-__all__ = ["STATIC_DIR", "create_app"]
+__all__ = ["create_app"]
 
 _log = logging.getLogger("serving")
 
-STATIC_DIR = Path(__file__).parent / "static"
-_PAGE_MODULE = "serving.routes.page"
 
 _DESCRIPTION = """\
 Scores Chinese SMEs on their potential to be certified "specialized, refined,
@@ -124,17 +124,5 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
 
 
 def _add_page(app: FastAPI) -> None:
-    """Serve the screening page: its router when present, else the static folder."""
-    if importlib.util.find_spec(_PAGE_MODULE) is not None:
-        page_routes = importlib.import_module(_PAGE_MODULE)
-        # The page itself stays public; its /v1 helpers follow the API-key rule.
-        app.include_router(page_routes.router, dependencies=[Depends(require_api_key_on_v1)])
-        return
-    if STATIC_DIR.is_dir():
-        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    index = STATIC_DIR / "index.html"
-    if index.is_file():
-
-        @app.get("/", include_in_schema=False)
-        async def page() -> FileResponse:
-            return FileResponse(index)
+    """Serve the screening page; its /v1 helpers follow the API-key rule, the page stays public."""
+    app.include_router(page_routes.router, dependencies=[Depends(require_api_key_on_v1)])

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from srdi.settings import Settings, load_settings
+from srdi.core.settings import Settings, load_settings
 
 # No deadlines: a shared, loaded CI machine must not turn slow examples into failures
 # (speed is measured in bench/). Under CI the examples are derandomized so a red run

@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
-from srdi.calibrators import Calibrator, IsotonicCalibrator, PlattCalibrator
+from srdi.core.calibrators import Calibrator, IsotonicCalibrator, PlattCalibrator
 
 __all__ = [
     "CalibrationChoice",

@@ -2,7 +2,7 @@
 
 Stage by stage (the names are the local run's, so the command line shows the same list):
 
-- *load panel*: the financials are planned into units (``srdi.panel_units``: row
+- *load panel*: the financials are planned into units (``srdi.core.panel_units``: row
   groups of each file, each row keeping its file and row number); certifications and
   the oracle are small tables, read once here and broadcast.
 - *labels and split*: every worker validates and labels its units with the local
@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from srdi.panel_units import PanelUnit, plan_units, read_unit
+from srdi.core.panel_units import PanelUnit, plan_units, read_unit
 from training.dataset import (
     Examples,
     Panel,
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from distributed import Client, Future
 
     from features.pipeline import FeaturePipeline
-    from srdi.settings import Settings
+    from srdi.core.settings import Settings
     from training.pipeline import StageReporter, TrainingConfig, TrainingResult
     from training.prepare import Prepared
 
@@ -129,7 +129,7 @@ def run_dask_training(
         As the local run's; the booster was trained by ``lightgbm.dask``.
     """
     from features.catalog import FEATURES
-    from srdi.dask_cluster import dask_client
+    from srdi.core.dask_cluster import dask_client
     from training.model import monotone_constraints
     from training.pipeline import SilentReporter, TrainingConfig, finish_training
 

@@ -1,7 +1,7 @@
 """Log one training run to MLflow and register its model bundle.
 
 The bundle is logged as a single MLflow model "from code": the python model is the
-file ``srdi/pyfunc_model.py`` (no pickle) and the bundle directory is its one
+file ``srdi/core/pyfunc_model.py`` (no pickle) and the bundle directory is its one
 artifact. The signature lists every input-record field, typed ``Any`` so that the
 model's own validator (not MLflow's dtype casting) judges each value and reports
 bad rows one by one; the contract's required fields are marked required.
@@ -23,11 +23,11 @@ import pandas as pd
 from mlflow.models import ModelSignature
 from mlflow.types.schema import AnyType, ColSpec, Schema
 
-from srdi.bundle import ModelBundle
+from srdi.core.bundle import ModelBundle
 from training.registry import ensure_experiment, tracking
 
 if TYPE_CHECKING:
-    from srdi.settings import Settings
+    from srdi.core.settings import Settings
 
 __all__ = [
     "LoggedRun",
@@ -101,10 +101,10 @@ class LoggedRun:
 
 
 def pyfunc_model_path() -> Path:
-    """Path of ``srdi/pyfunc_model.py``, found without importing (and so running) it."""
-    spec = importlib.util.find_spec("srdi.pyfunc_model")
+    """Path of ``srdi/core/pyfunc_model.py``, found without importing (and so running) it."""
+    spec = importlib.util.find_spec("srdi.core.pyfunc_model")
     if spec is None or spec.origin is None:
-        raise RuntimeError("srdi.pyfunc_model is not installed with this package")
+        raise RuntimeError("srdi.core.pyfunc_model is not installed with this package")
     return Path(spec.origin)
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 
 from features.catalog import FEATURES
 from features.pipeline import FeaturePipeline
-from srdi.bundle import ModelBundle, code_ruleset_versions
+from srdi.core.bundle import ModelBundle, code_ruleset_versions
 from training import plots
 from training.baselines import fit_logreg, points_scores
 from training.calibration import CalibrationChoice, choose_calibrator
@@ -47,7 +47,7 @@ from training.report import ReportData, write_report
 from training.splits import SplitConfig, TimeSplit
 
 if TYPE_CHECKING:
-    from srdi.settings import Settings
+    from srdi.core.settings import Settings
 
 __all__ = [
     "STAGES",

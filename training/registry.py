@@ -26,12 +26,12 @@ import mlflow
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from srdi.bundle import BundleMismatchError, ModelBundle, load_registered_bundle
+from srdi.core.bundle import BundleMismatchError, ModelBundle, load_registered_bundle
 
 if TYPE_CHECKING:
     from mlflow.entities.model_registry import ModelVersion
 
-    from srdi.settings import Settings
+    from srdi.core.settings import Settings
 
 __all__ = [
     "EXPERIMENT_NAME",

@@ -2,7 +2,7 @@
 
 The JSON shape is ``docs/architecture.md``'s ``schemes`` list. Gap texts use the
 criterion's own unit: "R&D intensity 2.1% — 0.9 points short of 3%". The batch
-builder (``serving.scheme_json``) and the row evaluator (``features.rules.row``)
+builder (``serving.scoring.scheme_json``) and the row evaluator (``features.rules.row``)
 build their dicts from :func:`criterion_template` and their sentences with
 :class:`GapWriter` too: one key order, one wording.
 """

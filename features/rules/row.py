@@ -322,7 +322,7 @@ def evaluate_rows_json(
     """Every firm's ``schemes`` JSON, evaluated firm by firm (fast for a few firms).
 
     Takes the arguments of :func:`features.rules.evaluate_schemes` and returns what
-    ``serving.scheme_json.schemes_json`` makes of its result: ``out[i]`` is
+    ``serving.scoring.scheme_json.schemes_json`` makes of its result: ``out[i]`` is
     ``evaluate_schemes(...).firm(i)``. Cheaper for one record and a handful of
     records; the vectorized engine wins on large batches.
 

@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from api_support import ListProvider, fit_bundle, make_records, settings_for
 from fastapi.testclient import TestClient
 
 from serving.app import create_app
-from serving.scorer import Scorer
-from srdi.bundle import ModelBundle
+from serving.scoring.scorer import Scorer
+from srdi.core.bundle import ModelBundle
+from tests.support.api import ListProvider, fit_bundle, make_records, settings_for
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,11 @@ from typing import Any
 import orjson
 import pandas as pd
 import pytest
-from api_support import API_KEY, NO_CHAMPION, ListProvider, settings_for
 from fastapi.testclient import TestClient
 
 from serving.app import create_app
-from serving.scorer import Scorer
+from serving.scoring.scorer import Scorer
+from tests.support.api import API_KEY, NO_CHAMPION, ListProvider, settings_for
 
 
 def csv_bytes(records: list[dict[str, Any]], encoding: str = "utf-8") -> bytes:

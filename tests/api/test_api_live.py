@@ -21,16 +21,16 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
-from api_support import API_KEY, ListProvider, free_port, live_server
 
 from serving.app import create_app
-from serving.model_holder import RegistryModelProvider
-from serving.scorer import Scorer
-from srdi.bundle import load_registered_bundle
+from serving.scoring.model_holder import RegistryModelProvider
+from serving.scoring.scorer import Scorer
+from srdi.core.bundle import load_registered_bundle
+from tests.support.api import API_KEY, ListProvider, free_port, live_server
 
 pytestmark = pytest.mark.slow
 
-SAMPLE = Path(__file__).resolve().parents[2] / "serving" / "sample_data" / "candidates.csv"
+SAMPLE = Path(__file__).resolve().parents[2] / "serving" / "page" / "sample_data" / "candidates.csv"
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,14 @@ from typing import Any
 
 import orjson
 import pytest
-from api_support import NO_CHAMPION, ListProvider
 
 from features.validate import validate_record
-from serving.coalesce import RecordCoalescer
-from serving.errors import ModelUnavailableError
-from serving.model_holder import NOT_LOADED, ModelHolder, watch_champion
-from serving.scorer import Scorer
-from srdi.bundle import BundleMismatchError, ModelBundle
+from serving.api.errors import ModelUnavailableError
+from serving.scoring.coalesce import RecordCoalescer
+from serving.scoring.model_holder import NOT_LOADED, ModelHolder, watch_champion
+from serving.scoring.scorer import Scorer
+from srdi.core.bundle import BundleMismatchError, ModelBundle
+from tests.support.api import NO_CHAMPION, ListProvider
 
 
 @pytest.fixture(scope="module")

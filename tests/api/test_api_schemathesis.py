@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-from api_support import live_server
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -26,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from serving.app import create_app
+from tests.support.api import live_server
 
 pytestmark = pytest.mark.slow
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from features.rules import evaluate_schemes
 from features.validate import RecordValidationError, validate_frame, validate_record
-from serving.scheme_json import schemes_json
-from serving.scorer import Scorer
-from srdi.bundle import ModelBundle
+from serving.scoring.scheme_json import schemes_json
+from serving.scoring.scorer import Scorer
+from srdi.core.bundle import ModelBundle
 
 RESULT_KEYS = {
     "company_id",

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from serving.reasons import ReasonBuilder, format_value
+from serving.scoring.reasons import ReasonBuilder, format_value
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from serving.export import export_columns
+from serving.page.export import export_columns
 
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "serving" / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "serving" / "page" / "sample_data"
 GBK_SAMPLE = SAMPLE_DIR / "candidates_gbk.csv"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from srdi.explain_view import explain_renderables, format_value
-from srdi.sample import UNMATCHED_HEADER, candidate_sample, chinese_sample
+from srdi.cli.explain_view import explain_renderables, format_value
+from srdi.cli.sample import UNMATCHED_HEADER, candidate_sample, chinese_sample
 
 
 @pytest.mark.parametrize(

@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from serving.export import ERROR_COLUMNS, export_columns
+from serving.page.export import ERROR_COLUMNS, export_columns
 from srdi.cli import build_app
-from srdi.commands.screen import errors_path_for
+from srdi.cli.commands.screen import errors_path_for
 
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "serving" / "sample_data"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "serving" / "page" / "sample_data"
 SAMPLE = SAMPLE_DIR / "candidates.csv"
 GBK_SAMPLE = SAMPLE_DIR / "candidates_gbk.csv"
 VERDICTS = {"eligible", "not_eligible", "undetermined", "certified"}

@@ -17,7 +17,7 @@ distributed = pytest.importorskip("distributed", reason="the scale-out extra is 
 @pytest.fixture(scope="session")
 def dask_client() -> Iterator[distributed.Client]:
     """A client of a 2-worker LocalCluster, for the session."""
-    from _dask_fixtures import local_cluster
+    from tests.support.dask import local_cluster
 
     with local_cluster() as client:
         yield client

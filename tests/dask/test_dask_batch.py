@@ -18,16 +18,16 @@ import cloudpickle
 import numpy as np
 import pandas as pd
 import pytest
-from _dask_fixtures import local_cluster, write_parquet
 from distributed import Client, WorkerPlugin
 from typer.testing import CliRunner
 
 from features.io import read_table
-from serving.batch import score_parquet_dir
-from serving.export import reasons_text
-from serving.scorer import Scorer
-from srdi.bundle import LoadedModel, load_registered_bundle
+from serving.batch.run import score_parquet_dir
+from serving.page.export import reasons_text
+from serving.scoring.scorer import Scorer
 from srdi.cli import build_app
+from srdi.core.bundle import LoadedModel, load_registered_bundle
+from tests.support.dask import local_cluster, write_parquet
 
 pytestmark = [pytest.mark.dask, pytest.mark.timeout(300)]
 
@@ -280,7 +280,7 @@ def test_unreadable_and_all_bad_files_are_reported_and_the_others_scored(
 def test_an_earlier_run_is_kept_unless_overwrite(
     dask_client: Client, panel: dict[str, Any], model: LoadedModel, tmp_path: Path
 ) -> None:
-    from serving.batch_output import BatchOutputError
+    from serving.batch.output import BatchOutputError
 
     single = panel["root"] / "with_bad_rows.parquet"
     kwargs: dict[str, Any] = {"scheduler": dask_client, "model": model, "progress": False}

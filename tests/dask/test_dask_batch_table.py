@@ -20,13 +20,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from bench.features_rules import firm_years
 from features.rules import evaluate_schemes
 from features.validate import validate_frame
-from serving.batch_output import SCORES_DIR, prepare_output, write_part
-from serving.batch_table import candidate_scores, scheme_columns
-from serving.scorer import Scorer
-from srdi.bundle import load_registered_bundle
+from serving.batch.output import SCORES_DIR, prepare_output, write_part
+from serving.batch.table import candidate_scores, scheme_columns
+from serving.scoring.scorer import Scorer
+from srdi.core.bundle import load_registered_bundle
+from tests.support.frames import firm_years
 
 
 def _columns(n: int = 400) -> dict[str, np.ndarray]:

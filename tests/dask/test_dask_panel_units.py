@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from serving.batch_output import (
+from serving.batch.output import (
     ERRORS_DIR,
     SCORES_DIR,
     BatchOutputError,
@@ -20,7 +20,7 @@ from serving.batch_output import (
     remove_temporaries,
     write_part,
 )
-from srdi.panel_units import (
+from srdi.core.panel_units import (
     PanelInputError,
     _slices,
     plan_units,

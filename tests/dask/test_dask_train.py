@@ -24,9 +24,9 @@ from distributed import Client
 from typer.testing import CliRunner
 
 from features.catalog import FEATURES
-from srdi.bundle import load_registered_bundle
 from srdi.cli import build_app
-from srdi.settings import load_settings
+from srdi.core.bundle import load_registered_bundle
+from srdi.core.settings import load_settings
 from training.calibration import choose_calibrator
 from training.dask_train import prepare_on_dask, run_dask_training
 from training.dataset import PanelError, load_panel
@@ -177,7 +177,7 @@ def test_dask_run_reaches_the_local_auc_and_is_registered_and_served(
     assert params["dask_workers"] == "2"
 
     # Served unchanged: the champion loads into the scorer and scores the panel.
-    from serving.scorer import Scorer
+    from serving.scoring.scorer import Scorer
 
     loaded = load_registered_bundle(settings)
     assert loaded.version == "1"

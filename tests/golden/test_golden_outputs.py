@@ -113,12 +113,8 @@ def goldens(request: pytest.FixtureRequest) -> Goldens:
 
 def _example_firms() -> list[dict[str, Any]]:
     from features.record_model import example_record
+    from tests.support.rules_firms import FIRM_A, FIRM_B
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "rules"))
-    try:
-        from _rules_firms import FIRM_A, FIRM_B
-    finally:
-        sys.path.pop(0)
     out = [dict(FIRM_A), dict(FIRM_B), example_record()]
     # The rule tests' variants of the worked firms: routes, edges and unknowns.
     variants: list[dict[str, Any]] = [
@@ -142,11 +138,8 @@ def _example_firms() -> list[dict[str, Any]]:
 
 
 def _records() -> list[dict[str, Any]]:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
-    try:
-        from api_support import make_records
-    finally:
-        sys.path.pop(0)
+    from tests.support.api import make_records
+
     return make_records(400, seed=1) + _example_firms()
 
 
@@ -269,13 +262,9 @@ def test_score_batch_command(
 def api_client() -> Iterator[Any]:
     from fastapi.testclient import TestClient
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
-    try:
-        from api_support import ListProvider, fit_bundle, make_records, settings_for
-    finally:
-        sys.path.pop(0)
     from serving.app import create_app
-    from serving.scorer import Scorer
+    from serving.scoring.scorer import Scorer
+    from tests.support.api import ListProvider, fit_bundle, make_records, settings_for
 
     bundle = fit_bundle(make_records(400, seed=1), seed=1)
     scorer = Scorer(bundle, model_name="srdi-potential", model_version="1")

@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 import pytest
-from _rules_firms import columns, record
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from features.rules import evaluate_schemes
+from tests.support.rules_firms import columns, record
 
 INNOVATIVE, SRDI = "cn_innovative_sme", "cn_srdi_sme"
 ROWS = st.lists  # alias for readability below

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from _rules_firms import FIRM_A, columns, record
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +24,7 @@ from features.rules import (
     rule_tables,
 )
 from features.rules.tables import Band, Criterion
+from tests.support.rules_firms import FIRM_A, columns, record
 
 PROVINCES = np.array(["Zhejiang", "Jiangsu", "Guangdong", "Sichuan"], dtype=object)
 INDUSTRIES = np.array(["C34", "C38", "C39", "I65", "F51", "J66", "H62"], dtype=object)

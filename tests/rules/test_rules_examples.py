@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _rules_firms import FIRM_A, FIRM_B, columns, record
 
 from features.rules import CriterionVerdict, CurrencyRates, Verdict, evaluate_schemes
 from features.rules.row import evaluate_rows_json
+from tests.support.rules_firms import FIRM_A, FIRM_B, columns, record
 
 
 def evaluate(*records: dict, **kwargs: object):  # type: ignore[no-untyped-def]

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from _rules_firms import FIRM_A, FIRM_B, columns, record
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_rules_engine import blank, random_firms
@@ -36,7 +35,8 @@ from features.rules.logic import FloatArray
 from features.rules.measures import MEASURES, MeasureContext
 from features.rules.row import evaluate_rows_json
 from features.rules.row_measures import LOOKED_UP, SCALAR_MEASURES, measure_rows
-from serving.scheme_json import ROW_PATH_MAX_ROWS, firm_schemes, schemes_json
+from serving.scoring.scheme_json import ROW_PATH_MAX_ROWS, firm_schemes, schemes_json
+from tests.support.rules_firms import FIRM_A, FIRM_B, columns, record
 
 LEVELS = ("none", "below_municipal", "municipal", "provincial", "national")
 TIERS = ("none", "innovative_sme", "srdi_sme", "little_giant")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from training_world import Trained, train_small, write_world
+
+from tests.support.training_world import Trained, train_small, write_world
 
 
 @pytest.fixture(scope="session")

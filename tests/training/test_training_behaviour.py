@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from training_world import Trained, train_small
 
 from features.catalog import FEATURE_NAMES, FEATURES
+from tests.support.training_world import Trained, train_small
 from training.dataset import subset_columns
 from training.model import ModelConfig, monotone_constraints
 

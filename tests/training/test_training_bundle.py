@@ -11,15 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from training_world import Trained
 
-from srdi.bundle import (
+from srdi.core.bundle import (
     BUNDLE_FILES,
     BundleFormatError,
     BundleMismatchError,
     ModelBundle,
     code_feature_names,
 )
+from tests.support.training_world import Trained
 
 
 def test_save_writes_only_text_files_and_load_gives_the_same_predictions(

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from srdi.calibrators import (
+from srdi.core.calibrators import (
     CalibratorFormatError,
     IsotonicCalibrator,
     PlattCalibrator,

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from srdi.bundle import BundleMismatchError, NoChampionError, load_registered_bundle
 from srdi.cli import build_app
-from srdi.settings import Settings, load_settings
+from srdi.core.bundle import BundleMismatchError, NoChampionError, load_registered_bundle
+from srdi.core.settings import Settings, load_settings
 from training import registry
 from training.model import ModelConfig
 from training.pipeline import STAGES, TrainingConfig, TrainingResult, run_training

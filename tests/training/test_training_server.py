@@ -14,8 +14,8 @@ import httpx
 import numpy as np
 import pytest
 
-from srdi.bundle import load_registered_bundle
-from srdi.settings import load_settings
+from srdi.core.bundle import load_registered_bundle
+from srdi.core.settings import load_settings
 from training.model import ModelConfig
 from training.pipeline import TrainingConfig, run_training
 

@@ -1,0 +1,3 @@
+"""The HTTP edge: routes, request and response schemas, errors, limits, security, metrics."""
+
+__all__: list[str] = []

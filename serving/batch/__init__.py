@@ -1,0 +1,3 @@
+"""Batch scoring of a panel on Dask: the run, the worker plugin, per-unit tables and output."""
+
+__all__: list[str] = []

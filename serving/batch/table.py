@@ -1,0 +1,259 @@
+"""One partition's scored rows and rejected rows as flat tables.
+
+The scores table holds, per firm-year, the API's per-firm content flattened
+(docs/architecture.md, "Score result"): where the row came from (``source_file``,
+``source_row``), the identity fields, ``status``, ``score``, ``percentile``,
+``band``, every scheme's verdict and points (``features.rules``' summary columns:
+``{scheme_id}_verdict``, ``{scheme_id}_points``, ...), the model name and version,
+and — when asked — the top reasons (``top_reasons``, the text the export writes,
+plus ``reason_{k}_family`` and ``reason_{k}_contribution``).
+
+The numbers come from the scorer's vectorized path (``Scorer.score_arrays`` with the
+scorer's own currency rates for the rule engine); per-firm dicts are built only for
+the reasons, through ``Scorer.score_columns``, because that is where they exist.
+
+The scores table is built as an Arrow table straight from the arrays, because that
+is what the Parquet writer takes: a pandas frame in between would convert every
+text column to Arrow strings twice (pandas' ``str`` dtype, then the writer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from features.columns import take_rows
+from features.headers import resolve_headers
+from features.rules import SchemeEvaluation, Verdict, evaluate_schemes
+from serving.page.export import reasons_text
+from serving.scoring.scorer import ScoreArrays
+
+if TYPE_CHECKING:
+    from features.columns import Columns
+    from features.validate import RowError
+    from serving.scoring.scorer import Scorer
+
+__all__ = [
+    "ERROR_TABLE_COLUMNS",
+    "IDENTITY_TABLE_COLUMNS",
+    "candidate_scores",
+    "errors_table",
+    "file_error_table",
+    "scheme_columns",
+    "scores_table",
+]
+
+IDENTITY_TABLE_COLUMNS: tuple[str, ...] = (
+    "source_file",
+    "source_row",
+    "company_id",
+    "name",
+    "fiscal_year",
+    "province",
+    "industry",
+)
+ERROR_TABLE_COLUMNS: tuple[str, ...] = (
+    "source_file",
+    "source_row",
+    "company_id",
+    "field",
+    "value",
+    "message",
+)
+_VERDICT_LABELS = pa.array([verdict.label for verdict in Verdict], type=pa.string())
+
+
+def scores_table(
+    scorer: Scorer,
+    columns: Columns,
+    rows: np.ndarray,
+    *,
+    source_file: str,
+    explain: bool = False,
+    top_reasons: int = 3,
+) -> pa.Table:
+    """Score validated columns and flatten the results, one row per firm-year.
+
+    Parameters
+    ----------
+    scorer
+        The scorer of the model in use.
+    columns
+        Validated columns of the good rows (``features.validate``).
+    rows
+        Their row numbers in ``source_file``.
+    source_file
+        The input file, relative to the input root.
+    explain
+        Add the top reasons (TreeSHAP by family); costs far more than scoring.
+    top_reasons
+        Reasons per firm when ``explain``.
+
+    Returns
+    -------
+    pyarrow.Table
+        Rows in input order; text columns typed ``string``.
+    """
+    n = len(rows)
+    numbers = candidate_scores(scorer, columns)
+    data: dict[str, pa.Array] = {
+        "source_file": _constant(source_file, n),
+        "source_row": pa.array(np.asarray(rows, dtype=np.int64)),
+        "company_id": _text(columns["company_id"]),
+        "name": _text(columns["name"]) if "name" in columns else pa.nulls(n, pa.string()),
+        "fiscal_year": pa.array(
+            np.asarray(columns["fiscal_year"], dtype=np.float64).astype(np.int64)
+        ),
+        "province": _text(columns["province"]),
+        "industry": _text(columns["industry"]),
+        "status": pc.if_else(pa.array(numbers.certified), "certified", "candidate"),
+        "score": _numbers(numbers.score),
+        "percentile": _numbers(numbers.percentile),
+        "band": _text(numbers.band),
+    }
+    data.update(scheme_columns(evaluate_schemes(columns, rates=scorer.rates)))
+    if explain:
+        reasons = _reasons(scorer, columns, top_reasons, pd.RangeIndex(n))
+        for name in reasons.columns:
+            data[str(name)] = _arrow(reasons[name].to_numpy())
+    data["model_name"] = _constant(scorer.model_name, n)
+    data["model_version"] = _constant(scorer.model_version, n)
+    return pa.table(data)
+
+
+def candidate_scores(scorer: Scorer, columns: Columns) -> ScoreArrays:
+    """``scorer.score_arrays(columns)``, with features and model run on candidates only.
+
+    A firm already at the target tier gets no score, percentile or band whatever the
+    model says (``status`` is ``certified``), so its features and prediction — most
+    of a row's cost — are skipped; the arrays are equal to ``score_arrays``'.
+    """
+    certified = scorer.certified_mask(columns)
+    if not certified.any():
+        return scorer.score_arrays(columns)
+    n = len(certified)
+    score = np.full(n, np.nan)
+    percentile = np.full(n, np.nan)
+    band = np.full(n, None, dtype=object)
+    candidates = np.flatnonzero(~certified)
+    if candidates.size:
+        scored = scorer.score_arrays(take_rows(columns, candidates))
+        score[candidates] = scored.score
+        percentile[candidates] = scored.percentile
+        band[candidates] = scored.band
+    return ScoreArrays(score=score, percentile=percentile, band=band, certified=certified)
+
+
+def scheme_columns(evaluation: SchemeEvaluation) -> dict[str, pa.Array]:
+    """The scheme columns of ``evaluation.summary_frame()`` (same names, order, values).
+
+    Built from the verdict codes: a verdict column is a lookup of four labels, not a
+    conversion of one Python string per firm.
+    """
+    data: dict[str, pa.Array] = {}
+    for sid in evaluation.scheme_ids:
+        result = evaluation[sid]
+        data[f"{sid}_verdict"] = _VERDICT_LABELS.take(pa.array(result.verdict))
+        if result.points is not None and result.points_upper is not None:
+            data[f"{sid}_points"] = _numbers(result.points)
+            data[f"{sid}_points_upper"] = _numbers(result.points_upper)
+        if result.grade is not None:
+            data[f"{sid}_{result.grade_name}"] = _text(result.grade)
+    return data
+
+
+def _constant(text: str, n: int) -> pa.Array:
+    """A text column holding one value n times."""
+    return pa.repeat(pa.scalar(text, pa.string()), n)
+
+
+def _numbers(values: np.ndarray) -> pa.Array:
+    """float64 values, NaN written as null (as pandas' writer does)."""
+    return pa.array(values, type=pa.float64(), from_pandas=True)
+
+
+def _text(values: np.ndarray) -> pa.Array:
+    """An object array of ``str`` / ``None`` as an Arrow ``string`` column."""
+    return pa.array(values, type=pa.string(), from_pandas=True)
+
+
+def _arrow(values: np.ndarray) -> pa.Array:
+    """Numbers as they are; objects as text (``string`` even when every value is missing)."""
+    if values.dtype == object:
+        return _text(values)
+    return pa.array(values, from_pandas=True)
+
+
+def _reasons(scorer: Scorer, columns: Columns, top: int, index: pd.Index) -> pd.DataFrame:
+    """Top reasons of each row: the export's text cell and each reason's family and size."""
+    results = scorer.score_columns(columns, explain=True, top_reasons=top)
+    reasons = [result.get("reasons") or [] for result in results]
+    data: dict[str, list[Any]] = {"top_reasons": [reasons_text(r, top) for r in reasons]}
+    for k in range(top):
+        data[f"reason_{k + 1}_family"] = [r[k]["family"] if len(r) > k else None for r in reasons]
+        data[f"reason_{k + 1}_contribution"] = [
+            float(r[k]["contribution"]) if len(r) > k else np.nan for r in reasons
+        ]
+    return pd.DataFrame(data, index=index)
+
+
+def errors_table(
+    errors: Sequence[RowError], frame: pd.DataFrame, *, source_file: str, first_row: int
+) -> pd.DataFrame:
+    """Rejected rows, one line per broken rule, with the row's file and number.
+
+    Parameters
+    ----------
+    errors
+        ``features.validate.RowError`` of the partition; ``row`` is the file's row
+        number (validation ran with the partition's row offset).
+    frame
+        The partition as read, 0-based; gives each bad row's ``company_id``.
+    source_file
+        The input file, relative to the input root.
+    first_row
+        Row number in the file of the partition's first row.
+    """
+    source_rows = np.fromiter((e.row for e in errors), dtype=np.int64, count=len(errors))
+    company_ids: list[Any] = [None] * len(errors)
+    header = resolve_headers(frame.columns).matches.get("company_id")
+    if header is not None and len(errors):
+        values = frame[header.header].to_numpy(dtype=object)
+        company_ids = [_text_or_none(values[row - first_row]) for row in source_rows.tolist()]
+    return pd.DataFrame(
+        {
+            "source_file": [source_file] * len(errors),
+            "source_row": pd.array(source_rows, dtype="Int64"),
+            "company_id": company_ids,
+            "field": [e.field for e in errors],
+            "value": [e.value for e in errors],
+            "message": [e.message for e in errors],
+        },
+        columns=list(ERROR_TABLE_COLUMNS),
+    )
+
+
+def file_error_table(source_file: str, message: str) -> pd.DataFrame:
+    """One line for a partition that could not be read at all (no row number)."""
+    return pd.DataFrame(
+        {
+            "source_file": [source_file],
+            "source_row": pd.array([None], dtype="Int64"),
+            "company_id": [None],
+            "field": [None],
+            "value": [None],
+            "message": [message],
+        },
+        columns=list(ERROR_TABLE_COLUMNS),
+    )
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return str(value)

@@ -1,0 +1,267 @@
+"""The flat export of a ranked screen: one table for the page, ``srdi score`` and the API.
+
+A score result (docs/architecture.md) is nested: reasons, schemes, criteria. A fund
+manager's spreadsheet wants one row per firm, so this module fixes the flat columns —
+``rank, company_id, name, province, industry, score, percentile, band``, one verdict
+column per scheme id, and ``top_reasons`` — and writes them as CSV, XLSX or Parquet.
+The page's export button and the command line both go through here, so the two files
+are identical for the same rows.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from features.rules import SCHEME_IDS
+
+__all__ = [
+    "ERROR_COLUMNS",
+    "IDENTITY_COLUMNS",
+    "MEDIA_TYPES",
+    "ExportFormat",
+    "errors_frame",
+    "export_bytes",
+    "export_columns",
+    "export_frame",
+    "format_for_path",
+    "reasons_text",
+    "write_export",
+]
+
+ExportFormat = Literal["csv", "xlsx", "parquet"]
+
+IDENTITY_COLUMNS: tuple[str, ...] = (
+    "rank",
+    "company_id",
+    "name",
+    "province",
+    "industry",
+    "score",
+    "percentile",
+    "band",
+)
+REASONS_COLUMN = "top_reasons"
+ERROR_COLUMNS: tuple[str, ...] = ("row", "field", "value", "message")
+
+MEDIA_TYPES: dict[str, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "parquet": "application/vnd.apache.parquet",
+}
+_SUFFIXES: dict[str, ExportFormat] = {
+    ".csv": "csv",
+    ".xlsx": "xlsx",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+# Separates reason texts inside one cell; a semicolon would clash with European CSV
+# dialects, and the texts themselves use commas.
+REASON_SEPARATOR = " | "
+
+
+def export_columns(scheme_ids: Sequence[str] = SCHEME_IDS) -> list[str]:
+    """Return the flat export's column names in order.
+
+    Parameters
+    ----------
+    scheme_ids
+        Scheme ids that get a verdict column each; defaults to every scheme.
+
+    Returns
+    -------
+    list of str
+        Identity columns, one column per scheme id, then ``top_reasons``.
+    """
+    return [*IDENTITY_COLUMNS, *scheme_ids, REASONS_COLUMN]
+
+
+def reasons_text(reasons: Iterable[Mapping[str, Any]], top: int = 3) -> str:
+    """Join the first ``top`` reason texts of one firm into one cell.
+
+    Parameters
+    ----------
+    reasons
+        The ``reasons`` list of a score result, already ordered by the scorer.
+    top
+        How many reasons to keep.
+
+    Returns
+    -------
+    str
+        The texts joined by ``" | "``; empty when the result has no reasons.
+    """
+    texts: list[str] = []
+    for reason in reasons:
+        if len(texts) >= top:
+            break
+        text = reason.get("text") or reason.get("family_label") or reason.get("family")
+        if text:
+            texts.append(str(text))
+    return REASON_SEPARATOR.join(texts)
+
+
+def export_frame(
+    results: Sequence[Mapping[str, Any]],
+    *,
+    scheme_ids: Sequence[str] = SCHEME_IDS,
+    top_reasons: int = 3,
+    verdicts: Mapping[str, Sequence[str | None] | np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """Flatten ranked score results into the export table.
+
+    Parameters
+    ----------
+    results
+        Score results (docs/architecture.md) in rank order. A result may carry its
+        own ``rank`` (null for a firm already certified); otherwise its position
+        (1-based) is its rank. Only the keys the
+        export needs are read, so slimmed results (as the page posts them) work too.
+    scheme_ids
+        Scheme ids that get a verdict column each; a scheme absent from a result
+        gives an empty cell.
+    top_reasons
+        How many reason texts go into ``top_reasons``.
+    verdicts
+        Scheme id → one verdict per result, when the verdicts come as arrays
+        (``serving.page.ranked_rows``) rather than inside each result's ``schemes``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per result with :func:`export_columns` as columns.
+    """
+    n = len(results)
+    data: dict[str, list[Any]] = {
+        "rank": [_rank(r, i) for i, r in enumerate(results)],
+        "company_id": [r.get("company_id") for r in results],
+        "name": [r.get("name") for r in results],
+        "province": [r.get("province") for r in results],
+        "industry": [r.get("industry") for r in results],
+        "score": [_float_or_none(r.get("score")) for r in results],
+        "percentile": [_float_or_none(r.get("percentile")) for r in results],
+        "band": [r.get("band") for r in results],
+    }
+    columns: dict[str, list[str | None]] = {sid: [None] * n for sid in scheme_ids}
+    if verdicts is not None:
+        for sid, values in verdicts.items():
+            if sid in columns:
+                columns[sid] = list(values)
+    else:
+        for i, result in enumerate(results):
+            for scheme in result.get("schemes") or ():
+                column = columns.get(str(scheme.get("scheme_id")))
+                if column is not None:
+                    column[i] = scheme.get("verdict")
+    data.update(columns)
+    data[REASONS_COLUMN] = [reasons_text(r.get("reasons") or (), top_reasons) for r in results]
+    frame = pd.DataFrame(data, columns=export_columns(scheme_ids))
+    frame["rank"] = frame["rank"].astype("Int64")
+    frame["score"] = frame["score"].astype("float64")
+    frame["percentile"] = frame["percentile"].astype("float64")
+    return frame
+
+
+def errors_frame(errors: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Return row errors as a table with columns ``row, field, value, message``.
+
+    Parameters
+    ----------
+    errors
+        Row errors as mappings (the API's JSON) or objects with the same attributes
+        (``features.validate.RowError``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per error, values as given (``value`` rendered as text).
+    """
+    rows = []
+    for error in errors:
+        get = error.get if isinstance(error, Mapping) else _attr_getter(error)
+        value = get("value")
+        rows.append(
+            {
+                "row": get("row"),
+                "field": get("field"),
+                "value": None if value is None else str(value),
+                "message": get("message"),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(ERROR_COLUMNS))
+
+
+def format_for_path(path: Path | str) -> ExportFormat:
+    """Return the export format named by a file's extension.
+
+    Raises
+    ------
+    ValueError
+        When the extension is not ``.csv``, ``.xlsx`` or ``.parquet``.
+    """
+    suffix = Path(path).suffix.lower()
+    try:
+        return _SUFFIXES[suffix]
+    except KeyError:
+        raise ValueError(
+            f"cannot write {str(path)!r}: the output extension must be .csv, .xlsx or .parquet "
+            f"(got {suffix or 'none'!r})"
+        ) from None
+
+
+def export_bytes(frame: pd.DataFrame, fmt: ExportFormat) -> bytes:
+    """Serialize an export (or errors) table to bytes in ``fmt``.
+
+    CSV is UTF-8 with a byte-order mark so Excel shows Chinese names correctly; every
+    reader in this project (and pandas) skips the mark.
+    """
+    if fmt == "csv":
+        return frame.to_csv(index=False).encode("utf-8-sig")
+    buffer = io.BytesIO()
+    if fmt == "xlsx":
+        frame.to_excel(buffer, index=False, sheet_name="ranking", engine="openpyxl")
+    elif fmt == "parquet":
+        frame.to_parquet(buffer, index=False)
+    else:  # pragma: no cover - Literal guards the callers
+        raise ValueError(f"unknown export format {fmt!r}; use csv, xlsx or parquet")
+    return buffer.getvalue()
+
+
+def write_export(frame: pd.DataFrame, path: Path | str) -> Path:
+    """Write an export table to ``path`` in the format its extension names.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    target = Path(path)
+    data = export_bytes(frame, format_for_path(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
+
+
+def _rank(result: Mapping[str, Any], position: int) -> int | None:
+    # A firm already holding the target tier is listed but not ranked (rank null);
+    # a result without the key is ranked by its position.
+    if "rank" in result:
+        rank = result["rank"]
+        return None if rank is None else int(rank)
+    return None if result.get("status") == "certified" else position + 1
+
+
+def _float_or_none(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _attr_getter(obj: object) -> Any:
+    def get(name: str) -> Any:
+        return getattr(obj, name, None)
+
+    return get

@@ -1,0 +1,358 @@
+"""The screening page, and the endpoints it needs beyond the scoring API.
+
+- ``GET /`` the page and ``GET /static/...`` its assets (all local: works offline);
+- ``GET /v1/sample`` the bundled candidate list, ``GET /v1/template.csv`` the template;
+- ``POST /v1/screen/preview`` headers, suggested mapping and first rows of an upload
+  (read server-side, so XLSX, Parquet and GBK CSV work in any browser);
+- ``POST /v1/screen/page`` the same screening as ``POST /v1/screen``
+  (:func:`serving.page.screening.screen_upload`) answered with compact rows, and
+  ``GET /v1/screen/page/{token}/rows/{row}`` one firm's full result on demand
+  (see :mod:`serving.page.session` for why);
+- ``POST /v1/export`` the page's filtered ranked rows as a CSV or XLSX file with the
+  columns of ``srdi score`` (:mod:`serving.page.export`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import orjson
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from serving.api.deps import ScorerDep, SettingsDep
+from serving.api.errors import BadInputError
+from serving.api.responses import JSON_MEDIA_TYPE, json_response
+from serving.api.schemas import ErrorBody, ModelRef, ScreenError, ScreenRow, error_responses
+from serving.api.security import require_api_key
+from serving.page.export import MEDIA_TYPES, export_bytes, export_frame
+from serving.page.preview import PreviewError, TablePreview, preview_table
+from serving.page.screening import screen_upload
+from serving.page.session import ScreenCache, compact_stream, firm_detail
+
+__all__ = ["SAMPLE_FILE", "STATIC_DIR", "ExportRequest", "ExportRow", "router"]
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+SAMPLE_FILE = Path(__file__).resolve().parent / "sample_data" / "candidates.csv"
+_CACHE_KEY = "page_screen_cache"
+_ASSET_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
+
+router = APIRouter()
+_v1 = APIRouter(
+    prefix="/v1",
+    tags=["screening page"],
+    dependencies=[Depends(require_api_key)],
+    responses=error_responses(401),
+)
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "Not kept on the server (named in 'detail')."}
+}
+_CSV_FILE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A CSV file (UTF-8).",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+
+
+class PageReason(BaseModel):
+    """A reason as the ranked table shows it (without its features)."""
+
+    family: str
+    family_label: str
+    contribution: float
+    text: str
+
+
+class PageRow(BaseModel):
+    """One ranked firm in compact form."""
+
+    row: int = Field(description="0-based data row of the file.")
+    rank: int | None = Field(description="1 = most likely to be certified; null if certified.")
+    company_id: str
+    name: str | None = None
+    fiscal_year: int
+    province: str
+    industry: str
+    status: Literal["candidate", "certified"]
+    score: float | None
+    percentile: float | None
+    band: Literal["A", "B", "C", "D"] | None
+    verdicts: list[str | None] = Field(description="One verdict per entry of 'schemes'.")
+    reasons: list[PageReason]
+
+
+class PageScheme(BaseModel):
+    """A scheme column of the ranked table."""
+
+    scheme_id: str
+    name: str
+
+
+class PageScreenBody(BaseModel):
+    """The page's ranked list: compact rows, bad rows, and a token for firm details."""
+
+    token: str = Field(description="Ask GET /v1/screen/page/{token}/rows/{row} for a firm.")
+    schemes: list[PageScheme]
+    rows: list[PageRow]
+    errors: list[ScreenError]
+    n_rows: int
+    n_scored: int
+    model: ModelRef
+
+
+@router.get("/", include_in_schema=False)
+def index() -> FileResponse:
+    """The screening page."""
+    return FileResponse(STATIC_DIR / "index.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/static/{path:path}", include_in_schema=False)
+def static_file(path: str) -> FileResponse:
+    """A page asset; only files inside serving/page/static are served."""
+    target = (STATIC_DIR / path).resolve()
+    if not target.is_file() or STATIC_DIR not in target.parents:
+        raise HTTPException(status_code=404, detail=f"no page asset named {path!r}")
+    media = _ASSET_TYPES.get(target.suffix, "application/octet-stream")
+    return FileResponse(target, media_type=media, headers={"Cache-Control": "no-cache"})
+
+
+@_v1.get("/sample", response_class=FileResponse, responses={**_CSV_FILE, **_NOT_FOUND})
+def sample_candidates() -> FileResponse:
+    """The bundled sample candidate list (CSV with the contract's headers)."""
+    if not SAMPLE_FILE.is_file():
+        raise HTTPException(status_code=404, detail="the sample candidate file is not installed")
+    return FileResponse(
+        SAMPLE_FILE, media_type="text/csv; charset=utf-8", filename="srdi-sample-candidates.csv"
+    )
+
+
+@_v1.get("/template.csv", response_class=Response, responses=_CSV_FILE)
+def csv_template_file() -> Response:
+    """The CSV template: every contract field as a header, with one example row."""
+    from features.fields import csv_template
+
+    return Response(
+        content=csv_template().encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="srdi-template.csv"'},
+    )
+
+
+@_v1.post("/screen/preview", response_model=TablePreview, responses=error_responses(413, 422))
+async def screen_preview(
+    file: Annotated[UploadFile, File(description="CSV (UTF-8 or GBK), XLSX or Parquet")],
+    truncated: Annotated[
+        bool, Query(description="The upload is the head of a larger CSV; its last line may be cut.")
+    ] = False,
+    rows: Annotated[int, Query(ge=1, le=50, description="Data rows to return.")] = 5,
+) -> Response:
+    """Headers, suggested column mapping and first rows of an uploaded table."""
+    data = await file.read()
+    try:
+        preview = await run_in_threadpool(
+            preview_table, data, file.filename or "upload.csv", rows=rows, truncated=truncated
+        )
+    except PreviewError as error:
+        raise BadInputError(str(error), field="file") from None
+    return json_response(preview.model_dump())
+
+
+@_v1.post(
+    "/screen/page",
+    response_class=StreamingResponse,
+    responses={
+        200: {"model": PageScreenBody, "description": "The ranked list in compact rows."},
+        **error_responses(413, 415, 422, 503),
+    },
+)
+async def screen_for_page(
+    request: Request,
+    scorer: ScorerDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8/BOM/GBK/GB18030), XLSX or Parquet")],
+    column_map: Annotated[
+        str | None,
+        Query(
+            description='JSON object of file header → field; "" ignores a header, e.g. '
+            '{"营业收入": "revenue", "备注": ""}'
+        ),
+    ] = None,
+    top_reasons: Annotated[int, Query(ge=1, le=10, description="Reasons per row.")] = 3,
+) -> StreamingResponse:
+    """Rank an upload like POST /v1/screen, answered with compact rows and a detail token."""
+    mapping = _parse_page_column_map(column_map)
+    ranked = await run_in_threadpool(
+        screen_upload,
+        scorer,
+        file.file,
+        filename=file.filename,
+        settings=settings,
+        column_map=mapping,
+        explain=True,
+        top_reasons=top_reasons,
+    )
+    token = _cache(request).put(ranked)
+    return StreamingResponse(
+        compact_stream(ranked, token, top_reasons=top_reasons), media_type=JSON_MEDIA_TYPE
+    )
+
+
+@_v1.get("/screen/page/{token}/rows/{row}", response_model=ScreenRow, responses=_NOT_FOUND)
+async def screen_page_row(
+    request: Request,
+    token: str,
+    row: int,
+) -> Response:
+    """One firm of a page screen: the full score result, all reason families."""
+    ranked = _cache(request).get(token)
+    if ranked is None:
+        raise HTTPException(
+            status_code=404,
+            detail="this screen is no longer kept on the server; upload the file again",
+        )
+    result = await run_in_threadpool(firm_detail, ranked, row)
+    if result is None:
+        raise HTTPException(status_code=404, detail=f"row {row} was not scored in this screen")
+    return json_response(result)
+
+
+class ExportScheme(BaseModel):
+    """One scheme's verdict, as the export needs it."""
+
+    scheme_id: str = Field(max_length=64)
+    verdict: str | None = Field(default=None, max_length=32)
+
+
+class ExportReason(BaseModel):
+    """One reason's text, as the export needs it."""
+
+    text: str | None = Field(default=None, max_length=1000)
+    contribution: float | None = None
+
+
+class ExportRow(BaseModel):
+    """A ranked row slimmed to the export's columns."""
+
+    rank: int | None = Field(default=None, ge=1)
+    company_id: str = Field(max_length=200)
+    name: str | None = Field(default=None, max_length=500)
+    province: str | None = Field(default=None, max_length=100)
+    industry: str | None = Field(default=None, max_length=20)
+    score: float | None = Field(default=None, ge=0.0, le=1.0)
+    percentile: float | None = Field(default=None, ge=0.0, le=100.0)
+    band: str | None = Field(default=None, max_length=2)
+    schemes: list[ExportScheme] = Field(default_factory=list, max_length=32)
+    reasons: list[ExportReason] = Field(default_factory=list, max_length=20)
+
+
+class ExportRequest(BaseModel):
+    """The filtered, ranked rows shown on the page, in display order."""
+
+    rows: list[ExportRow]
+
+
+_EXPORT_REQUEST = TypeAdapter(ExportRequest)
+
+
+@_v1.post(
+    "/export",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The export file.",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **error_responses(413, 422),
+    },
+)
+async def export_rows(
+    settings: SettingsDep,
+    rows: Annotated[
+        UploadFile,
+        File(description='JSON {"rows": [ExportRow, ...]}: the filtered ranked list, in order'),
+    ],
+    format: Annotated[Literal["csv", "xlsx"], Query(description="File format")] = "csv",
+) -> Response:
+    """The page's filtered ranked list as a CSV or XLSX file (the `srdi score` columns).
+
+    The rows come as a multipart JSON file rather than a JSON body: a list of tens of
+    thousands of firms is an upload, and is limited like one (max_upload_bytes).
+    """
+    try:
+        body = _EXPORT_REQUEST.validate_json(await rows.read())
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise BadInputError(
+            f"export rows: {where}: {first['msg']} ({error.error_count()} problem(s) in all)",
+            field="rows",
+        ) from None
+    if len(body.rows) > settings.max_upload_rows:
+        raise BadInputError(
+            f"{len(body.rows):,} rows exceed max_upload_rows ({settings.max_upload_rows:,}; "
+            "raise SRDI_MAX_UPLOAD_ROWS)",
+            field="rows",
+            status_code=413,
+        )
+    frame = export_frame([row.model_dump() for row in body.rows])
+    data = await run_in_threadpool(export_bytes, frame, format)
+    return Response(
+        content=data,
+        media_type=MEDIA_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="srdi-screen.{format}"'},
+    )
+
+
+router.include_router(_v1)
+
+
+def _cache(request: Request) -> ScreenCache:
+    # One cache per app, created on first use; setdefault keeps two racing first
+    # requests from each making their own.
+    state: dict[str, Any] = request.app.state._state
+    cache: ScreenCache = state.setdefault(_CACHE_KEY, ScreenCache())
+    return cache
+
+
+def _parse_page_column_map(raw: str | None) -> dict[str, str] | None:
+    """Parse the page's column map: header → field, ``""`` to ignore a header."""
+    if raw is None or not raw.strip():
+        return None
+    from features.fields import DERIVED_INPUTS, FIELD_BY_NAME
+
+    try:
+        mapping = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise BadInputError(
+            f"column_map is not valid JSON ({error.msg})", field="column_map"
+        ) from None
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise BadInputError(
+            'column_map must be a JSON object of header → field name ("" ignores the header)',
+            field="column_map",
+        )
+    unknown = sorted(
+        {v for v in mapping.values() if v and v not in FIELD_BY_NAME and v not in DERIVED_INPUTS}
+    )
+    if unknown:
+        raise BadInputError(
+            f"column_map names unknown fields {unknown[:5]}; GET /v1/schema lists the fields",
+            field="column_map",
+        )
+    return dict(mapping)

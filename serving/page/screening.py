@@ -1,0 +1,176 @@
+"""Screening an uploaded file: read in chunks, score, rank, stream the result out.
+
+The upload is read ``chunk_rows`` rows at a time (``features.io.iter_table_chunks``),
+each chunk validated and scored vectorized and kept as compact arrays; the ranked
+output is then streamed block by block as JSON or as the flat CSV of
+:mod:`serving.page.export` (the table ``srdi score`` writes), so neither the file nor
+the full list of per-firm dicts is ever held in memory at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import IO
+
+import orjson
+import pandas as pd
+
+from features.fields import DERIVED_INPUTS, FIELD_BY_NAME
+from features.io import TABLE_SUFFIXES, TableFormat, TableReadError, iter_table_chunks
+from serving.api.errors import BadInputError
+from serving.api.limits import check_upload_rows
+from serving.api.responses import dumps
+from serving.page.export import export_frame
+from serving.page.ranked_rows import iter_ranked_blocks
+from serving.scoring.scorer import DEFAULT_CHUNK_ROWS, RankedScores, Scorer
+from srdi.core.settings import Settings
+
+__all__ = [
+    "csv_stream",
+    "json_stream",
+    "parse_column_map",
+    "screen_upload",
+]
+
+
+def parse_column_map(raw: str | None) -> dict[str, str] | None:
+    """Parse the ``column_map`` query parameter: a JSON object of header → field.
+
+    Raises
+    ------
+    BadInputError
+        When it is not a JSON object of strings, or names an unknown field.
+    """
+    if raw is None or not raw.strip():
+        return None
+    try:
+        mapping = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadInputError(
+            f"column_map is not valid JSON ({exc.msg}); send an object such as "
+            '{"营业收入": "revenue"}',
+            field="column_map",
+        ) from None
+    if not isinstance(mapping, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise BadInputError(
+            "column_map must be a JSON object mapping file headers to field names",
+            field="column_map",
+        )
+    unknown = sorted(
+        {v for v in mapping.values() if v not in FIELD_BY_NAME and v not in DERIVED_INPUTS}
+    )
+    if unknown:
+        raise BadInputError(
+            f"column_map names unknown fields {unknown[:5]}; see GET /v1/schema for the fields",
+            field="column_map",
+        )
+    return {str(k): str(v) for k, v in mapping.items()}
+
+
+def _format_of(filename: str | None) -> TableFormat:
+    suffix = "" if not filename or "." not in filename else "." + filename.rsplit(".", 1)[1]
+    fmt = TABLE_SUFFIXES.get(suffix.lower())
+    if fmt is None:
+        raise BadInputError(
+            f"cannot screen {filename or 'the upload'!r}: send a .csv (UTF-8, UTF-8 with BOM, "
+            "GBK or GB18030), .xlsx or .parquet file",
+            field="file",
+            status_code=415,
+        )
+    return fmt
+
+
+def _limited(
+    chunks: Iterable[tuple[int, pd.DataFrame]], settings: Settings
+) -> Iterator[tuple[int, pd.DataFrame]]:
+    for offset, frame in chunks:
+        check_upload_rows(offset + len(frame), settings)
+        yield offset, frame
+
+
+def screen_upload(
+    scorer: Scorer,
+    source: IO[bytes],
+    *,
+    filename: str | None,
+    settings: Settings,
+    column_map: dict[str, str] | None = None,
+    explain: bool = True,
+    top_reasons: int = 5,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> RankedScores:
+    """Read, validate, score and rank an uploaded table, chunk by chunk.
+
+    Parameters
+    ----------
+    scorer
+        The scorer in service.
+    source
+        The uploaded file (binary, seekable).
+    filename
+        Its name; the extension says the format.
+    settings
+        Supplies ``max_upload_rows``.
+    column_map
+        Header → contract field, applied before the alias table.
+    explain, top_reasons
+        Whether results carry reasons, and how many.
+    chunk_rows
+        Rows read and scored at a time.
+
+    Raises
+    ------
+    BadInputError
+        The file is not a table this service reads (415) or cannot be parsed (422).
+    LimitExceededError
+        The file has more than ``max_upload_rows`` data rows.
+    """
+    fmt = _format_of(filename)
+    chunks = iter_table_chunks(source, chunk_rows, format=fmt)
+    try:
+        return scorer.rank_chunks(
+            _limited(chunks, settings),
+            column_map=column_map,
+            explain=explain,
+            top_reasons=top_reasons,
+        )
+    except TableReadError as exc:
+        raise BadInputError(str(exc), field="file") from None
+
+
+def json_stream(ranked: RankedScores) -> Iterator[bytes]:
+    """The screen's JSON body, produced block by block in rank order."""
+    yield b'{"rows":['
+    first = True
+    for block in ranked.iter_blocks():
+        if not block:
+            continue
+        if not first:
+            yield b","
+        first = False
+        yield b",".join(dumps(result) for result in block)
+    tail = {
+        "errors": ranked.error_dicts(),
+        "n_rows": ranked.n_rows,
+        "n_scored": ranked.n_scored,
+        "model": ranked.model_info,
+    }
+    yield b"]," + dumps(tail)[1:]
+
+
+def csv_stream(ranked: RankedScores, *, top_reasons: int = 3) -> Iterator[bytes]:
+    """The flat ranked table of ``srdi score`` and the page export, as UTF-8 CSV with BOM.
+
+    Built from :func:`serving.page.ranked_rows.iter_ranked_blocks` (verdicts as arrays, no
+    criteria JSON) and :func:`serving.page.export.export_frame`, the same code as the
+    command line, so the two files agree row for row.
+    """
+    header = True
+    for block in iter_ranked_blocks(ranked, top_reasons=top_reasons):
+        frame = export_frame(block.results, top_reasons=top_reasons, verdicts=block.verdicts)
+        yield frame.to_csv(index=False, header=header).encode("utf-8-sig" if header else "utf-8")
+        header = False
+    if header:  # no valid row: still send the header line
+        yield export_frame([], top_reasons=top_reasons).to_csv(index=False).encode("utf-8-sig")

@@ -1,0 +1,159 @@
+"""``srdi features IN -o OUT``: validate a firm-year table and write its feature table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from srdi.cli.support import fail, parse_column_map, write_row_errors
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from features.pipeline import FeaturePipeline
+    from features.validate import RowError
+
+__all__ = ["register"]
+
+_MAP_HELP = (
+    "Match a header to a contract field, HEADER=FIELD (repeatable); wins over the alias "
+    'table. HEADER= ignores a column. Example: --map "技术人员数=rd_staff"'
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``features`` to the CLI."""
+    app.command("features")(features)
+
+
+def features(
+    input_path: Annotated[
+        Path,
+        typer.Argument(metavar="IN", help="Firm-years: .csv (UTF-8, BOM, GBK), .parquet or .xlsx."),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", metavar="OUT", help="Feature table: .parquet or .csv."),
+    ],
+    column_map: Annotated[list[str] | None, typer.Option("--map", help=_MAP_HELP)] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name (default: first).")] = None,
+    pipeline_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--pipeline",
+            help="Fitted feature state (JSON, e.g. a model bundle's features.json) for the "
+            "industry medians; without it they are fitted on IN's valid rows.",
+        ),
+    ] = None,
+    save_pipeline: Annotated[
+        Path | None, typer.Option(help="Write the fitted feature state (JSON) here.")
+    ] = None,
+    min_count: Annotated[
+        int, typer.Option(min=1, help="Firms a division needs for its own median.")
+    ] = 30,
+    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows read at a time.")] = 100_000,
+) -> None:
+    """Validate IN and write its identity columns plus every feature to OUT.
+
+    Bad rows are left out of OUT and listed in <OUT stem>.errors.csv beside it.
+
+    Exit status: 0 when some rows are valid, 1 when none is, 2 when IN is unreadable.
+    """
+    from features.io import TableReadError
+
+    suffix = output.suffix.lower()
+    if suffix not in (".parquet", ".csv"):
+        fail(f"OUT must end in .parquet or .csv, got {output.name!r}", code=2)
+    mapping = parse_column_map(column_map or [])
+    try:
+        n_input, columns, rows, errors, warnings = _validate_file(
+            input_path, mapping, sheet, chunk_rows
+        )
+    except TableReadError as exc:
+        fail(str(exc), code=2)
+    errors_path = output.with_name(f"{output.stem}.errors.csv")
+    write_row_errors(errors, errors_path)
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    n_valid = len(rows)
+    rejected = len({e.row for e in errors})
+    summary = f"read {n_input} rows from {input_path}: {n_valid} valid, {rejected} rejected"
+    if errors:
+        summary += f" ({len(errors)} problems listed in {errors_path})"
+    typer.echo(summary)
+    if n_valid == 0:
+        fail("no valid rows: nothing written to OUT; see the problems listed above", code=1)
+
+    pipeline = _pipeline(pipeline_path, columns, min_count)
+    if save_pipeline is not None:
+        save_pipeline.write_text(json.dumps(pipeline.to_dict(), ensure_ascii=False), "utf-8")
+    table = _feature_table(columns, rows, pipeline)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".parquet":
+        table.to_parquet(output, index=False)
+    else:
+        table.to_csv(output, index=False, encoding="utf-8-sig")
+    source = "fitted on IN" if pipeline_path is None else f"from {pipeline_path}"
+    typer.echo(
+        f"wrote {n_valid} rows × {len(pipeline.feature_names)} features to {output} "
+        f"(industry medians {source})"
+    )
+
+
+def _validate_file(
+    path: Path, mapping: dict[str, str], sheet: str | None, chunk_rows: int
+) -> tuple[int, dict[str, np.ndarray], np.ndarray, list[RowError], list[str]]:
+    import numpy as np
+
+    from features.io import iter_table_chunks
+    from features.validate import validate_frame
+
+    parts: list[dict[str, np.ndarray]] = []
+    row_parts: list[np.ndarray] = []
+    errors: list[RowError] = []
+    warnings: dict[str, None] = {}
+    n_input = 0
+    for offset, frame in iter_table_chunks(path, chunk_rows, sheet=sheet):
+        try:
+            validated = validate_frame(frame, row_offset=offset, mapping=mapping or None)
+        except ValueError as exc:  # a --map naming a field that does not exist
+            fail(str(exc), code=2)
+        n_input += validated.n_input
+        parts.append(dict(validated.columns))
+        row_parts.append(validated.rows)
+        errors.extend(validated.errors)
+        warnings.update(dict.fromkeys(validated.warnings))
+    columns = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+    return n_input, columns, np.concatenate(row_parts), errors, list(warnings)
+
+
+def _pipeline(path: Path | None, columns: dict[str, np.ndarray], min_count: int) -> FeaturePipeline:
+    from features.pipeline import FeaturePipeline
+
+    if path is None:
+        return FeaturePipeline(min_count=min_count).fit(columns)
+    try:
+        state = json.loads(path.read_text("utf-8"))
+        return FeaturePipeline.from_dict(state)
+    except (OSError, ValueError, KeyError) as exc:
+        fail(f"cannot load the feature state {path}: {exc}", code=2)
+
+
+def _feature_table(
+    columns: dict[str, np.ndarray], rows: np.ndarray, pipeline: FeaturePipeline
+) -> pd.DataFrame:
+    import pandas as pd
+
+    from features.fields import IDENTITY_FIELDS
+
+    X = pipeline.transform(columns)
+    table = pd.DataFrame({"source_row": rows})
+    for name in IDENTITY_FIELDS:
+        table[name] = columns[name]
+    table["fiscal_year"] = table["fiscal_year"].astype("Int64")
+    features = pd.DataFrame(X, columns=pipeline.feature_names)
+    return pd.concat([table, features], axis=1)

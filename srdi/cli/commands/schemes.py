@@ -1,0 +1,185 @@
+"""``srdi schemes IN -o OUT``: screen firm-years against every scheme, no model needed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TextIO
+
+import typer
+
+from srdi.cli.support import fail, parse_column_map, write_row_errors
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from features.rules import CurrencyRates, SchemeEvaluation
+    from features.validate import RowError, ValidatedFrame
+    from srdi.core.settings import Settings
+
+__all__ = ["register"]
+
+_MAP_HELP = (
+    "Match a header to a contract field, HEADER=FIELD (repeatable); wins over the alias "
+    'table. Example: --map "研发费用=rd_expense"'
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``schemes`` to the CLI."""
+    app.command("schemes")(schemes)
+
+
+def schemes(
+    input_path: Annotated[
+        Path,
+        typer.Argument(metavar="IN", help="Firm-years: .csv (UTF-8, BOM, GBK), .parquet or .xlsx."),
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", metavar="OUT", help="Screen table: .parquet or .csv."),
+    ],
+    scheme: Annotated[
+        list[str] | None,
+        typer.Option("--scheme", help="Scheme id to screen (repeatable; default: all eight)."),
+    ] = None,
+    details: Annotated[
+        Path | None,
+        typer.Option(
+            help="Also write every firm's per-criterion results (value, threshold, gap "
+            "text, points) as JSON Lines here."
+        ),
+    ] = None,
+    column_map: Annotated[list[str] | None, typer.Option("--map", help=_MAP_HELP)] = None,
+    sheet: Annotated[str | None, typer.Option(help="XLSX sheet name (default: first).")] = None,
+    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows read at a time.")] = 200_000,
+) -> None:
+    """Validate IN and write one row per firm-year with each scheme's verdict and points.
+
+    OUT columns: source_row, the identity fields, then per scheme {id}_verdict
+    (eligible, not_eligible, undetermined, certified), {id}_points and
+    {id}_points_upper for the scored Chinese schemes, and the Korean export tier.
+    Bad rows are left out and listed in OUT's sibling <stem>.errors.csv. Foreign
+    thresholds use the SRDI_FX_* exchange rates. Exit status 0 when some rows are
+    valid, 1 when none is, 2 when IN cannot be read.
+    """
+    from features.io import TableReadError, iter_table_chunks
+    from features.rules import SCHEME_IDS
+    from srdi.core.settings import load_settings
+
+    suffix = output.suffix.lower()
+    if suffix not in (".parquet", ".csv"):
+        fail(f"OUT must end in .parquet or .csv, got {output.name!r}", code=2)
+    unknown = [s for s in scheme or [] if s not in SCHEME_IDS]
+    if unknown:
+        fail(f"unknown scheme id(s) {unknown}; choose from {', '.join(SCHEME_IDS)}", code=2)
+    mapping = parse_column_map(column_map or [])
+    rates = _rates_from_settings(load_settings())
+
+    tables: list[pd.DataFrame] = []
+    errors: list[RowError] = []
+    warnings: dict[str, None] = {}
+    n_input = 0
+    detail_file = None
+    if details is not None:
+        details.parent.mkdir(parents=True, exist_ok=True)
+        detail_file = details.open("w", encoding="utf-8")
+    try:
+        for offset, frame in iter_table_chunks(input_path, chunk_rows, sheet=sheet):
+            validated = _validate(frame, offset, mapping)
+            n_input += validated.n_input
+            errors.extend(validated.errors)
+            warnings.update(dict.fromkeys(validated.warnings))
+            if validated.n_valid == 0:
+                continue
+            evaluation = _evaluate(validated, scheme, rates)
+            tables.append(_screen_table(validated, evaluation))
+            if detail_file is not None:
+                _write_details(detail_file, validated, evaluation)
+    except TableReadError as exc:
+        fail(str(exc), code=2)
+    finally:
+        if detail_file is not None:
+            detail_file.close()
+
+    errors_path = output.with_name(f"{output.stem}.errors.csv")
+    write_row_errors(errors, errors_path)
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    n_valid = sum(len(t) for t in tables)
+    rejected = len({e.row for e in errors})
+    summary = f"read {n_input} rows from {input_path}: {n_valid} valid, {rejected} rejected"
+    if errors:
+        summary += f" ({len(errors)} problems listed in {errors_path})"
+    typer.echo(summary)
+    if n_valid == 0:
+        fail("no valid rows: nothing written to OUT; see the problems listed above", code=1)
+
+    import pandas as pd
+
+    table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".parquet":
+        table.to_parquet(output, index=False)
+    else:
+        # BOM so that Excel on a Chinese Windows opens the file correctly.
+        table.to_csv(output, index=False, encoding="utf-8-sig")
+    typer.echo(f"wrote {n_valid} rows to {output}")
+    for column in (c for c in table.columns if c.endswith("_verdict")):
+        counts = table[column].astype(str).value_counts()
+        shown = ", ".join(f"{k} {v}" for k, v in counts.items())
+        typer.echo(f"  {column.removesuffix('_verdict')}: {shown}")
+
+
+def _rates_from_settings(settings: Settings) -> CurrencyRates:
+    from features.rules import CurrencyRates
+
+    return CurrencyRates(
+        eur=settings.fx_eur, jpy=settings.fx_jpy, krw=settings.fx_krw, usd=settings.fx_usd
+    )
+
+
+def _validate(frame: pd.DataFrame, offset: int, mapping: dict[str, str]) -> ValidatedFrame:
+    from features.validate import validate_frame
+
+    try:
+        return validate_frame(frame, row_offset=offset, mapping=mapping or None)
+    except ValueError as exc:  # a --map naming a field that does not exist
+        fail(str(exc), code=2)
+
+
+def _evaluate(
+    validated: ValidatedFrame, scheme: list[str] | None, rates: CurrencyRates
+) -> SchemeEvaluation:
+    from features.rules import evaluate_schemes
+
+    return evaluate_schemes(validated.columns, schemes=scheme or None, rates=rates)
+
+
+def _screen_table(validated: ValidatedFrame, evaluation: SchemeEvaluation) -> pd.DataFrame:
+    import pandas as pd
+
+    from features.fields import IDENTITY_FIELDS
+
+    identity = pd.DataFrame({"source_row": validated.rows})
+    for name in IDENTITY_FIELDS:
+        if name in validated.columns:
+            identity[name] = validated.columns[name]
+    if "fiscal_year" in identity:
+        identity["fiscal_year"] = identity["fiscal_year"].astype("Int64")
+    summary = evaluation.summary_frame()
+    summary = summary.drop(columns=[c for c in summary.columns if c in identity.columns])
+    return pd.concat([identity, summary], axis=1)
+
+
+def _write_details(out: TextIO, validated: ValidatedFrame, evaluation: SchemeEvaluation) -> None:
+    ids = validated.columns.get("company_id")
+    years = validated.columns.get("fiscal_year")
+    for i, row in enumerate(validated.rows):
+        line = {
+            "source_row": int(row),
+            "company_id": None if ids is None else ids[i],
+            "fiscal_year": None if years is None else int(years[i]),
+            "schemes": evaluation.firm(i),
+        }
+        out.write(json.dumps(line, ensure_ascii=False, allow_nan=False) + "\n")

@@ -1,0 +1,315 @@
+"""``srdi score`` ranks a candidate file; ``srdi explain`` shows one firm's reasons.
+
+``srdi make-sample`` (hidden) rebuilds the bundled sample candidate files from a
+synthetic world.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from rich.console import Console
+
+    from serving.page.screen_file import ScreenedFile
+    from serving.scoring.scorer import Scorer
+    from srdi.core.settings import Settings
+
+__all__ = ["register"]
+
+_MAP_HELP = (
+    "Match a header to a contract field, HEADER=FIELD (repeatable); wins over the alias "
+    'table. HEADER= ignores a column. Example: --map "技术人员数=rd_staff"'
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``score``, ``explain`` and the hidden ``make-sample`` to the CLI."""
+    app.command("score")(score)
+    app.command("explain")(explain)
+    app.command("make-sample", hidden=True)(make_sample)
+
+
+def score(
+    input_path: Annotated[
+        Path, typer.Argument(metavar="IN", help="Candidates: .csv (UTF-8/GBK), .xlsx or .parquet.")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", metavar="OUT", help="Ranked file: .csv, .xlsx or .parquet."),
+    ],
+    column_map: Annotated[list[str] | None, typer.Option("--map", help=_MAP_HELP)] = None,
+    top_reasons: Annotated[
+        int, typer.Option(min=1, max=10, help="Reason texts in the top_reasons column.")
+    ] = 3,
+    chunk_rows: Annotated[
+        int, typer.Option(min=1, help="Rows read and scored at a time.")
+    ] = 50_000,
+) -> None:
+    """Rank a candidate file by certification potential, with reasons and scheme verdicts.
+
+    Writes OUT (format by extension) with the columns of the screening page's export,
+    and OUT's sibling <stem>.errors.csv listing every bad row (row = 0-based data row).
+    """
+    from rich.console import Console
+
+    from serving.page.export import errors_frame, format_for_path, write_export
+
+    console = Console(stderr=True)
+    try:
+        format_for_path(output)
+    except ValueError as error:
+        _fail(console, str(error), code=2)
+    mapping = _parse_map(console, column_map or [])
+    _require_file(console, input_path)
+    settings = _settings()
+    scorer = _load_scorer(console, settings)
+    outcome = _screen_with_progress(console, scorer, input_path, mapping, top_reasons, chunk_rows)
+    written = write_export(outcome.ranking, output)
+    errors_path = errors_path_for(output)
+    errors = outcome.errors if len(outcome.errors) else errors_frame([])
+    errors.to_csv(errors_path, index=False, encoding="utf-8-sig")
+    _summary(console, outcome, written, errors_path)
+
+
+def errors_path_for(output: Path) -> Path:
+    """``OUT``'s sibling errors file: ``<stem>.errors.csv``."""
+    return output.with_name(f"{output.stem}.errors.csv")
+
+
+def explain(
+    input_path: Annotated[
+        Path, typer.Argument(metavar="IN", help="Candidates: .csv (UTF-8/GBK), .xlsx or .parquet.")
+    ],
+    company_id: Annotated[str, typer.Option("--id", help="The firm's company_id.")],
+    year: Annotated[
+        int | None, typer.Option(help="Fiscal year when the file has several (default: latest).")
+    ] = None,
+    column_map: Annotated[list[str] | None, typer.Option("--map", help=_MAP_HELP)] = None,
+    all_schemes: Annotated[
+        bool, typer.Option("--all-schemes", help="Print every scheme's full checklist.")
+    ] = False,
+) -> None:
+    """Print one firm's score, reasons, ratios beside industry medians and criteria gaps."""
+    from rich.console import Console
+
+    from srdi.cli.explain_view import explain_renderables
+
+    console = Console()
+    err = Console(stderr=True)
+    mapping = _parse_map(err, column_map or [])
+    _require_file(err, input_path)
+    settings = _settings()
+    scorer = _load_scorer(err, settings)
+    frame = _firm_rows(err, input_path, company_id, mapping)
+    result = _explain_firm(err, scorer, frame, company_id, year)
+    for part in explain_renderables(result, all_schemes=all_schemes):
+        console.print(part)
+
+
+def make_sample(
+    data: Annotated[Path, typer.Option(help="World directory with financials.parquet.")] = Path(
+        "data/world"
+    ),
+    out: Annotated[Path, typer.Option(help="Where the sample files go.")] = Path(
+        "serving/page/sample_data"
+    ),
+    rows: Annotated[int, typer.Option(min=1, help="Candidates in the sample.")] = 400,
+    seed: Annotated[int, typer.Option(help="Seed of the draw.")] = 7,
+) -> None:
+    """Rebuild the bundled sample candidate files from a synthetic world."""
+    import pandas as pd
+    from rich.console import Console
+
+    from srdi.cli.sample import write_samples
+
+    console = Console(stderr=True)
+    panel = data / "financials.parquet"
+    if not panel.is_file():
+        _fail(console, f"{panel} not found; generate a world first: srdi synth --out {data}")
+    plain, gbk = write_samples(pd.read_parquet(panel), out, n_rows=rows, seed=seed)
+    console.print(f"wrote {plain} and {gbk}")
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _fail(console: Console, message: str, *, code: int = 1) -> NoReturn:
+    # soft_wrap: a message naming a long path stays one line, greppable in logs.
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    from srdi.core.settings import load_settings
+
+    return load_settings()
+
+
+def _require_file(console: Console, path: Path) -> None:
+    if not path.is_file():
+        _fail(console, f"input file {str(path)!r} does not exist", code=2)
+
+
+def _parse_map(console: Console, items: list[str]) -> dict[str, str] | None:
+    from features.fields import DERIVED_INPUTS, FIELD_BY_NAME
+
+    mapping: dict[str, str] = {}
+    for item in items:
+        header, sep, field = item.partition("=")
+        if not sep or not header.strip():
+            _fail(console, f"--map {item!r}: write HEADER=FIELD, e.g. 技术人员数=rd_staff", code=2)
+        field = field.strip()
+        if field and field not in FIELD_BY_NAME and field not in DERIVED_INPUTS:
+            _fail(console, f"--map {item!r}: {field!r} is not a contract field", code=2)
+        mapping[header.strip()] = field
+    return mapping or None
+
+
+def _load_scorer(console: Console, settings: Settings) -> Scorer:
+    from serving.scoring.scorer import Scorer
+    from srdi.core.bundle import BundleError, NoChampionError, load_registered_bundle
+
+    try:
+        loaded = load_registered_bundle(settings)
+    except (NoChampionError, BundleError) as error:
+        _fail(console, str(error))
+    return Scorer.from_loaded(loaded, settings=settings)
+
+
+def _screen_with_progress(
+    console: Console,
+    scorer: Scorer,
+    path: Path,
+    mapping: dict[str, str] | None,
+    top_reasons: int,
+    chunk_rows: int,
+) -> ScreenedFile:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from features.io import TableReadError
+    from serving.page.screen_file import count_data_rows, screen_file
+
+    total = count_data_rows(path)
+    columns = (
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        scoring = bar.add_task("read, validate, score", total=total)
+        explaining = bar.add_task("explain and write", total=None, visible=False)
+
+        def advance(phase: str, n: int) -> None:
+            if phase == "scored":
+                bar.advance(scoring, n)
+            else:
+                if not bar.tasks[explaining].visible:
+                    done = bar.tasks[scoring].completed
+                    bar.update(scoring, total=done, completed=done)
+                    bar.update(explaining, visible=True)
+                bar.advance(explaining, n)
+
+        try:
+            outcome = screen_file(
+                scorer,
+                path,
+                column_map=mapping,
+                chunk_rows=chunk_rows,
+                top_reasons=top_reasons,
+                progress=advance,
+            )
+        except (TableReadError, ValueError, UnicodeDecodeError, OSError) as error:
+            bar.stop()
+            _fail(console, f"cannot screen {str(path)!r}: {error}")
+        bar.update(explaining, total=outcome.n_scored, completed=outcome.n_scored, visible=True)
+    return outcome
+
+
+def _summary(console: Console, outcome: ScreenedFile, written: Path, errors_path: Path) -> None:
+    import pandas as pd
+    from rich.table import Table
+
+    console.print(
+        f"ranked [bold]{outcome.n_scored:,}[/] of {outcome.n_rows:,} rows → {written}"
+        f"  (model {outcome.model.get('name')} v{outcome.model.get('version')})",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if outcome.n_bad_rows:
+        console.print(
+            f"[yellow]{outcome.n_bad_rows:,} bad rows[/] not scored, "
+            f"{len(outcome.errors):,} problems listed in {errors_path}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    else:
+        console.print(f"no bad rows ({errors_path} is empty)", highlight=False, soft_wrap=True)
+    top = outcome.ranking.head(5)
+    if len(top):
+        table = Table(title="Top of the ranking", title_justify="left")
+        for column in ("rank", "company_id", "name", "score", "band", "top_reasons"):
+            table.add_column(column, overflow="fold")
+        for record in top.to_dict(orient="records"):
+            score = record["score"]
+            table.add_row(
+                "—" if pd.isna(record["rank"]) else str(record["rank"]),
+                str(record["company_id"]),
+                str(record["name"] or ""),
+                "—" if pd.isna(score) else f"{float(score) * 100:.1f}%",
+                str(record["band"] or ""),
+                str(record["top_reasons"] or ""),
+            )
+        console.print(table)
+
+
+def _firm_rows(
+    console: Console, path: Path, company_id: str, mapping: dict[str, str] | None
+) -> pd.DataFrame:
+    from features.io import TableReadError, read_table, rename_columns
+    from serving.page.screen_file import input_format
+
+    try:
+        frame = rename_columns(read_table(path, format=input_format(path)), mapping)
+    except (TableReadError, ValueError, UnicodeDecodeError, OSError) as error:
+        _fail(console, f"cannot read {str(path)!r}: {error}")
+    if "company_id" not in frame.columns:
+        _fail(
+            console, f"{str(path)!r} has no company_id column (or alias such as 统一社会信用代码)"
+        )
+    wanted = company_id.strip()
+    ids = frame["company_id"].astype("string").str.strip()
+    rows = frame[(ids == wanted).fillna(False).to_numpy(dtype=bool)]
+    if rows.empty:
+        _fail(console, f"no row with company_id {wanted!r} among {len(frame):,} rows of {path}")
+    return rows
+
+
+def _explain_firm(
+    console: Console, scorer: Scorer, rows: pd.DataFrame, company_id: str, year: int | None
+) -> dict[str, object]:
+    from serving.page.session import DETAIL_REASONS
+
+    ranked = scorer.score_frame(rows, explain=True, top_reasons=DETAIL_REASONS)
+    results = ranked.results()
+    if not results:
+        problems = "; ".join(f"{e.field}: {e.message}" for e in ranked.errors)
+        _fail(console, f"the row(s) of {company_id!r} are invalid: {problems}")
+    if year is not None:
+        results = [r for r in results if r.get("fiscal_year") == year]
+        if not results:
+            _fail(console, f"{company_id!r} has no valid row for fiscal year {year}")
+    latest = max(results, key=lambda r: int(r.get("fiscal_year") or 0))
+    latest.pop("rank", None)  # a rank among this firm's own rows means nothing
+    return latest

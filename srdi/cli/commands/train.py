@@ -1,0 +1,247 @@
+"""Verbs ``srdi train``, ``srdi models`` and ``srdi promote``."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import math
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from training.pipeline import TrainingResult
+
+__all__ = ["RichStageReporter", "register"]
+
+# Run metric and its short column header in `srdi models`.
+_HEADLINE = {
+    "test_roc_auc": "ROC-AUC",
+    "test_pr_auc": "PR-AUC",
+    "test_precision_at_5pct": "prec@5%",
+    "test_ece": "ECE",
+    "baseline_points_pr_auc": "points PR-AUC",
+    "oracle_roc_auc": "oracle ROC-AUC",
+}
+
+
+class RichStageReporter:
+    """Lists every training stage up front, then marks each running, done (with its time)."""
+
+    def __init__(self, progress: Progress, stages: tuple[str, ...] = ()) -> None:
+        self._progress = progress
+        self._tasks = {
+            name: progress.add_task(f"[dim]{name}[/dim]", total=1, start=False) for name in stages
+        }
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Show ``name`` as running until the block ends."""
+        task = self._tasks.get(name)
+        if task is None:
+            task = self._tasks[name] = self._progress.add_task(name, total=1, start=False)
+        self._progress.update(task, description=f"[bold]{name}[/bold]")
+        self._progress.start_task(task)
+        start = time.perf_counter()
+        try:
+            yield
+        except BaseException:
+            self._progress.update(task, description=f"[red]✗ {name}[/red]")
+            raise
+        seconds = time.perf_counter() - start
+        self._progress.update(
+            task, completed=1, description=f"[green]✓[/green] {name} ({seconds:.1f} s)"
+        )
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None or math.isnan(value) else f"{value:.4f}"
+
+
+def _gate_text(tags: dict[str, str]) -> str:
+    """The gate decision stored on a version, e.g. ``refused (same test rows)``."""
+    basis = tags.get("gate.basis", "")
+    if basis in ("", "manual"):
+        return basis
+    verdict = "promoted" if tags.get("gate.promoted") == "true" else "refused"
+    return f"{verdict} ({basis})"
+
+
+def _summary(console: Console, result: TrainingResult) -> None:
+    table = Table(title=f"Test years {result.split.test_years[0]}–{result.split.test_years[-1]}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key in _HEADLINE:
+        table.add_row(key, _fmt(result.metrics.get(key)))
+    console.print(table)
+    if result.gate is not None:
+        colour = "green" if result.gate.promoted else "yellow"
+        console.print(f"[{colour}]model version {result.model_version}: {result.gate.message}[/]")
+    if result.run_id:
+        console.print(f"MLflow run {result.run_id}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the training and registry verbs to the ``srdi`` application."""
+
+    @app.command("train")
+    def train(
+        data: Annotated[
+            Path | None, typer.Option("--data", help="Panel directory (default: SRDI_DATA_DIR).")
+        ] = None,
+        target: Annotated[
+            str,
+            typer.Option(help="Tier to predict: srdi_sme (provincial or higher) or little_giant."),
+        ] = "srdi_sme",
+        horizon: Annotated[
+            int, typer.Option(min=1, help="Years after t within which to count.")
+        ] = 2,
+        train_end: Annotated[
+            int | None, typer.Option(help="Last training year (default: before validation).")
+        ] = None,
+        valid_years: Annotated[int, typer.Option(min=1, help="Validation years.")] = 1,
+        test_years: Annotated[int, typer.Option(min=1, help="Test years (latest complete).")] = 2,
+        threads: Annotated[
+            int, typer.Option(min=0, help="LightGBM threads (1: reproducible; 0: all cores).")
+        ] = 1,
+        heldout: Annotated[
+            str | None,
+            typer.Option(help="Comma-separated provinces to hold out (default: three chosen)."),
+        ] = None,
+        dask: Annotated[
+            bool,
+            typer.Option(
+                "--dask",
+                help="Prepare the panel and train with lightgbm.dask on a Dask cluster "
+                "(the scale-out extra).",
+            ),
+        ] = False,
+        scheduler: Annotated[
+            str | None,
+            typer.Option(
+                help="With --dask: scheduler address (tcp://host:8786); default "
+                "SRDI_DASK_SCHEDULER, else a LocalCluster sized to this machine."
+            ),
+        ] = None,
+    ) -> None:
+        """Train on a panel, log to MLflow, register and gate the champion."""
+        from features.provinces import normalize_province
+        from srdi.core.dask_cluster import DaskNotInstalledError
+        from srdi.core.settings import load_settings
+        from training.dataset import PanelError
+        from training.model import ModelConfig
+        from training.pipeline import STAGES, TrainingConfig, run_training
+        from training.prepare import TrainingDataError
+        from training.splits import SplitConfig
+
+        console = Console()
+        settings = load_settings()
+        provinces: tuple[str, ...] = ()
+        if heldout:
+            given = [p.strip() for p in heldout.split(",") if p.strip()]
+            names = normalize_province(given)
+            unknown = [g for g, n in zip(given, names, strict=True) if n is None]
+            if unknown:
+                console.print(f"[red]--heldout: unknown province(s) {unknown}[/red]")
+                raise typer.Exit(2)
+            provinces = tuple(str(n) for n in names)
+        try:
+            config = TrainingConfig(
+                target=target,
+                horizon=horizon,
+                split=SplitConfig(
+                    valid_years=valid_years, test_years=test_years, train_end=train_end
+                ),
+                heldout_provinces=provinces,
+                model=ModelConfig(num_threads=threads),
+            )
+        except ValueError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+        console.print(
+            f"Training [bold]{target}[/bold] (H = {horizon}) on "
+            f"{settings.resolve(data or settings.data_dir)} → {settings.effective_tracking_uri}"
+        )
+        progress = Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+        )
+        if scheduler and not dask:
+            console.print("[red]--scheduler needs --dask[/red]")
+            raise typer.Exit(2)
+        try:
+            with progress:
+                reporter = RichStageReporter(progress, STAGES)
+                if dask:
+                    from training.dask_train import run_dask_training
+
+                    result = run_dask_training(
+                        settings, data, config, reporter, scheduler=scheduler
+                    )
+                else:
+                    result = run_training(settings, data, config, reporter)
+        except (PanelError, TrainingDataError, ValueError, DaskNotInstalledError) as exc:
+            console.print(f"[red]training failed: {exc}[/red]")
+            raise typer.Exit(2) from exc
+        _summary(console, result)
+
+    @app.command("models")
+    def models(
+        has_champion: Annotated[
+            bool,
+            typer.Option(
+                "--has-champion", help="Print nothing; exit 0 when a champion exists, else 1."
+            ),
+        ] = False,
+    ) -> None:
+        """List the registered model versions with their metrics and aliases."""
+        from srdi.core.settings import load_settings
+        from training.registry import has_champion as champion_exists
+        from training.registry import list_versions
+
+        settings = load_settings()
+        if has_champion:
+            raise typer.Exit(0 if champion_exists(settings) else 1)
+        versions = list_versions(settings)
+        console = Console()
+        if not versions:
+            name, where = settings.registered_model, settings.effective_tracking_uri
+            console.print(f"no version of {name!r} in {where}; train one with `make train`")
+            return
+        table = Table(title=f"{settings.registered_model} ({settings.effective_tracking_uri})")
+        for column in ("version", "aliases", "created"):
+            table.add_column(column)
+        for header in _HEADLINE.values():
+            table.add_column(header, justify="right")
+        table.add_column("gate")
+        for v in versions:
+            created = dt.datetime.fromtimestamp(v.created / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M")
+            table.add_row(
+                v.version,
+                ", ".join(f"@{a}" for a in v.aliases),
+                created,
+                *(_fmt(v.metrics.get(k)) for k in _HEADLINE),
+                _gate_text(v.tags),
+            )
+        console.print(table)
+
+    @app.command("promote")
+    def promote(
+        version: Annotated[str, typer.Argument(help="Model version to make champion.")],
+    ) -> None:
+        """Give a model version the champion alias, overriding the gate."""
+        from srdi.core.settings import load_settings
+        from training.registry import promote as promote_version
+
+        console = Console()
+        try:
+            decision = promote_version(load_settings(), version)
+        except ValueError as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+        console.print(f"[green]{decision.message}[/green]")
