@@ -8,9 +8,11 @@ Importing the package imports nothing heavy; import the submodule you need.
 
 __all__: list[str] = [
     "catalog",
+    "column_map",
     "columns",
     "derive",
     "fields",
+    "formats",
     "headers",
     "industries",
     "industry",
@@ -19,6 +21,7 @@ __all__: list[str] = [
     "pipeline",
     "provinces",
     "record_model",
+    "tiers",
     "validate",
 ]
 

@@ -21,6 +21,7 @@ import numpy.typing as npt
 from features._arrays import map_objects
 from features.catalog import FEATURES
 from features.columns import Columns, FloatArray
+from features.tiers import TIER_LEVELS
 
 __all__ = [
     "BASE_FEATURE_NAMES",
@@ -43,12 +44,6 @@ RD_INSTITUTION_LEVELS: Mapping[str, float] = {
     "municipal": 2.0,
     "provincial": 3.0,
     "national": 4.0,
-}
-TIER_LEVELS: Mapping[str, float] = {
-    "none": 0.0,
-    "innovative_sme": 1.0,
-    "srdi_sme": 2.0,
-    "little_giant": 3.0,
 }
 _LN10 = float(np.log(10.0))
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
+from features.tiers import TIER_CHOICES
+
 __all__ = [
     "DEBT_RATIO",
     "DERIVED_INPUTS",
@@ -157,7 +159,6 @@ def _flag(name: str, description: str, *, example: bool, aliases: tuple[str, ...
 
 
 RD_INSTITUTION_CHOICES = ("none", "below_municipal", "municipal", "provincial", "national")
-TIER_CHOICES = ("none", "innovative_sme", "srdi_sme", "little_giant")
 
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from features.column_map import check_column_map
 from features.fields import DERIVED_INPUTS, FIELD_BY_NAME, FIELDS, FieldSpec
 
 __all__ = [
@@ -179,13 +180,10 @@ def resolve_headers(
 
     Raises
     ------
-    ValueError
-        When ``mapping`` names a field that does not exist.
+    features.column_map.ColumnMapError
+        A ``ValueError``: ``mapping`` names a field that does not exist.
     """
-    explicit = dict(mapping or {})
-    for header, target in explicit.items():
-        if target and target not in FIELD_BY_NAME and target not in DERIVED_INPUTS:
-            raise ValueError(f"column mapping {header!r} → {target!r}: no such field")
+    explicit = check_column_map(mapping or {})
     result = HeaderResolution()
     candidates: list[tuple[int, str, HeaderMatch]] = []
     for raw_header in headers:

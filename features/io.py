@@ -11,13 +11,19 @@ import codecs
 import io
 import os
 from collections.abc import Iterator, Mapping
-from pathlib import Path
-from typing import IO, Any, Literal, TypeAlias
+from typing import IO, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from features.fields import DERIVED_INPUTS, FIELD_BY_NAME
+from features.formats import (
+    TABLE_SUFFIXES,
+    TableFormat,
+    format_from_content,
+    format_from_suffix,
+    suffix_of,
+)
 from features.headers import resolve_headers
 from features.parsing import parse_numbers
 
@@ -33,17 +39,6 @@ __all__ = [
 ]
 
 TableSource: TypeAlias = str | os.PathLike[str] | bytes | IO[bytes]
-TableFormat: TypeAlias = Literal["csv", "parquet", "xlsx"]
-
-TABLE_SUFFIXES: Mapping[str, TableFormat] = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".tsv": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-}
 _SNIFF_BYTES = 1 << 20
 
 
@@ -222,24 +217,20 @@ def _detect_format(source: TableSource, format: str | None, name: str) -> TableF
             raise TableReadError(f"unknown table format {format!r}: use csv, parquet or xlsx")
         return format  # type: ignore[return-value]
     if isinstance(source, (str, os.PathLike)):
-        suffix = Path(source).suffix.lower()
-        if suffix == ".xls":
+        if suffix_of(source) == ".xls":
             raise TableReadError(
                 f"cannot read {name}: the old .xls format is not supported; save it as .xlsx or CSV"
             )
-        if suffix in TABLE_SUFFIXES:
-            return TABLE_SUFFIXES[suffix]
+        by_suffix = format_from_suffix(source)
+        if by_suffix is not None:
+            return by_suffix
     try:
         head = _head(source, 8)
     except FileNotFoundError as exc:
         raise TableReadError(f"cannot read {name}: file not found") from exc
     except OSError as exc:
         raise TableReadError(f"cannot read {name}: {exc}") from exc
-    if head.startswith(b"PAR1"):
-        return "parquet"
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    return "csv"
+    return format_from_content(head) or "csv"
 
 
 def _binary(source: TableSource) -> IO[bytes]:

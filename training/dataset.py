@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from training.labels import TIER_RANK, make_labels
+from features.tiers import CERTIFIED_TIERS
+from training.labels import make_labels
 
 if TYPE_CHECKING:
     from features.columns import Columns
@@ -135,8 +136,8 @@ def clean_certifications(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[PanelIss
         ("company_id", company.isna() | (company == ""), "company_id is required"),
         (
             "tier",
-            ~tier.isin(list(TIER_RANK)).fillna(False),
-            f"tier must be one of {sorted(TIER_RANK)}",
+            ~tier.isin(list(CERTIFIED_TIERS)).fillna(False),
+            f"tier must be one of {sorted(CERTIFIED_TIERS)}",
         ),
         ("granted_year", granted.isna(), "granted_year must be a year"),
         ("expires_year", (expires < granted).fillna(False), "expires_year is before granted_year"),

@@ -19,20 +19,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from features.tiers import tiers_at_or_above
+
 __all__ = [
     "DEFAULT_HORIZON",
     "TARGETS",
-    "TIER_RANK",
     "LabelSet",
     "make_labels",
     "target_tiers",
 ]
 
 DEFAULT_HORIZON = 2
-TIER_RANK: dict[str, int] = {"innovative_sme": 1, "srdi_sme": 2, "little_giant": 3}
-# The target tier of each target; a higher tier also counts (a Little Giant is a
-# provincial SRDI SME too).
-TARGETS: dict[str, str] = {"srdi_sme": "srdi_sme", "little_giant": "little_giant"}
+# The tiers a model can be trained to predict; reaching a higher tier also counts (a
+# Little Giant is a provincial SRDI SME too: features.tiers.tiers_at_or_above).
+TARGETS: tuple[str, ...] = ("srdi_sme", "little_giant")
 
 
 def target_tiers(target: str) -> tuple[str, ...]:
@@ -45,8 +45,7 @@ def target_tiers(target: str) -> tuple[str, ...]:
     """
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}; expected one of {sorted(TARGETS)}")
-    rank = TIER_RANK[TARGETS[target]]
-    return tuple(tier for tier, r in TIER_RANK.items() if r >= rank)
+    return tiers_at_or_above(target)
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
 
+from features.formats import TableFormat, output_format
 from features.rules import SCHEME_IDS
 
 __all__ = [
@@ -34,7 +35,7 @@ __all__ = [
     "write_export",
 ]
 
-ExportFormat = Literal["csv", "xlsx", "parquet"]
+ExportFormat: TypeAlias = TableFormat
 
 IDENTITY_COLUMNS: tuple[str, ...] = (
     "rank",
@@ -53,12 +54,6 @@ MEDIA_TYPES: dict[str, str] = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "parquet": "application/vnd.apache.parquet",
-}
-_SUFFIXES: dict[str, ExportFormat] = {
-    ".csv": "csv",
-    ".xlsx": "xlsx",
-    ".parquet": "parquet",
-    ".pq": "parquet",
 }
 # Separates reason texts inside one cell; a semicolon would clash with European CSV
 # dialects, and the texts themselves use commas.
@@ -201,17 +196,10 @@ def format_for_path(path: Path | str) -> ExportFormat:
 
     Raises
     ------
-    ValueError
-        When the extension is not ``.csv``, ``.xlsx`` or ``.parquet``.
+    features.formats.TableFormatError
+        A ``ValueError``: the extension is not ``.csv``, ``.xlsx`` or ``.parquet``.
     """
-    suffix = Path(path).suffix.lower()
-    try:
-        return _SUFFIXES[suffix]
-    except KeyError:
-        raise ValueError(
-            f"cannot write {str(path)!r}: the output extension must be .csv, .xlsx or .parquet "
-            f"(got {suffix or 'none'!r})"
-        ) from None
+    return output_format(path)
 
 
 def export_bytes(frame: pd.DataFrame, fmt: ExportFormat) -> bytes:

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from features.io import TableFormat
+from features.formats import format_from_content, format_from_suffix
 
 __all__ = [
     "PreviewError",
@@ -146,7 +146,7 @@ def preview_table(
     """
     from features.io import read_table
 
-    fmt = _format_of(filename, data)
+    fmt = format_from_suffix(filename) or format_from_content(data[:8]) or "csv"
     if truncated and fmt == "csv":
         # A newline byte never occurs inside a GBK or UTF-8 multi-byte character,
         # so cutting there keeps the text decodable.
@@ -173,15 +173,6 @@ def preview_table(
         head_rows=len(frame),
         truncated=truncated,
     )
-
-
-def _format_of(filename: str, data: bytes) -> TableFormat:
-    name = filename.lower()
-    if name.endswith((".parquet", ".pq")) or data[:4] == b"PAR1":
-        return "parquet"
-    if name.endswith((".xlsx", ".xlsm")) or data[:2] == b"PK":
-        return "xlsx"
-    return "csv"
 
 
 def _cell(value: Any) -> str | None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import orjson
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
@@ -31,7 +30,7 @@ from serving.api.schemas import ErrorBody, ModelRef, ScreenError, ScreenRow, err
 from serving.api.security import require_api_key
 from serving.page.export import MEDIA_TYPES, export_bytes, export_frame
 from serving.page.preview import PreviewError, TablePreview, preview_table
-from serving.page.screening import screen_upload
+from serving.page.screening import parse_column_map, screen_upload
 from serving.page.session import ScreenCache, compact_stream, firm_detail
 
 __all__ = ["SAMPLE_FILE", "STATIC_DIR", "ExportRequest", "ExportRow", "router"]
@@ -191,7 +190,7 @@ async def screen_for_page(
     top_reasons: Annotated[int, Query(ge=1, le=10, description="Reasons per row.")] = 3,
 ) -> StreamingResponse:
     """Rank an upload like POST /v1/screen, answered with compact rows and a detail token."""
-    mapping = _parse_page_column_map(column_map)
+    mapping = parse_column_map(column_map)
     ranked = await run_in_threadpool(
         screen_upload,
         scorer,
@@ -326,33 +325,3 @@ def _cache(request: Request) -> ScreenCache:
     state: dict[str, Any] = request.app.state._state
     cache: ScreenCache = state.setdefault(_CACHE_KEY, ScreenCache())
     return cache
-
-
-def _parse_page_column_map(raw: str | None) -> dict[str, str] | None:
-    """Parse the page's column map: header → field, ``""`` to ignore a header."""
-    if raw is None or not raw.strip():
-        return None
-    from features.fields import DERIVED_INPUTS, FIELD_BY_NAME
-
-    try:
-        mapping = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise BadInputError(
-            f"column_map is not valid JSON ({error.msg})", field="column_map"
-        ) from None
-    if not isinstance(mapping, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
-    ):
-        raise BadInputError(
-            'column_map must be a JSON object of header → field name ("" ignores the header)',
-            field="column_map",
-        )
-    unknown = sorted(
-        {v for v in mapping.values() if v and v not in FIELD_BY_NAME and v not in DERIVED_INPUTS}
-    )
-    if unknown:
-        raise BadInputError(
-            f"column_map names unknown fields {unknown[:5]}; GET /v1/schema lists the fields",
-            field="column_map",
-        )
-    return dict(mapping)

@@ -13,30 +13,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 
+from features.formats import input_format
 from serving.page.export import errors_frame, export_columns, export_frame
 from serving.page.ranked_rows import iter_ranked_blocks
 from serving.scoring.scorer import DEFAULT_CHUNK_ROWS, Scorer
 
 __all__ = [
-    "INPUT_FORMATS",
     "ScreenedFile",
     "count_data_rows",
-    "input_format",
     "screen_file",
 ]
 
-InputFormat = Literal["csv", "parquet", "xlsx"]
-INPUT_FORMATS: Mapping[str, InputFormat] = {
-    ".csv": "csv",
-    ".txt": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".xlsx": "xlsx",
-}
 # Called with a phase ("scored" rows read and scored, "explained" rows flattened)
 # and how many rows that step just finished.
 ProgressCallback = Callable[[str, int], None]
@@ -71,24 +61,6 @@ class ScreenedFile:
     def n_bad_rows(self) -> int:
         """Rows refused by validation (a row may have several errors)."""
         return int(self.errors["row"].nunique()) if len(self.errors) else 0
-
-
-def input_format(path: Path | str) -> InputFormat:
-    """The reader for a candidate file, from its extension.
-
-    Raises
-    ------
-    ValueError
-        When the extension is not one of :data:`INPUT_FORMATS`.
-    """
-    suffix = Path(path).suffix.lower()
-    try:
-        return INPUT_FORMATS[suffix]
-    except KeyError:
-        raise ValueError(
-            f"cannot read {str(path)!r}: candidate files must be .csv (UTF-8, UTF-8 with BOM, "
-            "GBK or GB18030), .xlsx or .parquet"
-        ) from None
 
 
 def count_data_rows(path: Path | str) -> int | None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import IO
 
-import orjson
 import pandas as pd
 
-from features.fields import DERIVED_INPUTS, FIELD_BY_NAME
-from features.io import TABLE_SUFFIXES, TableFormat, TableReadError, iter_table_chunks
+from features.column_map import ColumnMapError, column_map_from_json
+from features.formats import READABLE, TableFormat, format_from_suffix
+from features.io import TableReadError, iter_table_chunks
 from serving.api.errors import BadInputError
 from serving.api.limits import check_upload_rows
 from serving.api.responses import dumps
@@ -36,46 +36,24 @@ __all__ = [
 def parse_column_map(raw: str | None) -> dict[str, str] | None:
     """Parse the ``column_map`` query parameter: a JSON object of header → field.
 
+    ``""`` ignores a header (``features.column_map.column_map_from_json``).
+
     Raises
     ------
     BadInputError
         When it is not a JSON object of strings, or names an unknown field.
     """
-    if raw is None or not raw.strip():
-        return None
     try:
-        mapping = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadInputError(
-            f"column_map is not valid JSON ({exc.msg}); send an object such as "
-            '{"营业收入": "revenue"}',
-            field="column_map",
-        ) from None
-    if not isinstance(mapping, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
-    ):
-        raise BadInputError(
-            "column_map must be a JSON object mapping file headers to field names",
-            field="column_map",
-        )
-    unknown = sorted(
-        {v for v in mapping.values() if v not in FIELD_BY_NAME and v not in DERIVED_INPUTS}
-    )
-    if unknown:
-        raise BadInputError(
-            f"column_map names unknown fields {unknown[:5]}; see GET /v1/schema for the fields",
-            field="column_map",
-        )
-    return {str(k): str(v) for k, v in mapping.items()}
+        return column_map_from_json(raw)
+    except ColumnMapError as error:
+        raise BadInputError(str(error), field="column_map") from None
 
 
 def _format_of(filename: str | None) -> TableFormat:
-    suffix = "" if not filename or "." not in filename else "." + filename.rsplit(".", 1)[1]
-    fmt = TABLE_SUFFIXES.get(suffix.lower())
+    fmt = format_from_suffix(filename or "")
     if fmt is None:
         raise BadInputError(
-            f"cannot screen {filename or 'the upload'!r}: send a .csv (UTF-8, UTF-8 with BOM, "
-            "GBK or GB18030), .xlsx or .parquet file",
+            f"cannot screen {filename or 'the upload'!r}: send a {READABLE} file",
             field="file",
             status_code=415,
         )

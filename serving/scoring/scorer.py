@@ -24,6 +24,7 @@ import pandas as pd
 from features.catalog import FAMILIES, FEATURES
 from features.columns import Columns
 from features.rules import CurrencyRates
+from features.tiers import CERTIFIED_TIERS, tiers_at_or_above
 from features.validate import RowError, validate_frame, validate_record
 from serving.scoring.reasons import ReasonBuilder
 from serving.scoring.scheme_json import firm_schemes
@@ -45,13 +46,6 @@ DEFAULT_CHUNK_ROWS = 50_000
 # Rows per block when per-firm JSON is assembled from a ranked table: big enough to
 # keep the vectorized steps efficient, small enough to keep the dicts' memory low.
 _BLOCK_ROWS = 2_000
-
-# Tiers at or above each training target (current_tier values, docs/DESIGN.md).
-_TIERS_AT_OR_ABOVE = {
-    "innovative_sme": frozenset({"innovative_sme", "srdi_sme", "little_giant"}),
-    "srdi_sme": frozenset({"srdi_sme", "little_giant"}),
-    "little_giant": frozenset({"little_giant"}),
-}
 
 
 @dataclass(frozen=True)
@@ -120,12 +114,12 @@ class Scorer:
         self.model_info: dict[str, str] = {"name": model_name, "version": self.model_version}
         catalog = {spec.name: spec for spec in FEATURES}
         self._reasons = ReasonBuilder(bundle.feature_names, catalog, FAMILIES)
-        if bundle.target not in _TIERS_AT_OR_ABOVE:
+        if bundle.target not in CERTIFIED_TIERS:
             raise ValueError(
                 f"the model's target tier {bundle.target!r} is unknown; expected one of "
-                f"{sorted(_TIERS_AT_OR_ABOVE)}"
+                f"{list(CERTIFIED_TIERS)}"
             )
-        self._certified_tiers = _TIERS_AT_OR_ABOVE[bundle.target]
+        self._certified_tiers = tiers_at_or_above(bundle.target)
         self._medians = _MedianTable(bundle)
 
     @classmethod

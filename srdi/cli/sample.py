@@ -31,8 +31,6 @@ GBK_SAMPLE_NAME = "candidates_gbk.csv"
 # A plausible vendor header for rd_staff that is not in the alias table, so the
 # column mapper has something for the user to match by hand.
 UNMATCHED_HEADER = "技术人员数"
-# Tiers at which a firm is no longer a candidate for the provincial SRDI tier.
-_CERTIFIED_TIERS = frozenset({"srdi_sme", "little_giant"})
 
 
 def candidate_sample(financials: pd.DataFrame, *, n_rows: int = 400, seed: int = 7) -> pd.DataFrame:
@@ -54,13 +52,15 @@ def candidate_sample(financials: pd.DataFrame, *, n_rows: int = 400, seed: int =
         ranking visibly reorders them.
     """
     from features.fields import FIELD_NAMES
+    from features.tiers import tiers_at_or_above
 
     if financials.empty:
         raise ValueError("the panel has no rows; generate a world first (`srdi synth`)")
     latest = int(financials["fiscal_year"].max())
     year = financials[financials["fiscal_year"] == latest]
     tier = year["current_tier"].astype("object").where(year["current_tier"].notna(), "none")
-    candidates = year[~tier.isin(_CERTIFIED_TIERS)]
+    # A firm at the provincial SRDI tier or above is no longer a candidate for it.
+    candidates = year[~tier.isin(tiers_at_or_above("srdi_sme"))]
     if candidates.empty:
         raise ValueError(f"no firm of fiscal year {latest} is still a candidate")
     take = min(n_rows, len(candidates))

@@ -1,33 +1,75 @@
-"""Helpers the file-processing verbs share: failing clearly, ``--map``, the errors file."""
+"""Helpers the verbs share: failing clearly, ``--map``, the errors file."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 if TYPE_CHECKING:
+    from features.formats import TableFormat
     from features.validate import RowError
 
-__all__ = ["fail", "parse_column_map", "write_row_errors"]
+__all__ = [
+    "ColumnMapOption",
+    "FirmYearsArgument",
+    "fail",
+    "output_table_format",
+    "parse_column_map",
+    "write_row_errors",
+]
+
+ColumnMapOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="Match a header to a contract field, HEADER=FIELD (repeatable); wins over the "
+        'alias table. HEADER= ignores a column. Example: --map "技术人员数=rd_staff"',
+    ),
+]
+FirmYearsArgument = Annotated[
+    Path,
+    typer.Argument(metavar="IN", help="Firm-years: .csv (UTF-8, BOM, GBK), .parquet or .xlsx."),
+]
 
 
-def fail(message: str, *, code: int) -> NoReturn:
-    """Print ``error: message`` to stderr and exit with ``code``."""
-    typer.echo(f"error: {message}", err=True)
+def fail(message: str, *, code: int = 1) -> NoReturn:
+    """Print ``error: message`` to stderr and exit with ``code``.
+
+    The message is printed as is (no rich markup), on one line however long, so a
+    path or a list such as ``['cn_x']`` in it stays intact and greppable in logs.
+    """
+    from rich.console import Console
+    from rich.text import Text
+
+    error = Text.assemble(("error:", "bold red"), " ", message)
+    Console(stderr=True).print(error, soft_wrap=True)
     raise typer.Exit(code)
 
 
-def parse_column_map(items: list[str]) -> dict[str, str]:
-    """Turn repeated ``--map HEADER=FIELD`` options into a header → field mapping."""
-    mapping: dict[str, str] = {}
-    for item in items:
-        header, sep, field = item.partition("=")
-        if not sep or not header.strip():
-            fail(f"--map takes HEADER=FIELD, got {item!r}", code=2)
-        mapping[header.strip()] = field.strip()
-    return mapping
+def parse_column_map(items: list[str] | None) -> dict[str, str] | None:
+    """Turn repeated ``--map HEADER=FIELD`` options into a header → field mapping.
+
+    Exits with status 2 naming the option when an item is malformed or names a
+    field the contract does not have (``features.column_map``).
+    """
+    from features.column_map import ColumnMapError, column_map_from_options
+
+    try:
+        return column_map_from_options(items or [])
+    except ColumnMapError as error:
+        fail(f"--map {error}", code=2)
+
+
+def output_table_format(path: Path, *allowed: TableFormat) -> TableFormat:
+    """The format of the table file ``path`` from its suffix; exits with status 2 otherwise."""
+    from features.formats import TableFormatError, output_format
+
+    try:
+        return output_format(path, allowed=allowed or ("csv", "xlsx", "parquet"))
+    except TableFormatError as error:
+        fail(str(error), code=2)
 
 
 def write_row_errors(errors: list[RowError], path: Path) -> None:

@@ -28,6 +28,8 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from features.formats import TABLE_SUFFIXES
+
 __all__ = [
     "PanelInputError",
     "PanelUnit",
@@ -39,8 +41,9 @@ __all__ = [
 
 FileFormat = Literal["parquet", "csv"]
 
-_PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
-_CSV_SUFFIXES = (".csv", ".txt")
+# A panel's files: Parquet and CSV (features.formats); spreadsheets are not panels.
+_PARQUET_SUFFIXES = tuple(s for s, f in TABLE_SUFFIXES.items() if f == "parquet")
+_CSV_SUFFIXES = tuple(s for s, f in TABLE_SUFFIXES.items() if f == "csv")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 # The panel `srdi synth` writes keeps firm-years in this file (or folder) beside the
 # certification and oracle tables, which are not records to score.

@@ -27,11 +27,6 @@ from srdi.core.bundle import ModelBundle
 __all__ = ["OUTPUT_COLUMNS", "SRDIPotentialModel", "score_frame"]
 
 OUTPUT_COLUMNS = ("company_id", "fiscal_year", "score", "percentile", "band", "status", "error")
-# Tiers that already count as holding each target (a Little Giant is also provincial).
-_HOLDING_TIERS: dict[str, tuple[str, ...]] = {
-    "srdi_sme": ("srdi_sme", "little_giant"),
-    "little_giant": ("little_giant",),
-}
 
 
 def score_frame(bundle: ModelBundle, frame: pd.DataFrame, *, num_threads: int = 1) -> pd.DataFrame:
@@ -67,7 +62,7 @@ def score_frame(bundle: ModelBundle, frame: pd.DataFrame, *, num_threads: int = 
     status[rows] = "candidate"
     if rows.size and "current_tier" in validated.columns:
         tier = np.asarray(validated.columns["current_tier"], dtype=object)
-        holding = pd.Series(tier).isin(_HOLDING_TIERS.get(bundle.target, ())).to_numpy()
+        holding = pd.Series(tier).isin(_holding_tiers(bundle.target)).to_numpy()
         status[rows[holding]] = "certified"
 
     error = np.full(n, None, dtype=object)
@@ -96,6 +91,13 @@ def score_frame(bundle: ModelBundle, frame: pd.DataFrame, *, num_threads: int = 
         },
         dtype=object,
     )
+
+
+def _holding_tiers(target: str) -> tuple[str, ...]:
+    """Tiers that already count as holding the model's target (none for an unknown one)."""
+    from features.tiers import CERTIFIED_TIERS, tiers_at_or_above
+
+    return tiers_at_or_above(target) if target in CERTIFIED_TIERS else ()
 
 
 def _nullable(values: np.ndarray, *, as_int: bool = False) -> np.ndarray:

@@ -259,7 +259,11 @@ def test_screen_refuses_files_it_cannot_read(
 
 @pytest.mark.parametrize(
     ("column_map", "words"),
-    [("{not json", "not valid JSON"), ('["a"]', "JSON object"), ('{"x": "turnover"}', "unknown")],
+    [
+        ("{not json", "not valid JSON"),
+        ('["a"]', "JSON object"),
+        ('{"x": "turnover"}', "'turnover' is not a contract field"),
+    ],
 )
 def test_screen_refuses_a_bad_column_map(
     client: TestClient, records: list[dict[str, Any]], column_map: str, words: str

@@ -78,4 +78,4 @@ def test_unreadable_input_and_no_valid_rows(tmp_path: Path) -> None:
     assert code == 1 and "no valid rows" in output
     assert (tmp_path / "o.errors.csv").exists() and not (tmp_path / "o.parquet").exists()
     code, output = run("features", str(bad), "-o", str(tmp_path / "o.json"))
-    assert code == 2 and ".parquet or .csv" in output
+    assert code == 2 and ".csv or .parquet" in output

@@ -264,7 +264,7 @@ def test_explicit_mapping_wins() -> None:
     df = text_frame(1).rename(columns={"rd_staff": "技术人员数"})
     result = validate_frame(df, mapping={"技术人员数": "rd_staff"})
     assert result.columns["rd_staff"][0] == 48.0
-    with pytest.raises(ValueError, match="no such field"):
+    with pytest.raises(ValueError, match="not a contract field"):
         validate_frame(df, mapping={"技术人员数": "rd_people"})
 
 

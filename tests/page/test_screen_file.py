@@ -7,9 +7,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from features.formats import input_format
 from serving.page.export import export_frame
 from serving.page.ranked_rows import iter_ranked_blocks
-from serving.page.screen_file import count_data_rows, input_format, screen_file
+from serving.page.screen_file import count_data_rows, screen_file
 from serving.scoring.scorer import Scorer
 from srdi.core.bundle import load_registered_bundle
 

@@ -24,8 +24,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr
 
-from features.fields import TIER_CHOICES
 from features.rules import SCHEME_TABLES, CriterionVerdict, SchemeResult, evaluate_schemes
+from features.tiers import TIER_CHOICES
 from training.synth.config import (
     INNOVATIVE,
     LITTLE_GIANT,

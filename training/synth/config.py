@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
+from features.tiers import TIER_CHOICES, tier_level
+
 GENERATOR_VERSION: Final = "1.0.0"
 
 FIRST_YEAR: Final = 2014
@@ -26,9 +28,9 @@ LAST_YEAR: Final = 2025
 HORIZON: Final = 2
 """Oracle horizon: certified in t+1..t+2 (DESIGN.md, "Label", H = 2)."""
 
-TIERS: Final = ("none", "innovative_sme", "srdi_sme", "little_giant")
-"""Tier names in ascending order; a tier's index is its level (DESIGN.md, ``current_tier``)."""
-NONE, INNOVATIVE, SRDI, LITTLE_GIANT = 0, 1, 2, 3
+# Tier levels as the simulator stores them (``features.tiers``: a tier's position in
+# TIER_CHOICES is its level).
+NONE, INNOVATIVE, SRDI, LITTLE_GIANT = (tier_level(t) for t in TIER_CHOICES)
 SCHEME_OF_TIER: Final = MappingProxyType(
     {INNOVATIVE: "cn_innovative_sme", SRDI: "cn_srdi_sme", LITTLE_GIANT: "cn_little_giant"}
 )

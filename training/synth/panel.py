@@ -16,8 +16,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import expit
 
-from features.fields import RD_INSTITUTION_CHOICES, TIER_CHOICES
+from features.fields import RD_INSTITUTION_CHOICES
 from features.provinces import PROVINCES as CANONICAL_PROVINCES
+from features.tiers import TIER_CHOICES
 from training.synth.config import (
     EQUITY_BOOM,
     FIRST_YEAR,

@@ -15,7 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from features.fields import FIELDS, TIER_CHOICES
+from features.fields import FIELDS
+from features.tiers import TIER_CHOICES
 from training.synth.config import FIRST_YEAR, HORIZON, LAST_YEAR, ORACLE_TARGETS, Missingness
 from training.synth.firms import Firms, FloatArray
 from training.synth.oracle import OracleYear

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from srdi.cli.support import fail
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -86,9 +88,9 @@ def score_batch(
             overwrite=overwrite,
         )
     except (PanelInputError, BatchOutputError) as error:
-        _fail(console, str(error), code=2)
+        fail(str(error), code=2)
     except (NoChampionError, BundleError, DaskNotInstalledError) as error:
-        _fail(console, str(error))
+        fail(str(error))
     _summary(console, report, Path(output))
     if not report.complete:
         raise typer.Exit(1)
@@ -119,8 +121,3 @@ def _summary(console: Console, report: BatchReport, output: Path) -> None:
             f"{failure.first_row}): {failure.error}",
             highlight=False,
         )
-
-
-def _fail(console: Console, message: str, *, code: int = 1) -> NoReturn:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)

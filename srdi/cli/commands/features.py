@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from srdi.cli.support import fail, parse_column_map, write_row_errors
+from srdi.cli.support import (
+    ColumnMapOption,
+    FirmYearsArgument,
+    fail,
+    output_table_format,
+    parse_column_map,
+    write_row_errors,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -19,11 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-_MAP_HELP = (
-    "Match a header to a contract field, HEADER=FIELD (repeatable); wins over the alias "
-    'table. HEADER= ignores a column. Example: --map "技术人员数=rd_staff"'
-)
-
 
 def register(app: typer.Typer) -> None:
     """Add ``features`` to the CLI."""
@@ -31,15 +33,12 @@ def register(app: typer.Typer) -> None:
 
 
 def features(
-    input_path: Annotated[
-        Path,
-        typer.Argument(metavar="IN", help="Firm-years: .csv (UTF-8, BOM, GBK), .parquet or .xlsx."),
-    ],
+    input_path: FirmYearsArgument,
     output: Annotated[
         Path,
         typer.Option("-o", "--output", metavar="OUT", help="Feature table: .parquet or .csv."),
     ],
-    column_map: Annotated[list[str] | None, typer.Option("--map", help=_MAP_HELP)] = None,
+    column_map: ColumnMapOption = None,
     sheet: Annotated[str | None, typer.Option(help="XLSX sheet name (default: first).")] = None,
     pipeline_path: Annotated[
         Path | None,
@@ -65,10 +64,8 @@ def features(
     """
     from features.io import TableReadError
 
-    suffix = output.suffix.lower()
-    if suffix not in (".parquet", ".csv"):
-        fail(f"OUT must end in .parquet or .csv, got {output.name!r}", code=2)
-    mapping = parse_column_map(column_map or [])
+    fmt = output_table_format(output, "csv", "parquet")
+    mapping = parse_column_map(column_map)
     try:
         n_input, columns, rows, errors, warnings = _validate_file(
             input_path, mapping, sheet, chunk_rows
@@ -93,7 +90,7 @@ def features(
         save_pipeline.write_text(json.dumps(pipeline.to_dict(), ensure_ascii=False), "utf-8")
     table = _feature_table(columns, rows, pipeline)
     output.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".parquet":
+    if fmt == "parquet":
         table.to_parquet(output, index=False)
     else:
         table.to_csv(output, index=False, encoding="utf-8-sig")
@@ -105,7 +102,7 @@ def features(
 
 
 def _validate_file(
-    path: Path, mapping: dict[str, str], sheet: str | None, chunk_rows: int
+    path: Path, mapping: dict[str, str] | None, sheet: str | None, chunk_rows: int
 ) -> tuple[int, dict[str, np.ndarray], np.ndarray, list[RowError], list[str]]:
     import numpy as np
 
@@ -118,10 +115,7 @@ def _validate_file(
     warnings: dict[str, None] = {}
     n_input = 0
     for offset, frame in iter_table_chunks(path, chunk_rows, sheet=sheet):
-        try:
-            validated = validate_frame(frame, row_offset=offset, mapping=mapping or None)
-        except ValueError as exc:  # a --map naming a field that does not exist
-            fail(str(exc), code=2)
+        validated = validate_frame(frame, row_offset=offset, mapping=mapping)
         n_input += validated.n_input
         parts.append(dict(validated.columns))
         row_parts.append(validated.rows)

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from srdi.cli.support import fail, parse_column_map, write_row_errors
+from srdi.cli.support import (
+    ColumnMapOption,
+    FirmYearsArgument,
+    fail,
+    output_table_format,
+    parse_column_map,
+    write_row_errors,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -19,11 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-_MAP_HELP = (
-    "Match a header to a contract field, HEADER=FIELD (repeatable); wins over the alias "
-    'table. Example: --map "研发费用=rd_expense"'
-)
-
 
 def register(app: typer.Typer) -> None:
     """Add ``schemes`` to the CLI."""
@@ -31,10 +33,7 @@ def register(app: typer.Typer) -> None:
 
 
 def schemes(
-    input_path: Annotated[
-        Path,
-        typer.Argument(metavar="IN", help="Firm-years: .csv (UTF-8, BOM, GBK), .parquet or .xlsx."),
-    ],
+    input_path: FirmYearsArgument,
     output: Annotated[
         Path,
         typer.Option("-o", "--output", metavar="OUT", help="Screen table: .parquet or .csv."),
@@ -50,7 +49,7 @@ def schemes(
             "text, points) as JSON Lines here."
         ),
     ] = None,
-    column_map: Annotated[list[str] | None, typer.Option("--map", help=_MAP_HELP)] = None,
+    column_map: ColumnMapOption = None,
     sheet: Annotated[str | None, typer.Option(help="XLSX sheet name (default: first).")] = None,
     chunk_rows: Annotated[int, typer.Option(min=1, help="Rows read at a time.")] = 200_000,
 ) -> None:
@@ -67,13 +66,11 @@ def schemes(
     from features.rules import SCHEME_IDS
     from srdi.core.settings import load_settings
 
-    suffix = output.suffix.lower()
-    if suffix not in (".parquet", ".csv"):
-        fail(f"OUT must end in .parquet or .csv, got {output.name!r}", code=2)
+    fmt = output_table_format(output, "csv", "parquet")
     unknown = [s for s in scheme or [] if s not in SCHEME_IDS]
     if unknown:
         fail(f"unknown scheme id(s) {unknown}; choose from {', '.join(SCHEME_IDS)}", code=2)
-    mapping = parse_column_map(column_map or [])
+    mapping = parse_column_map(column_map)
     rates = _rates_from_settings(load_settings())
 
     tables: list[pd.DataFrame] = []
@@ -119,7 +116,7 @@ def schemes(
 
     table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
     output.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".parquet":
+    if fmt == "parquet":
         table.to_parquet(output, index=False)
     else:
         # BOM so that Excel on a Chinese Windows opens the file correctly.
@@ -139,13 +136,10 @@ def _rates_from_settings(settings: Settings) -> CurrencyRates:
     )
 
 
-def _validate(frame: pd.DataFrame, offset: int, mapping: dict[str, str]) -> ValidatedFrame:
+def _validate(frame: pd.DataFrame, offset: int, mapping: dict[str, str] | None) -> ValidatedFrame:
     from features.validate import validate_frame
 
-    try:
-        return validate_frame(frame, row_offset=offset, mapping=mapping or None)
-    except ValueError as exc:  # a --map naming a field that does not exist
-        fail(str(exc), code=2)
+    return validate_frame(frame, row_offset=offset, mapping=mapping)
 
 
 def _evaluate(

@@ -7,9 +7,11 @@ synthetic world.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from srdi.cli.support import ColumnMapOption, fail, output_table_format, parse_column_map
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,11 +22,6 @@ if TYPE_CHECKING:
     from srdi.core.settings import Settings
 
 __all__ = ["register"]
-
-_MAP_HELP = (
-    "Match a header to a contract field, HEADER=FIELD (repeatable); wins over the alias "
-    'table. HEADER= ignores a column. Example: --map "技术人员数=rd_staff"'
-)
 
 
 def register(app: typer.Typer) -> None:
@@ -42,7 +39,7 @@ def score(
         Path,
         typer.Option("-o", "--output", metavar="OUT", help="Ranked file: .csv, .xlsx or .parquet."),
     ],
-    column_map: Annotated[list[str] | None, typer.Option("--map", help=_MAP_HELP)] = None,
+    column_map: ColumnMapOption = None,
     top_reasons: Annotated[
         int, typer.Option(min=1, max=10, help="Reason texts in the top_reasons column.")
     ] = 3,
@@ -57,17 +54,14 @@ def score(
     """
     from rich.console import Console
 
-    from serving.page.export import errors_frame, format_for_path, write_export
+    from serving.page.export import errors_frame, write_export
 
     console = Console(stderr=True)
-    try:
-        format_for_path(output)
-    except ValueError as error:
-        _fail(console, str(error), code=2)
-    mapping = _parse_map(console, column_map or [])
-    _require_file(console, input_path)
+    output_table_format(output)
+    mapping = parse_column_map(column_map)
+    _require_file(input_path)
     settings = _settings()
-    scorer = _load_scorer(console, settings)
+    scorer = _load_scorer(settings)
     outcome = _screen_with_progress(console, scorer, input_path, mapping, top_reasons, chunk_rows)
     written = write_export(outcome.ranking, output)
     errors_path = errors_path_for(output)
@@ -89,7 +83,7 @@ def explain(
     year: Annotated[
         int | None, typer.Option(help="Fiscal year when the file has several (default: latest).")
     ] = None,
-    column_map: Annotated[list[str] | None, typer.Option("--map", help=_MAP_HELP)] = None,
+    column_map: ColumnMapOption = None,
     all_schemes: Annotated[
         bool, typer.Option("--all-schemes", help="Print every scheme's full checklist.")
     ] = False,
@@ -100,13 +94,12 @@ def explain(
     from srdi.cli.explain_view import explain_renderables
 
     console = Console()
-    err = Console(stderr=True)
-    mapping = _parse_map(err, column_map or [])
-    _require_file(err, input_path)
+    mapping = parse_column_map(column_map)
+    _require_file(input_path)
     settings = _settings()
-    scorer = _load_scorer(err, settings)
-    frame = _firm_rows(err, input_path, company_id, mapping)
-    result = _explain_firm(err, scorer, frame, company_id, year)
+    scorer = _load_scorer(settings)
+    frame = _firm_rows(input_path, company_id, mapping)
+    result = _explain_firm(scorer, frame, company_id, year)
     for part in explain_renderables(result, all_schemes=all_schemes):
         console.print(part)
 
@@ -130,18 +123,12 @@ def make_sample(
     console = Console(stderr=True)
     panel = data / "financials.parquet"
     if not panel.is_file():
-        _fail(console, f"{panel} not found; generate a world first: srdi synth --out {data}")
+        fail(f"{panel} not found; generate a world first: srdi synth --out {data}")
     plain, gbk = write_samples(pd.read_parquet(panel), out, n_rows=rows, seed=seed)
     console.print(f"wrote {plain} and {gbk}")
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-def _fail(console: Console, message: str, *, code: int = 1) -> NoReturn:
-    # soft_wrap: a message naming a long path stays one line, greppable in logs.
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def _settings() -> Settings:
@@ -150,34 +137,19 @@ def _settings() -> Settings:
     return load_settings()
 
 
-def _require_file(console: Console, path: Path) -> None:
+def _require_file(path: Path) -> None:
     if not path.is_file():
-        _fail(console, f"input file {str(path)!r} does not exist", code=2)
+        fail(f"input file {str(path)!r} does not exist", code=2)
 
 
-def _parse_map(console: Console, items: list[str]) -> dict[str, str] | None:
-    from features.fields import DERIVED_INPUTS, FIELD_BY_NAME
-
-    mapping: dict[str, str] = {}
-    for item in items:
-        header, sep, field = item.partition("=")
-        if not sep or not header.strip():
-            _fail(console, f"--map {item!r}: write HEADER=FIELD, e.g. 技术人员数=rd_staff", code=2)
-        field = field.strip()
-        if field and field not in FIELD_BY_NAME and field not in DERIVED_INPUTS:
-            _fail(console, f"--map {item!r}: {field!r} is not a contract field", code=2)
-        mapping[header.strip()] = field
-    return mapping or None
-
-
-def _load_scorer(console: Console, settings: Settings) -> Scorer:
+def _load_scorer(settings: Settings) -> Scorer:
     from serving.scoring.scorer import Scorer
     from srdi.core.bundle import BundleError, NoChampionError, load_registered_bundle
 
     try:
         loaded = load_registered_bundle(settings)
     except (NoChampionError, BundleError) as error:
-        _fail(console, str(error))
+        fail(str(error))
     return Scorer.from_loaded(loaded, settings=settings)
 
 
@@ -232,7 +204,7 @@ def _screen_with_progress(
             )
         except (TableReadError, ValueError, UnicodeDecodeError, OSError) as error:
             bar.stop()
-            _fail(console, f"cannot screen {str(path)!r}: {error}")
+            fail(f"cannot screen {str(path)!r}: {error}")
         bar.update(explaining, total=outcome.n_scored, completed=outcome.n_scored, visible=True)
     return outcome
 
@@ -274,30 +246,26 @@ def _summary(console: Console, outcome: ScreenedFile, written: Path, errors_path
         console.print(table)
 
 
-def _firm_rows(
-    console: Console, path: Path, company_id: str, mapping: dict[str, str] | None
-) -> pd.DataFrame:
+def _firm_rows(path: Path, company_id: str, mapping: dict[str, str] | None) -> pd.DataFrame:
+    from features.formats import input_format
     from features.io import TableReadError, read_table, rename_columns
-    from serving.page.screen_file import input_format
 
     try:
         frame = rename_columns(read_table(path, format=input_format(path)), mapping)
     except (TableReadError, ValueError, UnicodeDecodeError, OSError) as error:
-        _fail(console, f"cannot read {str(path)!r}: {error}")
+        fail(f"cannot read {str(path)!r}: {error}")
     if "company_id" not in frame.columns:
-        _fail(
-            console, f"{str(path)!r} has no company_id column (or alias such as 统一社会信用代码)"
-        )
+        fail(f"{str(path)!r} has no company_id column (or alias such as 统一社会信用代码)")
     wanted = company_id.strip()
     ids = frame["company_id"].astype("string").str.strip()
     rows = frame[(ids == wanted).fillna(False).to_numpy(dtype=bool)]
     if rows.empty:
-        _fail(console, f"no row with company_id {wanted!r} among {len(frame):,} rows of {path}")
+        fail(f"no row with company_id {wanted!r} among {len(frame):,} rows of {path}")
     return rows
 
 
 def _explain_firm(
-    console: Console, scorer: Scorer, rows: pd.DataFrame, company_id: str, year: int | None
+    scorer: Scorer, rows: pd.DataFrame, company_id: str, year: int | None
 ) -> dict[str, object]:
     from serving.page.session import DETAIL_REASONS
 
@@ -305,11 +273,11 @@ def _explain_firm(
     results = ranked.results()
     if not results:
         problems = "; ".join(f"{e.field}: {e.message}" for e in ranked.errors)
-        _fail(console, f"the row(s) of {company_id!r} are invalid: {problems}")
+        fail(f"the row(s) of {company_id!r} are invalid: {problems}")
     if year is not None:
         results = [r for r in results if r.get("fiscal_year") == year]
         if not results:
-            _fail(console, f"{company_id!r} has no valid row for fiscal year {year}")
+            fail(f"{company_id!r} has no valid row for fiscal year {year}")
     latest = max(results, key=lambda r: int(r.get("fiscal_year") or 0))
     latest.pop("rank", None)  # a rank among this firm's own rows means nothing
     return latest

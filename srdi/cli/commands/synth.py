@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from srdi.cli.support import fail
+
 __all__ = ["register"]
-
-
-def _fail(console: Console, message: str) -> NoReturn:
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(2)
 
 
 def synth(
@@ -57,16 +54,16 @@ def synth(
     world_seed = settings.synth_seed if seed is None else seed
     n_replicates = DEFAULT_ORACLE_REPLICATES if replicates is None else replicates
     if n_firms < 1:
-        _fail(err, f"--firms must be at least 1, got {n_firms}")
+        fail(f"--firms must be at least 1, got {n_firms}", code=2)
     if world_seed < 0:
-        _fail(err, f"--seed must be 0 or more, got {world_seed}")
+        fail(f"--seed must be 0 or more, got {world_seed}", code=2)
     if n_replicates < 1:
-        _fail(err, f"--replicates must be at least 1, got {n_replicates}")
+        fail(f"--replicates must be at least 1, got {n_replicates}", code=2)
     out_dir = settings.resolve(settings.data_dir if out is None else out)
     try:
         prepare_output_dir(out_dir)
     except WorldError as exc:
-        _fail(err, str(exc))
+        fail(str(exc), code=2)
 
     start = time.perf_counter()
     with Progress(
@@ -87,7 +84,7 @@ def synth(
         try:
             write_world(world, out_dir)
         except WorldError as exc:
-            _fail(err, str(exc))
+            fail(str(exc), code=2)
     seconds = time.perf_counter() - start
 
     figures = world.meta["calibration"]

@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from srdi.cli.support import fail
+
 if TYPE_CHECKING:
     from training.pipeline import TrainingResult
 
@@ -148,8 +150,7 @@ def register(app: typer.Typer) -> None:
             names = normalize_province(given)
             unknown = [g for g, n in zip(given, names, strict=True) if n is None]
             if unknown:
-                console.print(f"[red]--heldout: unknown province(s) {unknown}[/red]")
-                raise typer.Exit(2)
+                fail(f"--heldout: unknown province(s) {unknown}", code=2)
             provinces = tuple(str(n) for n in names)
         try:
             config = TrainingConfig(
@@ -162,8 +163,7 @@ def register(app: typer.Typer) -> None:
                 model=ModelConfig(num_threads=threads),
             )
         except ValueError as exc:
-            console.print(f"[red]{exc}[/red]")
-            raise typer.Exit(2) from exc
+            fail(str(exc), code=2)
         console.print(
             f"Training [bold]{target}[/bold] (H = {horizon}) on "
             f"{settings.resolve(data or settings.data_dir)} → {settings.effective_tracking_uri}"
@@ -172,8 +172,7 @@ def register(app: typer.Typer) -> None:
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
         )
         if scheduler and not dask:
-            console.print("[red]--scheduler needs --dask[/red]")
-            raise typer.Exit(2)
+            fail("--scheduler needs --dask", code=2)
         try:
             with progress:
                 reporter = RichStageReporter(progress, STAGES)
@@ -186,8 +185,7 @@ def register(app: typer.Typer) -> None:
                 else:
                     result = run_training(settings, data, config, reporter)
         except (PanelError, TrainingDataError, ValueError, DaskNotInstalledError) as exc:
-            console.print(f"[red]training failed: {exc}[/red]")
-            raise typer.Exit(2) from exc
+            fail(f"training failed: {exc}", code=2)
         _summary(console, result)
 
     @app.command("models")
@@ -242,6 +240,5 @@ def register(app: typer.Typer) -> None:
         try:
             decision = promote_version(load_settings(), version)
         except ValueError as exc:
-            console.print(f"[red]{exc}[/red]")
-            raise typer.Exit(2) from exc
+            fail(str(exc), code=2)
         console.print(f"[green]{decision.message}[/green]")

@@ -1,0 +1,63 @@
+"""The certification tiers: their order and what "at or above a tier" means.
+
+The Chinese ladder has three rungs above ``none``: an innovative SME, a provincial
+SRDI SME ("专精特新"中小企业) and a national Little Giant. A higher tier counts as
+holding every lower one (a Little Giant is a provincial SRDI SME too), so every
+question of the form "does this firm already hold tier T?" is a comparison of
+levels. This module is the one place that order is written down; the input contract
+(``current_tier``), the features, the labels, the scorer and the simulator read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+__all__ = [
+    "CERTIFIED_TIERS",
+    "TIER_CHOICES",
+    "TIER_LEVELS",
+    "tier_level",
+    "tiers_at_or_above",
+]
+
+TIER_CHOICES: Final = ("none", "innovative_sme", "srdi_sme", "little_giant")
+"""Every ``current_tier`` value, lowest first; a tier's position is its level."""
+CERTIFIED_TIERS: Final = TIER_CHOICES[1:]
+"""The tiers a firm can be certified at (every tier but ``none``), lowest first."""
+TIER_LEVELS: Final[Mapping[str, float]] = MappingProxyType(
+    {tier: float(level) for level, tier in enumerate(TIER_CHOICES)}
+)
+"""Tier → level as a float (0.0 for ``none``), the form numeric columns take."""
+
+
+def tier_level(tier: str) -> int:
+    """Return the level of ``tier``: 0 for ``none`` up to 3 for ``little_giant``.
+
+    Raises
+    ------
+    ValueError
+        When ``tier`` is not one of :data:`TIER_CHOICES`.
+    """
+    try:
+        return TIER_CHOICES.index(tier)
+    except ValueError:
+        raise ValueError(f"unknown tier {tier!r}; expected one of {list(TIER_CHOICES)}") from None
+
+
+def tiers_at_or_above(tier: str) -> tuple[str, ...]:
+    """Return the certified tiers that count as holding ``tier``, lowest first.
+
+    ``tiers_at_or_above("srdi_sme")`` is ``("srdi_sme", "little_giant")``.
+
+    Raises
+    ------
+    ValueError
+        When ``tier`` is not one of :data:`CERTIFIED_TIERS`.
+    """
+    if tier not in CERTIFIED_TIERS:
+        raise ValueError(
+            f"unknown certification tier {tier!r}; expected one of {list(CERTIFIED_TIERS)}"
+        )
+    return TIER_CHOICES[tier_level(tier) :]
