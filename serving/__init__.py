@@ -11,8 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from serving.app import create_app
+    from serving.scoring.intake import BatchScores
     from serving.scoring.model_holder import ModelHolder, ModelProvider, RegistryModelProvider
-    from serving.scoring.scorer import BatchScores, RankedScores, ScoreArrays, Scorer
+    from serving.scoring.ranking import RankedScores
+    from serving.scoring.scorer import Scorer
+    from serving.scoring.target import ScoreArrays, TargetModel
 
 __all__ = [
     "BatchScores",
@@ -22,6 +25,7 @@ __all__ = [
     "RegistryModelProvider",
     "ScoreArrays",
     "Scorer",
+    "TargetModel",
     "create_app",
 ]
 
@@ -30,10 +34,11 @@ _HOME = {
     "ModelHolder": "serving.scoring.model_holder",
     "ModelProvider": "serving.scoring.model_holder",
     "RegistryModelProvider": "serving.scoring.model_holder",
-    "BatchScores": "serving.scoring.scorer",
-    "RankedScores": "serving.scoring.scorer",
-    "ScoreArrays": "serving.scoring.scorer",
+    "BatchScores": "serving.scoring.intake",
+    "RankedScores": "serving.scoring.ranking",
+    "ScoreArrays": "serving.scoring.target",
     "Scorer": "serving.scoring.scorer",
+    "TargetModel": "serving.scoring.target",
 }
 
 

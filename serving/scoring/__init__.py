@@ -1,3 +1,11 @@
-"""Scoring: the scorer, reasons, the model holder and request coalescing."""
+"""Scoring: input records to score results.
+
+``scorer`` (the one code path: composes the parts below), ``target`` (one model's
+numbers and who it scores), ``explain`` and ``reasons`` (TreeSHAP told as reasons),
+``results`` (the per-firm JSON), ``intake`` (records to validated columns),
+``ranking`` (a scored file in rank order), ``scheme_json`` (the scheme lists),
+``model_holder`` (the model in service, swapped atomically) and ``coalesce``
+(concurrent single records scored in one call).
+"""
 
 __all__: list[str] = []

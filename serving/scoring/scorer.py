@@ -1,10 +1,18 @@
-"""The scorer: the one code path from validated columns to score results.
+"""The scorer: the one code path from input records to score results.
 
 A POSTed record, a batch, an uploaded file, ``srdi score``, the page and the Dask
-partitions all go through :class:`Scorer`. Work is vectorized over columns —
-feature matrix, booster, calibrator, percentiles, TreeSHAP contributions, scheme
-rules — and only the final per-firm dicts are assembled row by row. A single record
-is a set of length-1 arrays, so it runs the very same code without a DataFrame.
+partitions all go through :class:`Scorer`. It composes three parts, each vectorized
+over columns and each in its own module:
+
+- the model's numbers — feature matrix, booster, calibrator, percentiles, bands —
+  and its reasons (TreeSHAP by family), by a :class:`~serving.scoring.target.TargetModel`;
+- the scheme verdicts, by the rule engine;
+- the per-firm JSON, laid out by :func:`~serving.scoring.results.score_results`;
+
+and takes its input as one record, a list of records
+(:mod:`serving.scoring.intake`) or a table in chunks, ranked into
+:class:`~serving.scoring.ranking.RankedScores`. A single record is a set of
+length-1 arrays, so it runs the very same code without a DataFrame.
 
 Firms that already hold the model's target tier get ``status = "certified"`` and
 null score, percentile and band: the model is trained on candidates only, so a
@@ -14,26 +22,28 @@ and rankings list them after every candidate (with a null rank).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from features.catalog import FAMILIES, FEATURES
 from features.columns import Columns
 from features.rules import CurrencyRates
-from features.tiers import CERTIFIED_TIERS, tiers_at_or_above
 from features.validate import RowError, validate_frame, validate_record
-from serving.scoring.reasons import ReasonBuilder
+from serving.scoring.intake import BatchScores, validate_records
+from serving.scoring.ranking import RankedScores, concat_columns, concat_numbers
+from serving.scoring.results import score_results
 from serving.scoring.scheme_json import firm_schemes
+from serving.scoring.target import ScoreArrays, TargetModel
 from srdi.core.bundle import ModelBundle
 
 if TYPE_CHECKING:
     from srdi.core.bundle import LoadedModel
     from srdi.core.settings import Settings
 
+# The result types of the scorer's methods are part of its surface, importable from
+# here as well as from their own modules.
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
     "BatchScores",
@@ -43,46 +53,10 @@ __all__ = [
 ]
 
 DEFAULT_CHUNK_ROWS = 50_000
-# Rows per block when per-firm JSON is assembled from a ranked table: big enough to
-# keep the vectorized steps efficient, small enough to keep the dicts' memory low.
-_BLOCK_ROWS = 2_000
-
-
-@dataclass(frozen=True)
-class ScoreArrays:
-    """The numbers of a scored set of rows, vectorized.
-
-    ``score``, ``percentile`` are NaN and ``band`` is ``None`` for certified firms.
-    """
-
-    score: np.ndarray
-    percentile: np.ndarray
-    band: np.ndarray
-    certified: np.ndarray
-
-
-@dataclass(frozen=True)
-class BatchScores:
-    """A scored batch: results in input order, and the refused records.
-
-    Attributes
-    ----------
-    results
-        Score results of the valid records, each with its ``index`` in the input.
-    errors
-        ``{"index", "field", "message", "value"}`` per problem (a record may have
-        several).
-    n_refused
-        Number of records refused.
-    """
-
-    results: list[dict[str, Any]]
-    errors: list[dict[str, Any]]
-    n_refused: int
 
 
 class Scorer:
-    """Scores validated columns with a model bundle.
+    """Scores input records with a model bundle: numbers, reasons and scheme verdicts.
 
     Parameters
     ----------
@@ -95,6 +69,12 @@ class Scorer:
     rates
         Currency rates for the foreign schemes' thresholds; defaults to the rule
         engine's.
+
+    Attributes
+    ----------
+    model
+        The :class:`~serving.scoring.target.TargetModel` of the bundle: its numbers
+        and reasons.
     """
 
     def __init__(
@@ -107,20 +87,12 @@ class Scorer:
         rates: CurrencyRates | None = None,
     ) -> None:
         self.bundle = bundle
+        self.model = TargetModel(bundle)
         self.model_name = model_name
         self.model_version = str(model_version)
         self.run_id = run_id
         self.rates = rates if rates is not None else CurrencyRates()
         self.model_info: dict[str, str] = {"name": model_name, "version": self.model_version}
-        catalog = {spec.name: spec for spec in FEATURES}
-        self._reasons = ReasonBuilder(bundle.feature_names, catalog, FAMILIES)
-        if bundle.target not in CERTIFIED_TIERS:
-            raise ValueError(
-                f"the model's target tier {bundle.target!r} is unknown; expected one of "
-                f"{list(CERTIFIED_TIERS)}"
-            )
-        self._certified_tiers = tiers_at_or_above(bundle.target)
-        self._medians = _MedianTable(bundle)
 
     @classmethod
     def from_loaded(cls, loaded: LoadedModel, *, settings: Settings | None = None) -> Scorer:
@@ -133,78 +105,31 @@ class Scorer:
         settings
             Supplies the currency rates (``fx_*``); rule-engine defaults without it.
         """
-        rates = None
-        if settings is not None:
-            rates = CurrencyRates(
-                eur=settings.fx_eur, jpy=settings.fx_jpy, krw=settings.fx_krw, usd=settings.fx_usd
-            )
         return cls(
             loaded.bundle,
             model_name=loaded.name,
             model_version=loaded.version,
             run_id=loaded.run_id,
-            rates=rates,
+            rates=None if settings is None else settings.currency_rates(),
         )
-
-    # -- description -----------------------------------------------------------------
 
     def describe(self) -> dict[str, Any]:
         """Describe the model in service (GET /v1/model)."""
-        meta = self.bundle.metadata
-        metrics = meta.get("metrics") or {}
-        catalog = {spec.name: spec for spec in FEATURES}
         return {
             **self.model_info,
-            "run_id": self.run_id or meta.get("run_id"),
-            "target": self.bundle.target,
-            "horizon": int(self.bundle.horizon),
-            "trained_at": None if meta.get("trained_at") is None else str(meta["trained_at"]),
-            "metrics": {str(k): _float_or_none(v) for k, v in metrics.items()},
-            "features": [
-                {
-                    "name": name,
-                    "family": catalog[name].family,
-                    "family_label": FAMILIES.get(catalog[name].family, catalog[name].family),
-                    "label": catalog[name].label,
-                    "unit": catalog[name].unit,
-                }
-                for name in self.bundle.feature_names
-            ],
-            "ruleset_versions": dict(self.bundle.ruleset_versions),
+            "run_id": self.run_id or self.bundle.metadata.get("run_id"),
+            **self.model.describe(),
         }
 
     # -- numbers -----------------------------------------------------------------------
 
     def certified_mask(self, columns: Columns) -> np.ndarray:
         """True where the firm already holds the model's target tier (or a higher one)."""
-        tiers = columns.get("current_tier")
-        if tiers is None:
-            return np.zeros(_n_rows(columns), dtype=bool)
-        # One vectorized comparison per tier (object arrays compare in C).
-        values = np.asarray(tiers, dtype=object)
-        mask = np.zeros(len(values), dtype=bool)
-        for tier in self._certified_tiers:
-            mask |= values == tier
-        return mask
+        return self.model.certified_mask(columns)
 
     def score_arrays(self, columns: Columns, X: np.ndarray | None = None) -> ScoreArrays:
-        """Score, percentile, band and certified flag of every row (no explanations).
-
-        Parameters
-        ----------
-        columns
-            Validated columns (``features.validate``).
-        X
-            Their feature matrix, when already computed.
-        """
-        if X is None:
-            X = self.bundle.transform(columns)
-        certified = self.certified_mask(columns)
-        score = self.bundle.predict(X, num_threads=1)
-        score = np.where(certified, np.nan, score)
-        percentile = self.bundle.percentile(score)
-        band = self.bundle.band(percentile)
-        return ScoreArrays(score=score, percentile=percentile, band=band, certified=certified)
+        """Score, percentile, band and certified flag of every row (no explanations)."""
+        return self.model.score_arrays(columns, X)
 
     # -- score results ---------------------------------------------------------------
 
@@ -257,54 +182,16 @@ class Scorer:
         -------
         list of dict
         """
-        X = self.bundle.transform(columns)
-        numbers = self.score_arrays(columns, X)
-        n = len(numbers.score)
-        reasons = self._explain(columns, X, numbers, top_reasons) if explain else None
-        verdicts = firm_schemes(columns, rates=self.rates) if schemes else [[] for _ in range(n)]
-
-        ids = columns["company_id"].tolist()
-        names = columns["name"].tolist() if "name" in columns else [None] * n
-        years = columns["fiscal_year"].tolist()
-        provinces = columns["province"].tolist()
-        industries = columns["industry"].tolist()
-        score = numbers.score.tolist()
-        percentile = numbers.percentile.tolist()
-        band = numbers.band.tolist()
-        certified = numbers.certified.tolist()
-        row_numbers = None if rows is None else [int(r) for r in rows]
-
-        results: list[dict[str, Any]] = []
-        for i in range(n):
-            result: dict[str, Any] = {
-                "company_id": ids[i],
-                "name": names[i],
-                "fiscal_year": int(years[i]),
-                "province": provinces[i],
-                "industry": industries[i],
-                "status": "certified" if certified[i] else "candidate",
-                "score": _finite(score[i]),
-                "percentile": _finite(percentile[i]),
-                "band": band[i],
-                "reasons": reasons[i] if reasons is not None else [],
-                "schemes": verdicts[i],
-                "model": self.model_info,
-            }
-            if row_numbers is not None:
-                result["row"] = row_numbers[i]
-            results.append(result)
-        return results
-
-    def _explain(
-        self, columns: Columns, X: np.ndarray, numbers: ScoreArrays, top: int
-    ) -> list[list[dict[str, Any]]]:
-        contributions = self.bundle.contributions(X, num_threads=1)
-        medians = self._medians.for_industries(columns["industry"])
-        reasons = self._reasons.build(contributions, X, medians, top=top)
-        # Certified firms are not scored, so nothing is explained either.
-        for i in np.flatnonzero(numbers.certified):
-            reasons[i] = []
-        return reasons
+        X = self.model.features(columns)
+        numbers = self.model.score_arrays(columns, X)
+        return score_results(
+            columns,
+            numbers,
+            reasons=self.model.reasons(columns, X, numbers, top=top_reasons) if explain else None,
+            schemes=firm_schemes(columns, rates=self.rates) if schemes else None,
+            model_info=self.model_info,
+            rows=rows,
+        )
 
     # -- batches and files -------------------------------------------------------------
 
@@ -321,23 +208,15 @@ class Scorer:
         An invalid record becomes entries of ``errors`` (``index`` = its position);
         the valid ones are scored together, vectorized.
         """
-        if not records:
-            return BatchScores([], [], 0)
-        frame = pd.DataFrame.from_records(list(records))
-        validated = validate_frame(frame)
-        errors = [
-            {"index": int(e.row), "field": e.field, "message": e.message, "value": e.value}
-            for e in validated.errors
-        ]
-        refused = {int(e.row) for e in validated.errors}
+        validated = validate_records(records)
         results: list[dict[str, Any]] = []
-        if len(validated.rows):
+        if len(validated.indices):
             results = self.score_columns(
                 validated.columns, explain=explain, top_reasons=top_reasons, schemes=schemes
             )
-            for result, index in zip(results, validated.rows.tolist(), strict=True):
+            for result, index in zip(results, validated.indices.tolist(), strict=True):
                 result["index"] = int(index)
-        return BatchScores(results, errors, len(refused))
+        return BatchScores(results, validated.errors, validated.n_refused)
 
     def rank_chunks(
         self,
@@ -378,12 +257,12 @@ class Scorer:
             if len(validated.rows):
                 parts.append(validated.columns)
                 row_parts.append(np.asarray(validated.rows, dtype=np.int64))
-                score_parts.append(self.score_arrays(validated.columns))
+                score_parts.append(self.model.score_arrays(validated.columns))
         return RankedScores(
             self,
-            columns=_concat_columns(parts),
+            columns=concat_columns(parts),
             rows=np.concatenate(row_parts) if row_parts else np.zeros(0, dtype=np.int64),
-            numbers=_concat_numbers(score_parts),
+            numbers=concat_numbers(score_parts),
             errors=errors,
             n_rows=n_rows,
             explain=explain,
@@ -428,165 +307,3 @@ class Scorer:
         return self.rank_chunks(
             chunks, column_map=column_map, explain=explain, top_reasons=top_reasons
         )
-
-
-class RankedScores:
-    """A scored table in rank order, held as arrays; per-firm JSON built on demand.
-
-    Candidates come first by descending score (ties keep file order), then firms
-    already certified, in file order and without a rank.
-
-    Attributes
-    ----------
-    n_rows
-        Data rows read (valid and invalid).
-    n_scored
-        Rows that passed validation.
-    errors
-        ``features.validate.RowError`` per problem of a bad row.
-    order
-        Positions of the valid rows in rank order.
-    """
-
-    def __init__(
-        self,
-        scorer: Scorer,
-        *,
-        columns: Columns,
-        rows: np.ndarray,
-        numbers: ScoreArrays,
-        errors: list[RowError],
-        n_rows: int,
-        explain: bool,
-        top_reasons: int,
-    ) -> None:
-        self.scorer = scorer
-        self.columns = columns
-        self.rows = rows
-        self.numbers = numbers
-        self.errors = errors
-        self.n_rows = n_rows
-        self.explain = explain
-        self.top_reasons = top_reasons
-        self.order = _rank_order(numbers)
-        self.n_candidates = int((~numbers.certified).sum())
-
-    @property
-    def n_scored(self) -> int:
-        """Rows that passed validation (candidates and certified firms)."""
-        return len(self.rows)
-
-    @property
-    def model_info(self) -> dict[str, str]:
-        """Name and version of the model that scored the table."""
-        return self.scorer.model_info
-
-    def error_dicts(self) -> list[dict[str, Any]]:
-        """The row errors as ``{"row", "field", "value", "message"}`` dicts."""
-        return [
-            {"row": int(e.row), "field": e.field, "value": e.value, "message": e.message}
-            for e in self.errors
-        ]
-
-    def iter_blocks(self, block_rows: int = _BLOCK_ROWS) -> Iterator[list[dict[str, Any]]]:
-        """Yield the score results in rank order, ``block_rows`` at a time.
-
-        Each result carries ``row`` (the original row number) and ``rank``.
-        """
-        for start in range(0, len(self.order), block_rows):
-            positions = self.order[start : start + block_rows]
-            block = {name: values[positions] for name, values in self.columns.items()}
-            results = self.scorer.score_columns(
-                block,
-                rows=self.rows[positions],
-                explain=self.explain,
-                top_reasons=self.top_reasons,
-            )
-            for offset, result in enumerate(results):
-                rank = start + offset + 1
-                result["rank"] = rank if rank <= self.n_candidates else None
-            yield results
-
-    def iter_results(self, block_rows: int = _BLOCK_ROWS) -> Iterator[dict[str, Any]]:
-        """Yield the score results one by one, in rank order."""
-        for block in self.iter_blocks(block_rows):
-            yield from block
-
-    def results(self) -> list[dict[str, Any]]:
-        """All score results in rank order (holds them all: prefer iter_blocks for big files)."""
-        return list(self.iter_results())
-
-
-def _rank_order(numbers: ScoreArrays) -> np.ndarray:
-    """Candidates by descending score (stable), then certified firms in input order."""
-    candidates = np.flatnonzero(~numbers.certified)
-    certified = np.flatnonzero(numbers.certified)
-    by_score = candidates[np.argsort(-numbers.score[candidates], kind="stable")]
-    return np.concatenate([by_score, certified]).astype(np.intp)
-
-
-def _n_rows(columns: Columns) -> int:
-    return len(next(iter(columns.values()))) if columns else 0
-
-
-def _concat_columns(parts: list[Columns]) -> dict[str, np.ndarray]:
-    if not parts:
-        return {}
-    if len(parts) == 1:
-        return dict(parts[0])
-    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
-
-
-def _concat_numbers(parts: list[ScoreArrays]) -> ScoreArrays:
-    if not parts:
-        empty = np.zeros(0, dtype=np.float64)
-        return ScoreArrays(empty, empty, np.zeros(0, dtype=object), np.zeros(0, dtype=bool))
-    return ScoreArrays(
-        score=np.concatenate([p.score for p in parts]),
-        percentile=np.concatenate([p.percentile for p in parts]),
-        band=np.concatenate([p.band for p in parts]),
-        certified=np.concatenate([p.certified for p in parts]),
-    )
-
-
-def _finite(value: float) -> float | None:
-    return value if value == value and abs(value) != float("inf") else None
-
-
-def _float_or_none(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return _finite(number)
-
-
-class _MedianTable:
-    """Industry medians of the model's features, for the reasons' "beside the median".
-
-    Industry-relative features (a difference to the median) get none: their reason
-    is told through the source feature, which has one.
-    """
-
-    def __init__(self, bundle: ModelBundle) -> None:
-        baseline = bundle.pipeline.baseline
-        fitted = set(baseline.feature_names)
-        relative = {spec.name for spec in FEATURES if spec.baseline_of}
-        self._baseline = baseline
-        self._n_features = len(bundle.feature_names)
-        self._columns = np.array(
-            [
-                j
-                for j, name in enumerate(bundle.feature_names)
-                if name in fitted and name not in relative
-            ],
-            dtype=np.intp,
-        )
-        self._names = [bundle.feature_names[j] for j in self._columns]
-
-    def for_industries(self, industries: np.ndarray) -> np.ndarray:
-        """Return the ``(n, n_features)`` medians for each row's industry code."""
-        out = np.full((len(industries), self._n_features), np.nan, dtype=np.float64)
-        if len(industries) and len(self._names):
-            out[:, self._columns] = self._baseline.medians_matrix(self._names, industries)
-        return out

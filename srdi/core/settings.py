@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from features.rules import CurrencyRates
 
 REGISTERED_MODEL_NAME = "srdi-potential"
 CHAMPION_ALIAS = "champion"
@@ -72,6 +76,12 @@ class Settings(BaseSettings):
         if value is not None and 0 < len(value) < 12:
             raise ValueError("SRDI_API_KEY must be at least 12 characters (or unset it)")
         return value or None
+
+    def currency_rates(self) -> CurrencyRates:
+        """The ``fx_*`` rates for the foreign schemes' thresholds (``features.rules``)."""
+        from features.rules import CurrencyRates
+
+        return CurrencyRates(eur=self.fx_eur, jpy=self.fx_jpy, krw=self.fx_krw, usd=self.fx_usd)
 
     def resolve(self, path: Path) -> Path:
         """Return ``path`` made absolute against :attr:`home`."""

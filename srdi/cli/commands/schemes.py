@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
     from features.rules import CurrencyRates, SchemeEvaluation
     from features.validate import RowError, ValidatedFrame
-    from srdi.core.settings import Settings
 
 __all__ = ["register"]
 
@@ -71,7 +70,7 @@ def schemes(
     if unknown:
         fail(f"unknown scheme id(s) {unknown}; choose from {', '.join(SCHEME_IDS)}", code=2)
     mapping = parse_column_map(column_map)
-    rates = _rates_from_settings(load_settings())
+    rates = load_settings().currency_rates()
 
     tables: list[pd.DataFrame] = []
     errors: list[RowError] = []
@@ -126,14 +125,6 @@ def schemes(
         counts = table[column].astype(str).value_counts()
         shown = ", ".join(f"{k} {v}" for k, v in counts.items())
         typer.echo(f"  {column.removesuffix('_verdict')}: {shown}")
-
-
-def _rates_from_settings(settings: Settings) -> CurrencyRates:
-    from features.rules import CurrencyRates
-
-    return CurrencyRates(
-        eur=settings.fx_eur, jpy=settings.fx_jpy, krw=settings.fx_krw, usd=settings.fx_usd
-    )
 
 
 def _validate(frame: pd.DataFrame, offset: int, mapping: dict[str, str] | None) -> ValidatedFrame:

@@ -1,0 +1,144 @@
+"""A scored file in rank order: compact arrays, per-firm JSON built on demand.
+
+Screening a file (``POST /v1/screen``, the page, ``srdi score``) keeps every valid
+row's columns and numbers as arrays (:class:`RankedScores`), ranks them once, and
+builds the full score results only block by block as they are written out, so the
+dicts of a large file are never all held at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from features.columns import Columns
+from features.validate import RowError
+from serving.scoring.target import ScoreArrays
+
+if TYPE_CHECKING:
+    from serving.scoring.scorer import Scorer
+
+__all__ = ["BLOCK_ROWS", "RankedScores", "concat_columns", "concat_numbers", "rank_order"]
+
+# Rows per block when per-firm JSON is assembled from a ranked table: big enough to
+# keep the vectorized steps efficient, small enough to keep the dicts' memory low.
+BLOCK_ROWS = 2_000
+
+
+class RankedScores:
+    """A scored table in rank order, held as arrays; per-firm JSON built on demand.
+
+    Candidates come first by descending score (ties keep file order), then firms
+    already certified, in file order and without a rank.
+
+    Attributes
+    ----------
+    n_rows
+        Data rows read (valid and invalid).
+    n_scored
+        Rows that passed validation.
+    errors
+        ``features.validate.RowError`` per problem of a bad row.
+    order
+        Positions of the valid rows in rank order.
+    """
+
+    def __init__(
+        self,
+        scorer: Scorer,
+        *,
+        columns: Columns,
+        rows: np.ndarray,
+        numbers: ScoreArrays,
+        errors: list[RowError],
+        n_rows: int,
+        explain: bool,
+        top_reasons: int,
+    ) -> None:
+        self.scorer = scorer
+        self.columns = columns
+        self.rows = rows
+        self.numbers = numbers
+        self.errors = errors
+        self.n_rows = n_rows
+        self.explain = explain
+        self.top_reasons = top_reasons
+        self.order = rank_order(numbers)
+        self.n_candidates = int((~numbers.certified).sum())
+
+    @property
+    def n_scored(self) -> int:
+        """Rows that passed validation (candidates and certified firms)."""
+        return len(self.rows)
+
+    @property
+    def model_info(self) -> dict[str, str]:
+        """Name and version of the model that scored the table."""
+        return self.scorer.model_info
+
+    def error_dicts(self) -> list[dict[str, Any]]:
+        """The row errors as ``{"row", "field", "value", "message"}`` dicts."""
+        return [
+            {"row": int(e.row), "field": e.field, "value": e.value, "message": e.message}
+            for e in self.errors
+        ]
+
+    def iter_blocks(self, block_rows: int = BLOCK_ROWS) -> Iterator[list[dict[str, Any]]]:
+        """Yield the score results in rank order, ``block_rows`` at a time.
+
+        Each result carries ``row`` (the original row number) and ``rank``.
+        """
+        for start in range(0, len(self.order), block_rows):
+            positions = self.order[start : start + block_rows]
+            block = {name: values[positions] for name, values in self.columns.items()}
+            results = self.scorer.score_columns(
+                block,
+                rows=self.rows[positions],
+                explain=self.explain,
+                top_reasons=self.top_reasons,
+            )
+            for offset, result in enumerate(results):
+                rank = start + offset + 1
+                result["rank"] = rank if rank <= self.n_candidates else None
+            yield results
+
+    def iter_results(self, block_rows: int = BLOCK_ROWS) -> Iterator[dict[str, Any]]:
+        """Yield the score results one by one, in rank order."""
+        for block in self.iter_blocks(block_rows):
+            yield from block
+
+    def results(self) -> list[dict[str, Any]]:
+        """All score results in rank order (holds them all: prefer iter_blocks for big files)."""
+        return list(self.iter_results())
+
+
+def rank_order(numbers: ScoreArrays) -> np.ndarray:
+    """Candidates by descending score (stable), then certified firms in input order."""
+    candidates = np.flatnonzero(~numbers.certified)
+    certified = np.flatnonzero(numbers.certified)
+    by_score = candidates[np.argsort(-numbers.score[candidates], kind="stable")]
+    return np.concatenate([by_score, certified]).astype(np.intp)
+
+
+def concat_columns(parts: list[Columns]) -> dict[str, np.ndarray]:
+    """The columns of several validated chunks as one set of arrays, in chunk order."""
+    if not parts:
+        return {}
+    if len(parts) == 1:
+        return dict(parts[0])
+    return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+
+
+def concat_numbers(parts: list[ScoreArrays]) -> ScoreArrays:
+    """The numbers of several scored chunks as one :class:`ScoreArrays`, in chunk order."""
+    if not parts:
+        empty = np.zeros(0, dtype=np.float64)
+        return ScoreArrays(empty, empty, np.zeros(0, dtype=object), np.zeros(0, dtype=bool))
+    return ScoreArrays(
+        score=np.concatenate([p.score for p in parts]),
+        percentile=np.concatenate([p.percentile for p in parts]),
+        band=np.concatenate([p.band for p in parts]),
+        certified=np.concatenate([p.certified for p in parts]),
+    )
