@@ -1,0 +1,88 @@
+"""Loading the champion (or a given version) from the MLflow model registry."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from srdi.core.bundle.errors import NoChampionError
+from srdi.core.bundle.files import find_bundle_dir, read_bundle
+from srdi.core.bundle.model import ModelBundle
+
+if TYPE_CHECKING:
+    from srdi.core.settings import Settings
+
+__all__ = ["LoadedModel", "load_registered_bundle"]
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A bundle fetched from the registry, with where it came from."""
+
+    bundle: ModelBundle
+    name: str
+    version: str
+    run_id: str | None
+
+
+def load_registered_bundle(settings: Settings, *, version: str | None = None) -> LoadedModel:
+    """Fetch ``models:/<registered_model>@<champion_alias>`` (or a given version).
+
+    Parameters
+    ----------
+    settings : Settings
+        Supplies the tracking URI, the registered-model name and the alias.
+    version : str, optional
+        A specific model version instead of the champion.
+
+    Returns
+    -------
+    LoadedModel
+
+    Raises
+    ------
+    NoChampionError
+        The registered model or its champion alias does not exist.
+    BundleMismatchError
+        The champion was trained with another feature list or rule-table versions.
+    """
+    import mlflow.artifacts
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    uri = settings.effective_tracking_uri
+    name = settings.registered_model
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    try:
+        if version is None:
+            model_version = client.get_model_version_by_alias(name, settings.champion_alias)
+        else:
+            model_version = client.get_model_version(name, version)
+    except MlflowException as exc:
+        if exc.error_code not in {
+            "RESOURCE_DOES_NOT_EXIST",
+            "NOT_FOUND",
+            "INVALID_PARAMETER_VALUE",
+        }:
+            raise
+        what = f"version {version}" if version else f"alias @{settings.champion_alias}"
+        raise NoChampionError(
+            f"no registered model {name!r} {what} in the MLflow store {uri}; "
+            "train one with `make train` (or `srdi train --data DIR`)"
+        ) from exc
+    with tempfile.TemporaryDirectory(prefix="srdi-bundle-") as tmp:
+        # Resolve the storage location here: MLflow's models:/ resolver reads the
+        # process-wide registry URI, not the one passed in.
+        source = client.get_model_version_download_uri(name, str(model_version.version))
+        local = mlflow.artifacts.download_artifacts(
+            artifact_uri=source, dst_path=tmp, tracking_uri=uri, registry_uri=uri
+        )
+        bundle = read_bundle(find_bundle_dir(Path(local)))
+    return LoadedModel(
+        bundle=bundle,
+        name=name,
+        version=str(model_version.version),
+        run_id=model_version.run_id,
+    )
