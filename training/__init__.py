@@ -18,6 +18,7 @@ __all__: list[str] = [
     "pipeline",
     "plots",
     "prepare",
+    "published",
     "registry",
     "report",
     "splits",

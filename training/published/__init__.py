@@ -1,0 +1,12 @@
+"""Published certification lists → ``certifications`` for training (``srdi labels``).
+
+The official lists (MIIT Little Giant batches, provincial SRDI SME lists) carry names,
+not the ids of a panel. :mod:`~training.published.lists` reads a list,
+:mod:`~training.published.linkage` links its firms to a panel by credit code or name,
+:mod:`~training.published.output` writes the certifications and the linkage report;
+:mod:`~training.published.names` and :mod:`~training.published.places` fold the
+spellings of names and regions. :func:`~training.published.panel.read_panel_firms`
+reads the panel's firms.
+"""
+
+__all__: list[str] = ["linkage", "lists", "names", "output", "panel", "places"]
