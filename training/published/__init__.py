@@ -10,3 +10,12 @@ reads the panel's firms.
 """
 
 __all__: list[str] = ["linkage", "lists", "names", "output", "panel", "places"]
+
+
+def __getattr__(name: str) -> object:
+    # Submodules load on first use, so `import training.published` stays cheap.
+    if name in __all__:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
