@@ -6,6 +6,7 @@ nothing heavy; import the submodule you need.
 """
 
 __all__: list[str] = [
+    "backtest",
     "baselines",
     "calibration",
     "dask_train",

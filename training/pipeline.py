@@ -28,6 +28,7 @@ from features.catalog import FEATURES
 from features.pipeline import FeaturePipeline
 from srdi.core.bundle import ModelBundle, code_ruleset_versions
 from training import plots
+from training.backtest import BacktestYear, backtest_by_year
 from training.baselines import fit_logreg, points_scores
 from training.calibration import CalibrationChoice, choose_calibrator
 from training.dataset import load_panel, subset_columns
@@ -291,6 +292,7 @@ def finish_training(
         metrics["valid_pr_auc"] = average_precision(y[valid], prob[valid])
         metrics["best_iteration"] = float(trained.best_iteration)
         slices = _slices(test_columns, y[test], prob[test])
+        backtest = _backtest(prepared, scores)
     with stage("held-out provinces"):
         heldout = _heldout(prepared, prob, config, constraints, trained.best_iteration)
         if heldout is not None:
@@ -328,9 +330,13 @@ def finish_training(
                 plots=_plots(artifacts, prepared, scores, bundle, config, X),
                 issues=[str(issue) for issue in prepared.examples.issues[:50]],
                 issue_count=len(prepared.examples.issues),
+                backtest=backtest,
             )
             (artifacts / "slices.json").write_text(
                 json.dumps([s.as_dict() for s in slices], indent=1), encoding="utf-8"
+            )
+            (artifacts / "backtest.json").write_text(
+                json.dumps([b.as_dict() for b in backtest], indent=1), encoding="utf-8"
             )
             write_report(artifacts / "report.md", report)
 
@@ -486,6 +492,14 @@ def _run_metrics(prepared: Prepared, scores: _Scores) -> dict[str, float]:
     if oracle is not None:
         metrics.update(prefixed("oracle_", binary_metrics(y_test, oracle), RANKING_METRICS))
     return metrics
+
+
+def _backtest(prepared: Prepared, scores: _Scores) -> list[BacktestYear]:
+    """Certified firms at the top of each test year's ranking, model beside points."""
+    test = prepared.test
+    return backtest_by_year(
+        prepared.examples.year[test], prepared.examples.y[test], scores.prob[test], scores.points
+    )
 
 
 def _oracle_on_test(prepared: Prepared) -> np.ndarray | None:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from training.backtest import BacktestYear
 from training.evaluate import SliceResult
 
 __all__ = ["Goal", "ReportData", "goals", "render_report", "write_report"]
@@ -79,6 +80,7 @@ class ReportData:
     plots: Mapping[str, str]
     issues: Sequence[str] = field(default_factory=list)
     issue_count: int = 0
+    backtest: Sequence[BacktestYear] = ()
 
 
 def _fmt(value: object) -> str:
@@ -96,6 +98,41 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in rows]
     return lines
+
+
+def _hits(value: float, rows: int) -> str:
+    shown = f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    return f"{shown} ({value / rows:.0%})" if rows else shown
+
+
+def _backtest(data: ReportData) -> list[str]:
+    if not data.backtest:
+        return []
+    lines = [
+        "## Backtest: the top of each year's list",
+        "",
+        f"Each test year's candidates ranked by the model and by the official points; how many "
+        f"of the firms at the top were certified within {data.horizon} years (share of the cut "
+        "in brackets; firms tied at the cut count by their share of the places left).",
+        "",
+    ]
+    rows = [
+        [
+            b.year,
+            f"{b.candidates:,}",
+            f"{b.certified:,}",
+            _hits(b.model_top_k, b.top_k),
+            _hits(b.points_top_k, b.top_k),
+            f"{b.top_share_rows:,}",
+            _hits(b.model_top_share, b.top_share_rows),
+            _hits(b.points_top_share, b.top_share_rows),
+        ]
+        for b in data.backtest
+    ]
+    k = max(b.top_k for b in data.backtest)
+    header = ["test year", "candidates", "certified", f"top {k}: model", f"top {k}: points"]
+    header += ["top 5% rows", "top 5%: model", "top 5%: points"]
+    return [*lines, *_table(header, rows), ""]
 
 
 def render_report(data: ReportData) -> str:
@@ -134,6 +171,9 @@ def render_report(data: ReportData) -> str:
         + ", ".join(f"{k} {v:.5f}" for k, v in data.calibration.items())
         + ").",
         "",
+    ]
+    lines += _backtest(data)
+    lines += [
         "## Goals",
         "",
     ]

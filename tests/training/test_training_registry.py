@@ -118,11 +118,14 @@ def test_run_is_logged_with_metrics_tags_artifacts_and_one_model(store: Store) -
         assert client.get_run(store.worse.run_id).data.tags["git_sha"] == "none"
     assert run.data.tags["version.lightgbm"] == __import__("lightgbm").__version__
     assert {
-        f"evaluation/{n}" for n in ("report.md", "calibration.png", "gain_lift.png")
+        f"evaluation/{n}"
+        for n in ("report.md", "calibration.png", "gain_lift.png", "backtest.json")
     } <= artifacts
     with tracking(store.settings):
         report = mlflow.artifacts.load_text(f"runs:/{store.first.run_id}/evaluation/report.md")
     assert store.first.run_id in report and "## Held-out provinces" in report
+    backtest = report.split("## Backtest: the top of each year's list")[1].split("## Goals")[0]
+    assert "| test year | candidates | certified | top 50: model | top 50: points |" in backtest
 
 
 def test_models_verb_lists_versions_metrics_and_aliases(store: Store) -> None:
