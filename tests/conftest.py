@@ -84,8 +84,9 @@ class TrainedStore:
 @pytest.fixture(scope="session")
 def trained_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedStore]:
     """A world of :data:`STORE_FIRMS` firms and a champion trained on it (once per session)."""
+    from training.config import TrainingConfig
     from training.model import ModelConfig
-    from training.pipeline import TrainingConfig, run_training
+    from training.pipeline import run_training
     from training.synth.world import generate_world, write_world
 
     home = tmp_path_factory.mktemp("srdi-home")

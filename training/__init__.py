@@ -9,6 +9,7 @@ __all__: list[str] = [
     "backtest",
     "baselines",
     "calibration",
+    "config",
     "dask_train",
     "dataset",
     "evaluate",
@@ -22,7 +23,10 @@ __all__: list[str] = [
     "published",
     "registry",
     "report",
+    "run_metrics",
+    "run_report",
     "splits",
+    "stages",
     "synth",
 ]
 

@@ -61,7 +61,8 @@ if TYPE_CHECKING:
 
     from features.pipeline import FeaturePipeline
     from srdi.core.settings import Settings
-    from training.pipeline import StageReporter, TrainingConfig, TrainingResult
+    from training.config import TrainingConfig
+    from training.pipeline import StageReporter, TrainingResult
     from training.prepare import Prepared
 
 __all__ = [
@@ -128,10 +129,10 @@ def run_dask_training(
     training.pipeline.TrainingResult
         As the local run's; the booster was trained by ``lightgbm.dask``.
     """
-    from features.catalog import FEATURES
     from srdi.core.dask_cluster import dask_client
-    from training.model import monotone_constraints
-    from training.pipeline import SilentReporter, TrainingConfig, finish_training
+    from training.config import TrainingConfig
+    from training.model import catalog_constraints
+    from training.pipeline import SilentReporter, finish_training
 
     config = config or TrainingConfig()
     reporter = reporter or SilentReporter()
@@ -145,8 +146,7 @@ def run_dask_training(
             reporter=reporter,
         )
         workers = len(client.scheduler_info()["workers"])
-        by_name = {spec.name: spec for spec in FEATURES}
-        constraints = monotone_constraints([by_name.get(n) for n in data.pipeline.feature_names])
+        constraints = catalog_constraints(data.pipeline.feature_names)
         valid = data.prepared.valid
         with reporter.stage("train LightGBM"):
             trained = train_booster_on_dask(

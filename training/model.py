@@ -17,6 +17,7 @@ import numpy as np
 __all__ = [
     "ModelConfig",
     "TrainedBooster",
+    "catalog_constraints",
     "monotone_constraints",
     "train_booster",
 ]
@@ -119,6 +120,13 @@ def monotone_constraints(specs: Sequence[object]) -> list[int]:
         else:
             out.append(_sign(monotone))
     return out
+
+
+def catalog_constraints(feature_names: Sequence[str]) -> list[int]:
+    """Return the monotone constraint of each named feature, from ``features.catalog``."""
+    from features.catalog import FEATURE_BY_NAME
+
+    return monotone_constraints([FEATURE_BY_NAME.get(name) for name in feature_names])
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,12 @@ from srdi.cli import build_app
 from srdi.core.bundle import load_registered_bundle
 from srdi.core.settings import load_settings
 from training.calibration import choose_calibrator
+from training.config import TrainingConfig
 from training.dask_train import prepare_on_dask, run_dask_training
 from training.dataset import PanelError, load_panel
 from training.evaluate import roc_auc
 from training.model import ModelConfig, monotone_constraints, train_booster
-from training.pipeline import SilentReporter, TrainingConfig
+from training.pipeline import SilentReporter
 from training.prepare import fit_features, label_and_split
 
 pytestmark = [pytest.mark.dask, pytest.mark.timeout(600)]

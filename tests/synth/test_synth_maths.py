@@ -17,8 +17,9 @@ from training.synth.certification import (
     year_odds,
 )
 from training.synth.config import DEFAULT_CALIBRATION, INNOVATIVE, LITTLE_GIANT, SRDI
+from training.synth.dynamics import advance
 from training.synth.firms import draw_firms
-from training.synth.panel import advance, record_columns, simulate_panel
+from training.synth.panel import record_columns, simulate_panel
 
 CAL = DEFAULT_CALIBRATION
 SHARES = ("top5_customer_share", "repeat_customer_share", "export_share",

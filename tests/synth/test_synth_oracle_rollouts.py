@@ -13,9 +13,10 @@ import pytest
 
 from training.synth.certification import grant_probability, review_records, year_odds
 from training.synth.config import DEFAULT_CALIBRATION, LITTLE_GIANT, NONE, SRDI
+from training.synth.dynamics import advance
 from training.synth.firms import draw_firms
 from training.synth.oracle import _cutoff, oracle_year
-from training.synth.panel import advance, exit_probability, record_columns, simulate_panel
+from training.synth.panel import exit_probability, record_columns, simulate_panel
 from training.synth.timeline import simulate_history
 
 CAL = DEFAULT_CALIBRATION

@@ -17,8 +17,9 @@ from srdi.cli import build_app
 from srdi.core.bundle import BundleMismatchError, NoChampionError, load_registered_bundle
 from srdi.core.settings import Settings, load_settings
 from training import registry
+from training.config import TrainingConfig
 from training.model import ModelConfig
-from training.pipeline import STAGES, TrainingConfig, TrainingResult, run_training
+from training.pipeline import STAGES, TrainingResult, run_training
 from training.registry import gate, has_champion, list_versions, promote, tracking
 
 pytestmark = pytest.mark.slow

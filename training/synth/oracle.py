@@ -7,7 +7,7 @@ gives P(granted that tier in t+1 or t+2 | everything the simulator knows at t).
   (application x review x the batch cut-off as realized, x survival).
 * Year t+2 is reviewed on the year-t+1 record, which is not yet drawn: the state
   is replicated R times and advanced one year with fresh noise (the world's own
-  :func:`~training.synth.panel.advance`), the tier events of t+1 are drawn, and
+  :func:`~training.synth.dynamics.advance`), the tier events of t+1 are drawn, and
   the t+2 odds are again computed exactly on each replica and averaged.
 
 Replicas are drawn conditional on the branch that matters, so no replica is
@@ -35,8 +35,10 @@ from training.synth.certification import (
     year_odds,
 )
 from training.synth.config import LITTLE_GIANT, NONE, SRDI, Calibration
+from training.synth.dynamics import advance
 from training.synth.firms import BoolArray, Firms, FloatArray
-from training.synth.panel import FirmState, advance, exit_probability, record_columns
+from training.synth.panel import exit_probability, record_columns
+from training.synth.state import FirmState
 
 __all__ = ["OracleYear", "oracle_year"]
 

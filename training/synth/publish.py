@@ -20,7 +20,8 @@ from features.tiers import TIER_CHOICES
 from training.synth.config import FIRST_YEAR, HORIZON, LAST_YEAR, ORACLE_TARGETS, Missingness
 from training.synth.firms import Firms, FloatArray
 from training.synth.oracle import OracleYear
-from training.synth.panel import FirmState, record_columns
+from training.synth.panel import record_columns
+from training.synth.state import FirmState
 from training.synth.timeline import History
 
 __all__ = [

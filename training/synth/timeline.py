@@ -26,7 +26,8 @@ from training.synth.certification import (
 )
 from training.synth.config import FIRST_YEAR, INNOVATIVE, LAST_YEAR, LITTLE_GIANT, SRDI, Calibration
 from training.synth.firms import Firms
-from training.synth.panel import FirmState, exit_probability, record_columns
+from training.synth.panel import exit_probability, record_columns
+from training.synth.state import FirmState
 
 __all__ = ["History", "YearSnapshot", "simulate_history"]
 

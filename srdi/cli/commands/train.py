@@ -136,9 +136,10 @@ def register(app: typer.Typer) -> None:
         from features.provinces import normalize_province
         from srdi.core.dask_cluster import DaskNotInstalledError
         from srdi.core.settings import load_settings
+        from training.config import TrainingConfig
         from training.dataset import PanelError
         from training.model import ModelConfig
-        from training.pipeline import STAGES, TrainingConfig, run_training
+        from training.pipeline import STAGES, run_training
         from training.prepare import TrainingDataError
         from training.splits import SplitConfig
 
