@@ -10,6 +10,7 @@ __all__: list[str] = [
     "catalog",
     "column_map",
     "columns",
+    "contract_doc",
     "derive",
     "fields",
     "formats",
@@ -21,6 +22,7 @@ __all__: list[str] = [
     "pipeline",
     "provinces",
     "record_model",
+    "rules",
     "tiers",
     "validate",
 ]

@@ -13,6 +13,8 @@ import typer
 
 from srdi.cli import commands
 
+__all__ = ["build_app", "main"]
+
 
 def build_app() -> typer.Typer:
     """Assemble the Typer application from every command module."""

@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 if TYPE_CHECKING:
     from features.rules import CurrencyRates
 
+__all__ = ["CHAMPION_ALIAS", "REGISTERED_MODEL_NAME", "Settings", "load_settings"]
+
 REGISTERED_MODEL_NAME = "srdi-potential"
 CHAMPION_ALIAS = "champion"
 

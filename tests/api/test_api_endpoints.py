@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,7 @@ from fastapi.testclient import TestClient
 from serving.app import create_app
 from serving.scoring.scorer import Scorer
 from tests.support.api import API_KEY, NO_CHAMPION, ListProvider, settings_for
+from tests.support.servers import wait_until
 
 
 def csv_bytes(records: list[dict[str, Any]], encoding: str = "utf-8") -> bytes:
@@ -456,13 +456,12 @@ def test_the_alias_watch_swaps_in_a_new_champion_by_itself(
 ) -> None:
     v2 = Scorer(other_bundle, model_name="srdi-potential", model_version="2")
     client = make_client(ListProvider(scorer, v2), reload_interval_s=0.05)
-    version = None
-    for _ in range(200):
-        version = client.get("/readyz").json()["model"]["version"]
-        if version == "2":
-            break
-        time.sleep(0.02)
-    assert version == "2"
+
+    def serving_v2() -> bool:
+        return bool(client.get("/readyz").json()["model"]["version"] == "2")
+
+    # The watch runs in the app's event loop and announces nothing: poll its effect.
+    wait_until(serving_v2, timeout_s=30, what="the watch swapping in version 2")
 
 
 def test_the_document_declares_the_api_key_only_when_configured(

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,8 @@ from serving.app import create_app
 from serving.scoring.model_holder import RegistryModelProvider
 from serving.scoring.scorer import Scorer
 from srdi.core.bundle import load_registered_bundle
-from tests.support.api import API_KEY, ListProvider, free_port, live_server
+from tests.support.api import API_KEY, ListProvider
+from tests.support.servers import live_server, server_process
 
 pytestmark = pytest.mark.slow
 
@@ -176,26 +176,41 @@ def test_reload_under_a_stream_of_requests_fails_nothing(
     failures: list[str] = []
     seen: list[str] = []
     stop = threading.Event()
+    answered = threading.Condition()  # notified after every request the clients make
+
+    def check(http: httpx.Client, record: dict[str, Any]) -> str | None:
+        """The version that answered, or None after recording what went wrong."""
+        try:
+            response = http.post("/v1/score?explain=false", json=record)
+        except httpx.HTTPError as exc:
+            failures.append(repr(exc))
+            return None
+        if response.status_code != 200:
+            failures.append(f"{response.status_code} {response.text[:200]}")
+            return None
+        body = response.json()
+        version: str = body["model"]["version"]
+        if body["score"] != expected[version][body["company_id"]]:
+            failures.append(f"score of {body['company_id']} not from version {version}")
+        return version
 
     def client_loop(offset: int) -> None:
         with httpx.Client(base_url=url, timeout=30, headers={"X-API-Key": API_KEY}) as http:
             i = offset
             while not stop.is_set():
-                record = records[i % len(records)]
+                version = check(http, records[i % len(records)])
                 i += 1
-                try:
-                    response = http.post("/v1/score?explain=false", json=record)
-                except httpx.HTTPError as exc:
-                    failures.append(repr(exc))
-                    continue
-                if response.status_code != 200:
-                    failures.append(f"{response.status_code} {response.text[:200]}")
-                    continue
-                body = response.json()
-                version = body["model"]["version"]
-                seen.append(version)
-                if body["score"] != expected[version][body["company_id"]]:
-                    failures.append(f"score of {body['company_id']} not from version {version}")
+                with answered:
+                    if version is not None:
+                        seen.append(version)
+                    answered.notify_all()
+
+    def answers_after(count: int) -> None:
+        """Wait until the clients have been answered ``count`` more times."""
+        with answered:
+            target = len(seen) + count
+            if not answered.wait_for(lambda: len(seen) >= target or bool(failures), 60):
+                raise TimeoutError(f"clients got {len(seen)} of {target} answers within 60 s")
 
     with live_server(app) as url:
         threads = [threading.Thread(target=client_loop, args=(k,)) for k in range(4)]
@@ -204,10 +219,10 @@ def test_reload_under_a_stream_of_requests_fails_nothing(
         try:
             with httpx.Client(base_url=url, timeout=30, headers={"X-API-Key": API_KEY}) as admin:
                 for _ in range(6):
-                    time.sleep(0.15)
+                    answers_after(4)  # requests in flight across every swap
                     reloaded = admin.post("/v1/admin/reload")
                     assert reloaded.status_code == 200 and reloaded.json()["swapped"]
-            time.sleep(0.15)
+            answers_after(4)
         finally:
             stop.set()
             for thread in threads:
@@ -244,37 +259,18 @@ def test_an_empty_store_serves_503_with_how_to_train(tmp_path: Path, trained_sto
 
 
 def test_srdi_serve_answers_with_the_champion(trained_store: Any, tmp_path: Path) -> None:
-    port = free_port()
-    env = {**os.environ, **trained_store.env()}
-    log = (tmp_path / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "srdi", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        ready = None
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
-                if ready.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        assert ready is not None and ready.status_code == 200, (tmp_path / "serve.log").read_text()
+    def command(port: int) -> list[str]:
+        return [sys.executable, "-m", "srdi", "serve", "--host", "127.0.0.1", "--port", str(port)]
+
+    with server_process(
+        command,
+        ready_path="/readyz",
+        log_path=tmp_path / "serve.log",
+        env={**os.environ, **trained_store.env()},
+        timeout_s=120,
+    ) as (url, ready):
         assert ready.json()["model"]["version"] == trained_store.model_version
-        assert httpx.get(f"http://127.0.0.1:{port}/docs", timeout=5).status_code == 200
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
+        assert httpx.get(f"{url}/docs", timeout=5).status_code == 200
 
 
 def test_the_served_champion_is_the_registry_version(

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from serving.app import create_app
-from tests.support.api import live_server
+from tests.support.servers import live_server
 
 pytestmark = pytest.mark.slow
 

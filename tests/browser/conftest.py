@@ -7,15 +7,13 @@ through ``executable_path``; ``playwright install`` is never needed.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
+
+from tests.support.servers import live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,33 +30,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 VIEWPORT = {"width": 1366, "height": 768}
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def serve(app: object) -> Iterator[str]:
-    """Serve ``app`` with uvicorn in a thread on a free loopback port; always stop it."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name=f"uvicorn-page-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120.0
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("uvicorn stopped during start-up")
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start within 120 s")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    """Serve ``app`` on a real uvicorn until the block ends (a cold start may be slow)."""
+    with live_server(app, startup_timeout_s=120.0) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,27 +1,17 @@
-"""Helpers of the API tests: records, small real models, providers, live servers.
+"""Helpers of the API tests: records, small real models, model providers.
 
 Models: ``bundle`` is a small real LightGBM model fitted on random records, wrapped in
 a real :class:`srdi.core.bundle.ModelBundle` (fast; for unit tests); ``other_bundle`` a
 second one that scores differently (for reload tests).
-
-Servers: :func:`live_server` runs an app on a free loopback port in a thread with a
-bounded start-up wait, and always stops it.
 """
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-import uvicorn
-from fastapi import FastAPI
 
 from features.pipeline import FeaturePipeline
 from features.validate import validate_frame
@@ -152,34 +142,3 @@ def settings_for(**overrides: Any) -> Settings:
     base: dict[str, Any] = {"api_key": None, "reload_interval_s": 0.0}
     base.update(overrides)
     return load_settings(**base)
-
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def live_server(app: FastAPI, *, startup_timeout_s: float = 30.0) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free loopback port; yield its base URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + startup_timeout_s
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("uvicorn stopped during start-up")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn did not start within {startup_timeout_s} s")
-            time.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import numpy as np
 import pytest
 
 from srdi.core.bundle import load_registered_bundle
 from srdi.core.settings import load_settings
+from tests.support.servers import server_process
+from training.config import TrainingConfig
 from training.model import ModelConfig
-from training.pipeline import TrainingConfig, run_training
+from training.pipeline import run_training
 
 pytestmark = pytest.mark.slow
 
@@ -25,62 +23,39 @@ pytestmark = pytest.mark.slow
 START_TIMEOUT_S = 300.0
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def mlflow_server(tmp_path: Path) -> Iterator[str]:
     """Start ``mlflow server`` on a free loopback port; always stop it."""
-    port = _free_port()
-    log = (tmp_path / "server.log").open("w")
-    command = [
-        sys.executable,
-        "-m",
-        "mlflow",
-        "server",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--backend-store-uri",
-        f"sqlite:///{tmp_path / 'server.db'}",
-        "--artifacts-destination",
-        str(tmp_path / "server-artifacts"),
-    ]
+
+    def command(port: int) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--backend-store-uri",
+            f"sqlite:///{tmp_path / 'server.db'}",
+            "--artifacts-destination",
+            str(tmp_path / "server-artifacts"),
+        ]
+
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "SRDI_"))}
     bin_dir = str(Path(sys.executable).parent)  # the server starts uvicorn from the venv
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(
-                    f"mlflow server exited: {(tmp_path / 'server.log').read_text()[-2000:]}"
-                )
-            try:
-                if httpx.get(f"{url}/health", timeout=2.0).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"mlflow server did not answer within {START_TIMEOUT_S:.0f} s")
-            time.sleep(0.5)
+    with server_process(
+        command,
+        ready_path="/health",
+        log_path=tmp_path / "server.log",
+        env=env,
+        timeout_s=START_TIMEOUT_S,
+    ) as (url, _):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-        log.close()
 
 
 def test_train_register_and_load_through_a_tracking_server(

@@ -19,6 +19,32 @@ from typing import Final
 
 from features.tiers import TIER_CHOICES, tier_level
 
+__all__ = [
+    "DEFAULT_CALIBRATION",
+    "DEFAULT_ORACLE_REPLICATES",
+    "EQUITY_BOOM",
+    "FIRST_YEAR",
+    "GENERATOR_VERSION",
+    "HORIZON",
+    "INDUSTRIES",
+    "INNOVATIVE",
+    "LAST_YEAR",
+    "LITTLE_GIANT",
+    "MACRO_GROWTH",
+    "NONE",
+    "ORACLE_TARGETS",
+    "PROVINCES",
+    "SCHEME_OF_TIER",
+    "SRDI",
+    "Calibration",
+    "Certification",
+    "Dynamics",
+    "Industry",
+    "Missingness",
+    "Population",
+    "Province",
+]
+
 GENERATOR_VERSION: Final = "1.0.0"
 
 FIRST_YEAR: Final = 2014
