@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from features.formats import TableFormat
-    from features.validate import RowError
+    from features.validate import RowError, ValidatedFrame
 
 __all__ = [
     "ColumnMapOption",
     "FirmYearsArgument",
+    "errors_path_for",
     "fail",
+    "iter_validated",
     "output_table_format",
     "parse_column_map",
+    "report_validation",
     "write_row_errors",
+    "write_table",
 ]
 
 ColumnMapOption = Annotated[
@@ -90,3 +97,64 @@ def write_row_errors(errors: list[RowError], path: Path) -> None:
     )
     # BOM so that Excel on a Chinese Windows opens the Chinese messages correctly.
     frame.to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def errors_path_for(output: Path) -> Path:
+    """``OUT``'s sibling errors file: ``<stem>.errors.csv``."""
+    return output.with_name(f"{output.stem}.errors.csv")
+
+
+def iter_validated(
+    path: Path, *, mapping: dict[str, str] | None, sheet: str | None, chunk_rows: int
+) -> Iterator[ValidatedFrame]:
+    """Read a firm-year file ``chunk_rows`` rows at a time and validate each chunk.
+
+    Row numbers in the errors are the file's (0-based data rows). Exits with status
+    2 naming the problem when the file cannot be read.
+    """
+    from features.io import TableReadError, iter_table_chunks
+    from features.validate import validate_frame
+
+    try:
+        for offset, frame in iter_table_chunks(path, chunk_rows, sheet=sheet):
+            yield validate_frame(frame, row_offset=offset, mapping=mapping)
+    except TableReadError as error:
+        fail(str(error), code=2)
+
+
+def report_validation(
+    input_path: Path,
+    output: Path,
+    *,
+    n_input: int,
+    n_valid: int,
+    errors: list[RowError],
+    warnings: Iterable[str],
+) -> None:
+    """Tell the user what validation kept and refused; exit with status 1 if nothing is valid.
+
+    Writes the bad rows to OUT's errors file (:func:`errors_path_for`), prints each
+    warning and a summary line (rows read, valid, rejected, where the problems are).
+    """
+    errors_path = errors_path_for(output)
+    write_row_errors(errors, errors_path)
+    for warning in warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    rejected = len({e.row for e in errors})
+    summary = f"read {n_input} rows from {input_path}: {n_valid} valid, {rejected} rejected"
+    if errors:
+        summary += f" ({len(errors)} problems listed in {errors_path})"
+    typer.echo(summary)
+    if n_valid == 0:
+        fail("no valid rows: nothing written to OUT; see the problems listed above", code=1)
+
+
+def write_table(table: pd.DataFrame, output: Path, fmt: TableFormat) -> None:
+    """Write an output table as Parquet or CSV (UTF-8 with BOM, for Excel on Chinese Windows)."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "parquet":
+        table.to_parquet(output, index=False)
+    elif fmt == "csv":
+        table.to_csv(output, index=False, encoding="utf-8-sig")
+    else:
+        raise ValueError(f"cannot write {fmt} here; choose .csv or .parquet")

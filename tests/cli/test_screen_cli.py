@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from serving.page.export import ERROR_COLUMNS, export_columns
 from srdi.cli import build_app
-from srdi.cli.commands.screen import errors_path_for
+from srdi.cli.support import errors_path_for
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "serving" / "page" / "sample_data"
 SAMPLE = SAMPLE_DIR / "candidates.csv"

@@ -12,9 +12,11 @@ from srdi.cli.support import (
     ColumnMapOption,
     FirmYearsArgument,
     fail,
+    iter_validated,
     output_table_format,
     parse_column_map,
-    write_row_errors,
+    report_validation,
+    write_table,
 )
 
 if TYPE_CHECKING:
@@ -62,38 +64,20 @@ def features(
 
     Exit status: 0 when some rows are valid, 1 when none is, 2 when IN is unreadable.
     """
-    from features.io import TableReadError
-
     fmt = output_table_format(output, "csv", "parquet")
     mapping = parse_column_map(column_map)
-    try:
-        n_input, columns, rows, errors, warnings = _validate_file(
-            input_path, mapping, sheet, chunk_rows
-        )
-    except TableReadError as exc:
-        fail(str(exc), code=2)
-    errors_path = output.with_name(f"{output.stem}.errors.csv")
-    write_row_errors(errors, errors_path)
-    for warning in warnings:
-        typer.echo(f"warning: {warning}", err=True)
+    n_input, columns, rows, errors, warnings = _validate_file(
+        input_path, mapping, sheet, chunk_rows
+    )
     n_valid = len(rows)
-    rejected = len({e.row for e in errors})
-    summary = f"read {n_input} rows from {input_path}: {n_valid} valid, {rejected} rejected"
-    if errors:
-        summary += f" ({len(errors)} problems listed in {errors_path})"
-    typer.echo(summary)
-    if n_valid == 0:
-        fail("no valid rows: nothing written to OUT; see the problems listed above", code=1)
+    report_validation(
+        input_path, output, n_input=n_input, n_valid=n_valid, errors=errors, warnings=warnings
+    )
 
     pipeline = _pipeline(pipeline_path, columns, min_count)
     if save_pipeline is not None:
         save_pipeline.write_text(json.dumps(pipeline.to_dict(), ensure_ascii=False), "utf-8")
-    table = _feature_table(columns, rows, pipeline)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "parquet":
-        table.to_parquet(output, index=False)
-    else:
-        table.to_csv(output, index=False, encoding="utf-8-sig")
+    write_table(_feature_table(columns, rows, pipeline), output, fmt)
     source = "fitted on IN" if pipeline_path is None else f"from {pipeline_path}"
     typer.echo(
         f"wrote {n_valid} rows × {len(pipeline.feature_names)} features to {output} "
@@ -106,16 +90,12 @@ def _validate_file(
 ) -> tuple[int, dict[str, np.ndarray], np.ndarray, list[RowError], list[str]]:
     import numpy as np
 
-    from features.io import iter_table_chunks
-    from features.validate import validate_frame
-
     parts: list[dict[str, np.ndarray]] = []
     row_parts: list[np.ndarray] = []
     errors: list[RowError] = []
     warnings: dict[str, None] = {}
     n_input = 0
-    for offset, frame in iter_table_chunks(path, chunk_rows, sheet=sheet):
-        validated = validate_frame(frame, row_offset=offset, mapping=mapping)
+    for validated in iter_validated(path, mapping=mapping, sheet=sheet, chunk_rows=chunk_rows):
         n_input += validated.n_input
         parts.append(dict(validated.columns))
         row_parts.append(validated.rows)

@@ -12,9 +12,11 @@ from srdi.cli.support import (
     ColumnMapOption,
     FirmYearsArgument,
     fail,
+    iter_validated,
     output_table_format,
     parse_column_map,
-    write_row_errors,
+    report_validation,
+    write_table,
 )
 
 if TYPE_CHECKING:
@@ -61,7 +63,6 @@ def schemes(
     thresholds use the SRDI_FX_* exchange rates. Exit status 0 when some rows are
     valid, 1 when none is, 2 when IN cannot be read.
     """
-    from features.io import TableReadError, iter_table_chunks
     from features.rules import SCHEME_IDS
     from srdi.core.settings import load_settings
 
@@ -81,8 +82,8 @@ def schemes(
         details.parent.mkdir(parents=True, exist_ok=True)
         detail_file = details.open("w", encoding="utf-8")
     try:
-        for offset, frame in iter_table_chunks(input_path, chunk_rows, sheet=sheet):
-            validated = _validate(frame, offset, mapping)
+        chunks = iter_validated(input_path, mapping=mapping, sheet=sheet, chunk_rows=chunk_rows)
+        for validated in chunks:
             n_input += validated.n_input
             errors.extend(validated.errors)
             warnings.update(dict.fromkeys(validated.warnings))
@@ -92,45 +93,24 @@ def schemes(
             tables.append(_screen_table(validated, evaluation))
             if detail_file is not None:
                 _write_details(detail_file, validated, evaluation)
-    except TableReadError as exc:
-        fail(str(exc), code=2)
     finally:
         if detail_file is not None:
             detail_file.close()
 
-    errors_path = output.with_name(f"{output.stem}.errors.csv")
-    write_row_errors(errors, errors_path)
-    for warning in warnings:
-        typer.echo(f"warning: {warning}", err=True)
     n_valid = sum(len(t) for t in tables)
-    rejected = len({e.row for e in errors})
-    summary = f"read {n_input} rows from {input_path}: {n_valid} valid, {rejected} rejected"
-    if errors:
-        summary += f" ({len(errors)} problems listed in {errors_path})"
-    typer.echo(summary)
-    if n_valid == 0:
-        fail("no valid rows: nothing written to OUT; see the problems listed above", code=1)
+    report_validation(
+        input_path, output, n_input=n_input, n_valid=n_valid, errors=errors, warnings=warnings
+    )
 
     import pandas as pd
 
     table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "parquet":
-        table.to_parquet(output, index=False)
-    else:
-        # BOM so that Excel on a Chinese Windows opens the file correctly.
-        table.to_csv(output, index=False, encoding="utf-8-sig")
+    write_table(table, output, fmt)
     typer.echo(f"wrote {n_valid} rows to {output}")
     for column in (c for c in table.columns if c.endswith("_verdict")):
         counts = table[column].astype(str).value_counts()
         shown = ", ".join(f"{k} {v}" for k, v in counts.items())
         typer.echo(f"  {column.removesuffix('_verdict')}: {shown}")
-
-
-def _validate(frame: pd.DataFrame, offset: int, mapping: dict[str, str] | None) -> ValidatedFrame:
-    from features.validate import validate_frame
-
-    return validate_frame(frame, row_offset=offset, mapping=mapping)
 
 
 def _evaluate(

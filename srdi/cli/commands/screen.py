@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from srdi.cli.support import ColumnMapOption, fail, output_table_format, parse_column_map
+from srdi.cli.support import (
+    ColumnMapOption,
+    errors_path_for,
+    fail,
+    output_table_format,
+    parse_column_map,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -68,11 +74,6 @@ def score(
     errors = outcome.errors if len(outcome.errors) else errors_frame([])
     errors.to_csv(errors_path, index=False, encoding="utf-8-sig")
     _summary(console, outcome, written, errors_path)
-
-
-def errors_path_for(output: Path) -> Path:
-    """``OUT``'s sibling errors file: ``<stem>.errors.csv``."""
-    return output.with_name(f"{output.stem}.errors.csv")
 
 
 def explain(
