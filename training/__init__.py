@@ -10,6 +10,7 @@ __all__: list[str] = [
     "baselines",
     "calibration",
     "config",
+    "dask_booster",
     "dask_train",
     "dataset",
     "evaluate",

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lightgbm.callback import CallbackEnv, EarlyStopException
 
-from training.dask_train import EarlyStopping
+from training.dask_booster import EarlyStopping
 
 
 def lightgbm_stop(losses: list[float], patience: int) -> tuple[int, int]:
