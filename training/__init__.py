@@ -14,6 +14,7 @@ __all__: list[str] = [
     "dask_train",
     "dataset",
     "evaluate",
+    "gate",
     "heldout",
     "labels",
     "mlflow_run",

@@ -23,10 +23,10 @@ from srdi.core.bundle import ModelBundle
 from training.config import TrainingConfig
 from training.dataset import load_panel
 from training.evaluate import SliceResult
+from training.gate import GateDecision
 from training.heldout import HeldoutResult
 from training.model import TrainedBooster, catalog_constraints, train_booster
 from training.prepare import Prepared, fit_features, label_and_split
-from training.registry import GateDecision
 from training.run_metrics import evaluate_run
 from training.run_report import write_run_report
 from training.splits import TimeSplit

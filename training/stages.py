@@ -32,10 +32,11 @@ from training.calibration import CalibrationChoice, choose_calibrator
 from training.config import TrainingConfig
 from training.dataset import subset_columns
 from training.evaluate import average_precision
+from training.gate import GateDecision, gate
 from training.heldout import HeldoutResult, choose_heldout_provinces, evaluate_heldout_provinces
 from training.model import TrainedBooster
 from training.prepare import Prepared
-from training.registry import GateDecision, gate, run_tags, tracking
+from training.registry import run_tags, tracking
 from training.report import ReportData, write_report
 from training.run_metrics import RunScores
 

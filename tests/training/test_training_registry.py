@@ -16,11 +16,12 @@ from typer.testing import CliRunner
 from srdi.cli import build_app
 from srdi.core.bundle import BundleMismatchError, NoChampionError, load_registered_bundle
 from srdi.core.settings import Settings, load_settings
-from training import registry
+from training import gate as gate_module
 from training.config import TrainingConfig
+from training.gate import gate, promote
 from training.model import ModelConfig
 from training.pipeline import STAGES, TrainingResult, run_training
-from training.registry import gate, has_champion, list_versions, promote, tracking
+from training.registry import has_champion, list_versions, tracking
 
 pytestmark = pytest.mark.slow
 
@@ -195,7 +196,7 @@ def test_gate_falls_back_to_the_logged_metric_for_an_incompatible_champion(
     def incompatible(*args: object, **kwargs: object) -> None:
         raise BundleMismatchError("feature list differs from the code")
 
-    monkeypatch.setattr(registry, "load_registered_bundle", incompatible)
+    monkeypatch.setattr(gate_module, "load_registered_bundle", incompatible)
     champion_metric = store.first.metrics["test_pr_auc"]
     with tracking(store.settings) as client:
         decision = gate(

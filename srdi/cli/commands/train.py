@@ -235,7 +235,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Give a model version the champion alias, overriding the gate."""
         from srdi.core.settings import load_settings
-        from training.registry import promote as promote_version
+        from training.gate import promote as promote_version
 
         console = Console()
         try:

@@ -14,7 +14,10 @@ from srdi.core.bundle.model import ModelBundle
 if TYPE_CHECKING:
     from srdi.core.settings import Settings
 
-__all__ = ["LoadedModel", "load_registered_bundle"]
+__all__ = ["NOT_FOUND_CODES", "LoadedModel", "load_registered_bundle"]
+
+NOT_FOUND_CODES = frozenset({"RESOURCE_DOES_NOT_EXIST", "NOT_FOUND", "INVALID_PARAMETER_VALUE"})
+"""MLflow error codes meaning "no such model, version or alias" (not a failure)."""
 
 
 @dataclass(frozen=True)
@@ -61,11 +64,7 @@ def load_registered_bundle(settings: Settings, *, version: str | None = None) ->
         else:
             model_version = client.get_model_version(name, version)
     except MlflowException as exc:
-        if exc.error_code not in {
-            "RESOURCE_DOES_NOT_EXIST",
-            "NOT_FOUND",
-            "INVALID_PARAMETER_VALUE",
-        }:
+        if exc.error_code not in NOT_FOUND_CODES:
             raise
         what = f"version {version}" if version else f"alias @{settings.champion_alias}"
         raise NoChampionError(
