@@ -210,8 +210,8 @@ def parse_bools(
             mapped[bad] = math.nan
         out = mapped.astype(np.float64)
     if bad.any():
-        out[bad] = np.nan
-        return out, bad
+        # A new array: ``out`` may be the caller's own (read-only) float column.
+        return np.where(bad, np.nan, out), bad
     return out, None
 
 

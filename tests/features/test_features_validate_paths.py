@@ -213,7 +213,7 @@ def test_a_few_rows_are_bound_checked_like_a_large_block(
 ) -> None:
     # One POSTed record is checked as one matrix, a partition field by field: the
     # same cells must come out wrong (values drawn at and around every bound).
-    from features.validate import _SMALL_BLOCK_ROWS, _wrong_numbers
+    from features.validate.field_rules import SMALL_BLOCK_ROWS, fraction_rows, wrong_numbers
 
     cells = []
     for spec in _NUMBER_FIELDS:
@@ -222,10 +222,10 @@ def test_a_few_rows_are_bound_checked_like_a_large_block(
         values = st.one_of(_EDGE_VALUES, st.sampled_from(near or [0.0]))
         cells.append(data.draw(st.lists(values, min_size=n, max_size=n)))
     numbers = np.array(cells, dtype=np.float64)
-    whole_rows = np.array(integer_typed)
-    small = _wrong_numbers(numbers, whole_rows)
-    repeats = _SMALL_BLOCK_ROWS // n + 1
-    large = _wrong_numbers(np.tile(numbers, (1, repeats)), whole_rows)
+    rows = fraction_rows(np.array(integer_typed))
+    small = wrong_numbers(numbers, rows)
+    repeats = SMALL_BLOCK_ROWS // n + 1
+    large = wrong_numbers(np.tile(numbers, (1, repeats)), rows)
     expected = np.zeros(numbers.shape, dtype=bool) if large is None else large[:, :n]
     assert (np.zeros(numbers.shape, dtype=bool) if small is None else small).tolist() == (
         expected.tolist()
