@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["as_object_array", "map_objects"]
+__all__ = ["as_object_array", "map_numbers", "map_objects"]
 
 # Below this many rows a comprehension beats pandas' hashing set-up (a POSTed
 # record is one row); above it only the distinct values are mapped.
@@ -49,6 +49,24 @@ def map_objects(
     mapped[:-1] = [fn(u) for u in uniques]
     mapped[-1] = fn(None)
     out[:] = mapped[codes]
+    return out
+
+
+def map_numbers(
+    values: npt.ArrayLike | pd.Series, fn: Callable[[Any], float], dtype: npt.DTypeLike
+) -> npt.NDArray[Any]:
+    """Apply a number-valued ``fn`` to each distinct value; the results as ``dtype``.
+
+    The same as ``map_objects(values, fn).astype(dtype)``, but the results of the
+    distinct values are looked up in a numeric table by their codes: no object array
+    of a million results is built only to be converted.
+    """
+    arr = as_object_array(values)
+    if arr.size <= _SMALL:
+        return np.array([fn(None if _is_missing(v) else v) for v in arr], dtype=dtype)
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    table = np.array([*(fn(u) for u in uniques), fn(None)], dtype=dtype)
+    out: npt.NDArray[Any] = table[codes]  # the sentinel -1 is the last entry: fn(None)
     return out
 
 

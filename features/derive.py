@@ -13,12 +13,13 @@ dozen numpy calls rather than one per feature and input.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from features._arrays import map_objects
+from features._arrays import map_numbers
 from features.catalog import FEATURES
 from features.columns import Columns, FloatArray
 from features.tiers import TIER_LEVELS
@@ -27,10 +28,15 @@ __all__ = [
     "BASE_FEATURE_NAMES",
     "RATIOS",
     "RD_INSTITUTION_LEVELS",
+    "ROW_BLOCK",
     "TIER_LEVELS",
+    "DeriveInputs",
+    "FeatureRows",
     "cagr",
     "derive_block",
     "derive_features",
+    "derive_inputs",
+    "derive_rows",
     "growth",
     "log10_scale",
     "ratio",
@@ -46,6 +52,9 @@ RD_INSTITUTION_LEVELS: Mapping[str, float] = {
     "national": 4.0,
 }
 _LN10 = float(np.log(10.0))
+# Rows derived at a time: about 40 inputs and 44 features of 8,192 rows are ~5.5 MB,
+# which the caches keep while every step of the block runs over them.
+ROW_BLOCK = 8_192
 
 # feature: (numerator, denominator, factor). "_share_prev" only feeds the trend.
 RATIOS: Mapping[str, tuple[str, str, float]] = {
@@ -145,16 +154,47 @@ _QUALITY_ROWS = _rows(_QUALITY_FLAGS)
 _RATIO_NAMES = tuple(RATIOS)
 _SHARE, _SHARE_PREV = _RATIO_NAMES.index("main_business_share"), _RATIO_NAMES.index("_share_prev")
 
-# Order of the rows stacked in derive_block, and the permutation to catalog order.
-_STACKED: tuple[str, ...] = (
-    *_RATIO_NAMES,
-    *_GROWTH,
-    *_CAGR,
-    *_LOGS,
-    *_PASS_THROUGH,
-    *_SPECIAL,
-)
-_ORDER = np.array([_STACKED.index(name) for name in BASE_FEATURE_NAMES], dtype=np.intp)
+_RATIO_FEATURES = tuple(name for name in _RATIO_NAMES if name in BASE_FEATURE_NAMES)
+_RATIO_KEEP = np.array([_RATIO_NAMES.index(name) for name in _RATIO_FEATURES], dtype=np.intp)
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureRows:
+    """The rows of a block that :func:`derive_rows` fills, one per base feature.
+
+    Attributes
+    ----------
+    ratios, growths, cagrs, logs, passes, special : numpy.ndarray
+        Destination rows of each group of features (ratios, one-year growth, CAGR,
+        log scales, pass-throughs and the rest), in their table's order.
+    """
+
+    ratios: npt.NDArray[np.intp]
+    growths: npt.NDArray[np.intp]
+    cagrs: npt.NDArray[np.intp]
+    logs: npt.NDArray[np.intp]
+    passes: npt.NDArray[np.intp]
+    special: tuple[int, ...]
+
+    @classmethod
+    def at(cls, position: Mapping[str, int]) -> FeatureRows:
+        """Rows for a block where base feature ``name`` is row ``position[name]``."""
+
+        def rows(names: tuple[str, ...]) -> npt.NDArray[np.intp]:
+            return np.array([position[name] for name in names], dtype=np.intp)
+
+        return cls(
+            ratios=rows(_RATIO_FEATURES),
+            growths=rows(tuple(_GROWTH)),
+            cagrs=rows(tuple(_CAGR)),
+            logs=rows(tuple(_LOGS)),
+            passes=rows(_PASS_THROUGH),
+            special=tuple(position[name] for name in _SPECIAL),
+        )
+
+
+# derive_block's own layout: rows in BASE_FEATURE_NAMES order.
+_BASE_ROWS = FeatureRows.at({name: i for i, name in enumerate(BASE_FEATURE_NAMES)})
 
 
 def ratio(numerator: FloatArray, denominator: FloatArray) -> FloatArray:
@@ -215,17 +255,44 @@ def _log10_scale(values: FloatArray) -> FloatArray:
 def _levels(values: npt.NDArray[Any] | None, table: Mapping[str, float], n: int) -> FloatArray:
     if values is None:
         return np.full(n, np.nan)
-    mapped = map_objects(values, lambda v: table.get(v, np.nan) if isinstance(v, str) else np.nan)
-    return mapped.astype(np.float64)
+    return map_numbers(
+        values, lambda v: table.get(v, np.nan) if isinstance(v, str) else np.nan, np.float64
+    )
 
 
-def _input_block(columns: Columns, n: int) -> FloatArray:
+@dataclass(frozen=True, slots=True)
+class DeriveInputs:
+    """The inputs of every base feature, read once from validated columns.
+
+    Attributes
+    ----------
+    n : int
+        Rows.
+    arrays : tuple of numpy.ndarray
+        One float64 array per input (the column itself when it is float64 already;
+        a shared NaN array when it is absent).
+    levels : numpy.ndarray
+        (2, n) float64: the ``rd_institution`` and ``current_tier`` levels (text
+        mapped once for all rows, not once per block).
+    """
+
+    n: int
+    arrays: tuple[FloatArray, ...]
+    levels: FloatArray
+
+
+def derive_inputs(columns: Columns) -> DeriveInputs:
+    """Read the inputs of :func:`derive_rows` from validated columns (no copy of floats)."""
+    n = len(next(iter(columns.values()))) if columns else 0
     missing = np.full(n, np.nan)
-    arrays = []
-    for name in _INPUTS:
-        values = columns.get(name)
-        arrays.append(missing if values is None else np.asarray(values, dtype=np.float64))
-    return np.concatenate(arrays).reshape(len(_INPUTS), n)
+    arrays = tuple(
+        missing if (values := columns.get(name)) is None else np.asarray(values, np.float64)
+        for name in _INPUTS
+    )
+    levels = np.empty((2, n))
+    levels[0] = _levels(columns.get("rd_institution"), RD_INSTITUTION_LEVELS, n)
+    levels[1] = _levels(columns.get("current_tier"), TIER_LEVELS, n)
+    return DeriveInputs(n, arrays, levels)
 
 
 def derive_features(columns: Columns) -> dict[str, FloatArray]:
@@ -262,36 +329,75 @@ def derive_block(columns: Columns) -> FloatArray:
         float64 block, rows in :data:`BASE_FEATURE_NAMES` order; NaN where
         unknown, never inf.
     """
-    n = len(next(iter(columns.values()))) if columns else 0
-    x = _input_block(columns, n)
+    inputs = derive_inputs(columns)
+    if inputs.n <= ROW_BLOCK:
+        return derive_rows(inputs, 0, inputs.n)
+    block = np.empty((len(BASE_FEATURE_NAMES), inputs.n))
+    for start in range(0, inputs.n, ROW_BLOCK):
+        stop = min(start + ROW_BLOCK, inputs.n)
+        block[:, start:stop] = derive_rows(inputs, start, stop)
+    return block
+
+
+def derive_rows(
+    inputs: DeriveInputs,
+    start: int,
+    stop: int,
+    out: FloatArray | None = None,
+    rows: FeatureRows = _BASE_ROWS,
+) -> FloatArray:
+    """Derive every base feature of rows ``start:stop`` into a (features, rows) block.
+
+    Callers walk a large input in blocks of :data:`ROW_BLOCK` rows: every
+    intermediate array then stays in the processor's cache, and memory is not
+    allocated afresh (page by page) for each of them.
+
+    Parameters
+    ----------
+    inputs : DeriveInputs
+        From :func:`derive_inputs`.
+    start, stop : int
+        The rows.
+    out : numpy.ndarray, optional
+        The block to fill, ``(k, stop - start)``; a new
+        ``(len(BASE_FEATURE_NAMES), stop - start)`` block by default.
+    rows : FeatureRows, optional
+        Where each feature goes in ``out`` (default: :data:`BASE_FEATURE_NAMES`
+        order). Rows of ``out`` that are no feature's are left unspecified.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``out``: float64, NaN where unknown, never inf.
+    """
+    n = stop - start
+    if out is None:
+        out = np.empty((len(BASE_FEATURE_NAMES), n))
+    if start == 0 and stop == inputs.n:  # one record, or a block of its own: no slicing
+        arrays, levels = inputs.arrays, inputs.levels
+    else:
+        arrays = tuple(values[start:stop] for values in inputs.arrays)
+        levels = inputs.levels[:, start:stop]
+    x = np.concatenate(arrays).reshape(len(_INPUTS), n)
     with np.errstate(all="ignore"):
-        ratios = x[_RATIO_NUM] / x[_RATIO_DEN] * _RATIO_FACTOR
-        growths = _growth(x[_GROWTH_NOW], x[_GROWTH_BEFORE])
-        cagrs = _cagr(x[_CAGR_NOW], x[_CAGR_BEFORE], 2.0)
-        logs = _log10_scale(x[_LOG_ROWS])
-        assets, liabilities = x[_AT["total_assets"]], x[_AT["total_liabilities"]]
-        equity = assets - liabilities
+        ratios = x[_RATIO_NUM] / x[_RATIO_DEN]
+        ratios *= _RATIO_FACTOR
+        out[rows.ratios] = ratios[_RATIO_KEEP]
+        out[rows.growths] = _growth(x[_GROWTH_NOW], x[_GROWTH_BEFORE])
+        out[rows.cagrs] = _cagr(x[_CAGR_NOW], x[_CAGR_BEFORE], 2.0)
+        out[rows.logs] = _log10_scale(x[_LOG_ROWS])
+        out[rows.passes] = x[_PASS_ROWS]
+        share_change, roe, age, quality, rd_level, tier_level = rows.special
+        np.subtract(ratios[_SHARE], ratios[_SHARE_PREV], out=out[share_change])
+        # Equity at or below zero makes ROE meaningless, not extreme.
+        equity = x[_AT["total_assets"]] - x[_AT["total_liabilities"]]
+        np.divide(x[_AT["net_profit"]], np.where(equity > 0, equity, np.nan), out=out[roe])
+        np.subtract(x[_AT["fiscal_year"]], x[_AT["founded_year"]], out=out[age])
+        # NaN when any item is unknown: an unknown item is not a failed one.
         standards = x[_AT["standards_drafted"]]
         has_standards = np.where(np.isnan(standards), np.nan, standards > 0)
-        special = (
-            ratios[_SHARE] - ratios[_SHARE_PREV],
-            # Equity at or below zero makes ROE meaningless, not extreme.
-            x[_AT["net_profit"]] / np.where(equity > 0, equity, np.nan),
-            x[_AT["fiscal_year"]] - x[_AT["founded_year"]],
-            # NaN when any item is unknown: an unknown item is not a failed one.
-            x[_QUALITY_ROWS].sum(axis=0) + has_standards,
-            _levels(columns.get("rd_institution"), RD_INSTITUTION_LEVELS, n),
-            _levels(columns.get("current_tier"), TIER_LEVELS, n),
-        )
-        block = np.concatenate(
-            [
-                ratios,
-                growths,
-                cagrs,
-                logs,
-                x[_PASS_ROWS],
-                np.concatenate(special).reshape(len(special), n),
-            ]
-        )[_ORDER]
-        block[~np.isfinite(block)] = np.nan
-    return block
+        np.add(x[_QUALITY_ROWS].sum(axis=0), has_standards, out=out[quality])
+        out[rd_level] = levels[0]
+        out[tier_level] = levels[1]
+        np.copyto(out, np.nan, where=~np.isfinite(out))
+    return out

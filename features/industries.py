@@ -19,7 +19,7 @@ from types import MappingProxyType
 import numpy as np
 import numpy.typing as npt
 
-from features._arrays import map_objects
+from features._arrays import map_numbers, map_objects
 
 __all__ = [
     "DIVISIONS",
@@ -320,5 +320,4 @@ def industry_section(codes: npt.ArrayLike) -> npt.NDArray[np.object_]:
 
 def division_index(codes: npt.ArrayLike) -> npt.NDArray[np.intp]:
     """Return each code's position in :data:`DIVISION_CODES`, ``-1`` when not a code."""
-    mapped = map_objects(codes, lambda c: _INDEX.get(c, -1) if isinstance(c, str) else -1)
-    return mapped.astype(np.intp)
+    return map_numbers(codes, lambda c: _INDEX.get(c, -1) if isinstance(c, str) else -1, np.intp)

@@ -154,13 +154,23 @@ class IndustryBaseline:
         self, feature_names: Sequence[str], industry_codes: npt.ArrayLike
     ) -> FloatArray:
         """Return the (n_features, n_rows) medians: one contiguous row per feature."""
+        table: FloatArray = self.median_table(feature_names)[:, division_index(industry_codes)]
+        return table
+
+    def median_table(self, feature_names: Sequence[str]) -> FloatArray:
+        """Return the (n_features, divisions + 1) medians of each division code.
+
+        Column ``i`` holds the medians of division ``DIVISIONS[i]`` (its section's or
+        the global one where it had too few values), the last column those of an
+        unknown or missing code: ``table[:, division_index(codes)]`` are the rows'
+        medians, one gather for all features.
+        """
         self._check_fitted()
         try:
             rows = np.array([self._row[name] for name in feature_names], dtype=np.intp)
         except KeyError as exc:
             raise KeyError(f"no industry median was fitted for {exc.args[0]!r}") from exc
-        index = division_index(industry_codes)
-        table: FloatArray = self._table[rows][:, index]
+        table: FloatArray = self._table[rows]
         return table
 
     def transform(

@@ -15,7 +15,15 @@ import numpy.typing as npt
 
 from features.catalog import FEATURE_NAMES, FEATURES
 from features.columns import Columns, FloatArray
-from features.derive import BASE_FEATURE_NAMES, derive_block, derive_features
+from features.derive import (
+    BASE_FEATURE_NAMES,
+    ROW_BLOCK,
+    FeatureRows,
+    derive_features,
+    derive_inputs,
+    derive_rows,
+)
+from features.industries import division_index
 from features.industry import IndustryBaseline, NotFittedError
 
 __all__ = ["FeaturePipeline"]
@@ -25,11 +33,10 @@ _RELATIVE_BY_NAME: tuple[tuple[str, str], ...] = tuple(
     (spec.name, spec.baseline_of) for spec in FEATURES if spec.baseline_of is not None
 )
 _RELATIVE_SOURCES: tuple[str, ...] = tuple(source for _, source in _RELATIVE_BY_NAME)
-# Matrix columns of the base block's rows and of the relative features, and the base
-# rows the relative features start from.
-_BASE_COLUMNS = np.array([FEATURE_NAMES.index(name) for name in BASE_FEATURE_NAMES])
+# Matrix columns of the base features, of the relative ones and of their sources.
+_CATALOG_ROWS = FeatureRows.at({name: FEATURE_NAMES.index(name) for name in BASE_FEATURE_NAMES})
 _RELATIVE_COLUMNS = np.array([FEATURE_NAMES.index(name) for name, _ in _RELATIVE_BY_NAME])
-_RELATIVE_SOURCE_ROWS = np.array([BASE_FEATURE_NAMES.index(s) for s in _RELATIVE_SOURCES])
+_RELATIVE_SOURCE_COLUMNS = np.array([FEATURE_NAMES.index(s) for s in _RELATIVE_SOURCES])
 
 
 class FeaturePipeline:
@@ -81,6 +88,10 @@ class FeaturePipeline:
     def transform(self, columns: Columns) -> FloatArray:
         """Return the (n_rows, n_features) float64 matrix, NaN where unknown.
 
+        The matrix is column-major (Fortran order): each feature's values are
+        contiguous, the layout it is computed in; LightGBM takes either order
+        without copying.
+
         Raises
         ------
         NotFittedError
@@ -92,11 +103,25 @@ class FeaturePipeline:
                 "data or load one with FeaturePipeline.from_dict"
             )
         _require_industry(columns)
-        block = derive_block(columns)
-        medians = self.baseline.median_rows(_RELATIVE_SOURCES, columns["industry"])
-        out = np.empty((block.shape[1], len(FEATURE_NAMES)))
-        out[:, _BASE_COLUMNS] = block.T
-        out[:, _RELATIVE_COLUMNS] = (block[_RELATIVE_SOURCE_ROWS] - medians).T
+        inputs = derive_inputs(columns)
+        medians = self.baseline.median_table(_RELATIVE_SOURCES)
+        division = division_index(columns["industry"])
+        # Column-major: each feature is one contiguous row of ``out.T``, so a block
+        # is copied in row by row, and LightGBM reads it without a copy.
+        out = np.empty((len(FEATURE_NAMES), inputs.n)).T
+        features = out.T
+        # Block by block in one reused buffer, so every intermediate stays in cache;
+        # each block is then copied into its columns of ``out``.
+        buffer = np.empty((len(FEATURE_NAMES), min(inputs.n, ROW_BLOCK)))
+        for start in range(0, inputs.n, ROW_BLOCK):
+            stop = min(start + ROW_BLOCK, inputs.n)
+            block = buffer if stop - start == buffer.shape[1] else buffer[:, : stop - start]
+            derive_rows(inputs, start, stop, out=block, rows=_CATALOG_ROWS)
+            # One gather of the rows' industry medians for every relative feature.
+            block[_RELATIVE_COLUMNS] = (
+                block[_RELATIVE_SOURCE_COLUMNS] - medians[:, division[start:stop]]
+            )
+            features[:, start:stop] = block
         return out
 
     def fit_transform(self, columns: Columns) -> FloatArray:
