@@ -3,7 +3,9 @@
 After validation numeric, count, share and boolean fields are ``float64`` with NaN
 for unknown (booleans 1.0 / 0.0 / NaN); text and enum fields are ``object`` arrays
 of ``str`` or ``None``. A POSTed record is the same mapping with length-1 arrays,
-so one record and a whole frame run the same vectorized code.
+so one record and a whole frame run the same vectorized code. Arrays may be
+read-only (validation hands on a float64 input column without copying it, and
+absent fields share one all-missing array): copy before writing into one.
 """
 
 from __future__ import annotations
