@@ -1,45 +1,69 @@
-"""Scheme screens of one record and of small and large blocks: row path vs vectorized.
+"""Scheme screens with their JSON: one record, small blocks and a batch, A/B.
 
-``python -m bench.rules_row [--batch 1000]`` measures, in this run, the ``schemes``
-JSON the scorer returns for each firm:
+``python -m bench.rules_row [--baseline DIR] [--batch 1000] [--rounds 5]``
+measures the ``schemes`` JSON the scorer returns for each firm, through the
+compiled plan (``features.rules.schemes_json``):
 
-* one record (``example_record()``, validated): the vectorized engine plus the batch
-  JSON (``schemes_json(evaluate_schemes(...))``, the scorer's path before the row
-  evaluator) vs ``firm_schemes`` (the row evaluator at that size);
-* blocks of 2 to 64 firm-years through both paths, to place ``ROW_PATH_MAX_ROWS``;
-* ``--batch`` firm-years: ``evaluate_schemes`` alone (the engine's part), the
-  per-firm ``SchemeEvaluation.firm(i)`` loop (the naive JSON) and ``firm_schemes``
-  (engine + ``schemes_json`` at that size).
+* one record (``example_record()``, validated): the API's hot path;
+* blocks of 2 to 64 firm-years;
+* ``--batch`` firm-years: ``evaluate_schemes`` alone (verdicts and points, what a
+  large screen writes) and the JSON of every firm.
 
-It prints medians of the process's CPU time per call (``time.process_time``: on a
-shared machine, wall time mostly measures the neighbours) and the ratios between
-paths measured in the same run. The garbage collector stays on and, as the server
-does after start-up (``serving.app``), the heap built before the measurements is
-frozen out of it.
+With ``--baseline DIR`` (a checkout of a previous version with its own ``.venv``,
+e.g. the previous ``main``) the same measurements of that version run in a
+subprocess, alternating with this version's round by round, so both see the same
+machine; the table shows both medians and ``baseline / this``. A version from
+before the compiled plan is measured on both of its paths: the scalar row
+evaluator it used for up to 16 records (``firm_schemes``) and its vectorized
+engine with the batch JSON builder.
+
+Figures are medians of the process's CPU time per call (``time.process_time``: on
+a shared machine, wall time mostly measures the neighbours); the load average is
+printed with them. The garbage collector stays on and, as the server does after
+start-up (``serving.app``), the heap built before the measurements is frozen.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
+import json
+import os
 import statistics
-import time
-from collections.abc import Callable
-from typing import Any
+import subprocess
+import sys
+from pathlib import Path
 
+# The measurement itself, run in this process and, for --baseline, in the other
+# checkout's interpreter. It only uses what either version exports.
+_MEASURE = r"""
+import gc, json, statistics, sys, time
 import numpy as np
-
-from features.columns import Columns, take_rows
+try:  # where the generated firm-years live (moved from bench to the test support)
+    from tests.support.frames import firm_years
+except ImportError:
+    from bench.features_rules import firm_years
+from features.columns import take_rows
 from features.record_model import example_record
 from features.rules import CurrencyRates, evaluate_schemes
-from features.rules.row import evaluate_rows_json
 from features.validate import validate_frame, validate_record
-from serving.scoring.scheme_json import ROW_PATH_MAX_ROWS, firm_schemes, schemes_json
-from tests.support.frames import firm_years
 
+args = json.loads(sys.argv[1])
+rates = CurrencyRates()
+one = validate_record(example_record())
+batch = validate_frame(firm_years(args["batch"], seed=3)).columns
+paths = {}
+try:  # the compiled plan
+    from features.rules import schemes_json
+    paths["plan"] = lambda cols: schemes_json(cols, rates=rates)
+except ImportError:  # before it: a scalar row path for a few records, else vectorized
+    from serving.scheme_json import firm_schemes, schemes_json as batch_json
+    from features.rules.row import evaluate_rows_json
+    paths["row path"] = lambda cols: evaluate_rows_json(cols, rates=rates)
+    paths["vectorized"] = lambda cols: batch_json(evaluate_schemes(cols, rates=rates))
+    paths["plan"] = lambda cols: firm_schemes(cols, rates)  # what the scorer called
+gc.freeze()
 
-def median_ms(fn: Callable[[], Any], repeat: int) -> float:
-    """Median CPU time of one call in milliseconds (one warm-up call first)."""
+def median_ms(fn, repeat):
     fn()
     times = []
     for _ in range(repeat):
@@ -48,54 +72,84 @@ def median_ms(fn: Callable[[], Any], repeat: int) -> float:
         times.append(time.process_time() - start)
     return statistics.median(times) * 1e3
 
+out = {}
+for name, path in paths.items():
+    out[f"one record: {name}"] = median_ms(lambda: path(one), args["repeat"] * 10)
+for n in (2, 8, 16, 64):
+    block = take_rows(batch, np.arange(n))
+    for name, path in paths.items():
+        out[f"{n} firm-years: {name}"] = median_ms(lambda: path(block), args["repeat"])
+n = args["batch"]
+out[f"{n} firm-years: evaluate_schemes alone"] = median_ms(
+    lambda: evaluate_schemes(batch, rates=rates), args["repeat"]
+)
+out[f"{n} firm-years: JSON of every firm"] = median_ms(lambda: paths["plan"](batch), args["repeat"])
+print(json.dumps(out))
+"""
 
-def vectorized(columns: Columns, rates: CurrencyRates) -> list[list[dict[str, Any]]]:
-    """The scorer's scheme path before the row evaluator."""
-    return schemes_json(evaluate_schemes(columns, rates=rates))
 
-
-def _block_medians(block: Columns, rates: CurrencyRates, repeat: int) -> tuple[float, float]:
-    vec = median_ms(lambda: vectorized(block, rates), repeat)
-    row = median_ms(lambda: evaluate_rows_json(block, rates=rates), repeat)
-    return vec, row
+def measure(python: str, cwd: Path, batch: int, repeat: int) -> dict[str, float]:
+    """Run the measurement with ``python`` in ``cwd``; medians in ms by label."""
+    result = subprocess.run(
+        [python, "-c", _MEASURE, json.dumps({"batch": batch, "repeat": repeat})],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(cwd)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"measurement in {cwd} failed:\n{result.stderr[-3000:]}")
+    figures: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", type=Path, help="checkout of a previous version")
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=41)
+    parser.add_argument("--rounds", type=int, default=3, help="A/B rounds with --baseline")
     args = parser.parse_args(argv)
-    rates = CurrencyRates()
-    one = validate_record(example_record())
-    batch = validate_frame(firm_years(args.batch, seed=3)).columns
-    gc.freeze()  # as serving.app does once the model is loaded
-    assert firm_schemes(one, rates) == vectorized(one, rates)
-    old = median_ms(lambda: vectorized(one, rates), args.repeat)
-    new = median_ms(lambda: firm_schemes(one, rates), args.repeat * 5)
-    print("one record                                  ms    old / new")
-    print(f"  evaluate_schemes + schemes_json  {old:10.3f}")
-    print(f"  firm_schemes (row path)          {new:10.3f}  {old / new:8.1f}")
+    here = Path(__file__).resolve().parents[1]
+    rounds: dict[str, list[dict[str, float]]] = {"this": [], "baseline": []}
+    baseline_python = None
+    if args.baseline is not None:
+        baseline_python = args.baseline / ".venv" / "bin" / "python"
+        if not baseline_python.exists():
+            raise SystemExit(f"--baseline {args.baseline}: no .venv/bin/python there")
+    for _ in range(args.rounds if baseline_python else 1):
+        if baseline_python is not None:
+            rounds["baseline"].append(
+                measure(str(baseline_python), args.baseline, args.batch, args.repeat)
+            )
+        rounds["this"].append(measure(sys.executable, here, args.batch, args.repeat))
 
-    print(f"first n firm-years (cutoff {ROW_PATH_MAX_ROWS})  vectorized ms  row path ms  vec / row")
-    for n in (2, 4, 8, 16, 32, 64):
-        vec, row = _block_medians(take_rows(batch, np.arange(n)), rates, args.repeat // 2 + 1)
-        print(f"  {n:4d}                            {vec:10.2f}   {row:10.2f}   {vec / row:8.2f}")
+    def medians(side: str) -> dict[str, float]:
+        runs = rounds[side]
+        return {k: statistics.median(r[k] for r in runs) for k in runs[0]} if runs else {}
 
-    repeat = max(5, args.repeat // 4)
-    engine = median_ms(lambda: evaluate_schemes(batch, rates=rates), repeat)
-
-    def naive() -> list[list[dict[str, object]]]:
-        ev = evaluate_schemes(batch, rates=rates)
-        return [ev.firm(i) for i in range(ev.n_rows)]
-
-    per_firm = median_ms(naive, repeat)
-    fast = median_ms(lambda: firm_schemes(batch, rates), repeat)
-    print(f"{args.batch} firm-years                           ms   / engine   per-firm / this")
-    print(f"  evaluate_schemes alone           {engine:10.1f}")
-    print(f"  engine + firm(i) per firm        {per_firm:10.1f}  {per_firm / engine:8.1f}")
-    ratios = f"{fast / engine:8.1f}  {per_firm / fast:8.2f}"
-    print(f"  firm_schemes (batch JSON)        {fast:10.1f}  {ratios}")
+    this, base = medians("this"), medians("baseline")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"schemes JSON, CPU ms per call (medians; load average {load})")
+    if not base:
+        for label, ms in this.items():
+            print(f"  {label:<48} {ms:10.3f}")
+        return
+    print(f"  {'':<48} {'baseline':>10} {'this':>10} {'base/this':>10}")
+    for label, ms in base.items():
+        kind, _, path = label.partition(": ")
+        mine = (
+            this.get(label)
+            if path in ("plan", "evaluate_schemes alone", "JSON of every firm")
+            else None
+        )
+        if mine is None and path in ("row path", "vectorized"):
+            mine = this.get(f"{kind}: plan")
+        ratio = f"{ms / mine:10.2f}" if mine else f"{'':>10}"
+        shown = f"{mine:10.3f}" if mine else f"{'':>10}"
+        print(f"  {label:<48} {ms:10.3f} {shown} {ratio}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ looked up. A handful of rows (one POSTed record) is factorized in plain Python:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TypeAlias
 
 import numpy as np
@@ -51,8 +51,8 @@ def _factorize_small(values: NDArray[np.object_]) -> Factorized:
     return np.array(codes, dtype=np.intp), uniques
 
 
-def map_text(factorized: Factorized, lookup: Callable[[str], float], field: str) -> FloatArray:
-    """Map each distinct text value through ``lookup``; ``None``/``NaN`` gives ``NaN``.
+def lookup_table(factorized: Factorized, lookup: Callable[[str], float], field: str) -> FloatArray:
+    """The number of each distinct value: ``table[codes]`` maps the column's known rows.
 
     Parameters
     ----------
@@ -70,10 +70,9 @@ def map_text(factorized: Factorized, lookup: Callable[[str], float], field: str)
         Naming the field, the unknown values and the first row holding one.
     """
     codes, uniques = factorized
-    table = np.empty(len(uniques) + 1, dtype=np.float64)
-    table[-1] = np.nan  # code -1 (missing) indexes the last slot
+    table = np.empty(len(uniques), dtype=np.float64)
     bad_codes: list[int] = []
-    for i, value in enumerate(uniques):
+    for i, value in enumerate(uniques.tolist()):
         try:
             table[i] = lookup(str(value))
         except KeyError:
@@ -85,10 +84,4 @@ def map_text(factorized: Factorized, lookup: Callable[[str], float], field: str)
             f"{field}: unknown value(s) {bad[:5]} (first at row {first_row}); "
             "validate the input with features.validate first"
         )
-    out: FloatArray = table[codes]
-    return out
-
-
-def map_enum(factorized: Factorized, levels: Mapping[str, float], field: str) -> FloatArray:
-    """Map an enum column to its numeric level (unknown value → ``ValueError``)."""
-    return map_text(factorized, levels.__getitem__, field)
+    return table

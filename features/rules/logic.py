@@ -1,144 +1,42 @@
 """Three-valued conditions over measures: the vocabulary rule tables are written in.
 
-A condition evaluates to a :class:`Truth`: two boolean arrays, *known true* and
-*known false*; a row in neither is unknown. Keeping the two masks (rather than one
-code array) makes AND / OR / at-least-k a handful of vectorized boolean operations,
-and it is why a missing input can never turn into a fail: a comparison with ``NaN``
-is neither true nor false.
-
-Each condition also has ``evaluate_row``: the same logic for one firm whose
-measures are Python floats, returning a :class:`CriterionVerdict` code. One record
-evaluated that way costs microseconds where numpy's per-call overhead on length-1
-arrays costs milliseconds; the tests hold the two equal.
+A condition is plain frozen data — a :class:`Test` of one measure against a
+threshold, :class:`AtLeast` ``k`` of some conditions (AND is k = all, OR is k = 1),
+or :class:`NoInput` for a rule the input contract has no field for. The engine
+(:mod:`features.rules.plan`) compiles every condition of the selected tables into
+flat arrays and evaluates them for all rows at once with Kleene's three-valued
+logic: a comparison with an unknown (``NaN``) value is *unknown*, never false, so
+a missing input can only ever make a verdict undetermined.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeAlias, overload
+from typing import Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
 
-from features.rules.verdicts import CriterionVerdict
-
 Op: TypeAlias = Literal[">=", ">", "<=", "<", "=="]
-RowValues: TypeAlias = Mapping[str, float]  # one firm's measures by name, NaN = unknown
 FloatArray: TypeAlias = NDArray[np.float64]
 BoolArray: TypeAlias = NDArray[np.bool_]
+
+OPS: tuple[Op, ...] = (">=", ">", "<=", "<", "==")
 
 # Thresholds are decimal numbers ("15%") and measures are float ratios: 115/100 - 1
 # is 0.1499999999999999. Comparisons therefore allow a relative 1e-9, far below any
 # difference the official texts draw, so a value exactly on an edge lands where the
-# text puts it.
+# text puts it: ``value >= t`` is read ``value >= t - tol``, ``value > t`` as
+# ``value > t + tol``, ``value <= t`` as ``value <= t + tol``, ``value < t`` as
+# ``value < t - tol`` and ``value == t`` as ``|value - t| <= tol``, with
+# ``tol = REL_TOL * max(1, |t|)``.
 REL_TOL = 1e-9
 
 
-_FAIL = int(CriterionVerdict.FAIL)
-_PASS = int(CriterionVerdict.PASS)
-_UNKNOWN = int(CriterionVerdict.UNKNOWN)
-
-
-@overload
-def compare(value: float, op: Op, threshold: float) -> bool: ...
-
-
-@overload
-def compare(value: FloatArray, op: Op, threshold: FloatArray | float) -> BoolArray: ...
-
-
-def compare(value: Any, op: Op, threshold: Any) -> Any:
-    """``value op threshold`` with the :data:`REL_TOL` allowance (``NaN`` → False).
-
-    Works on arrays and on plain floats alike (one definition for both paths). An
-    infinite threshold array gives ``inf - inf``; the engine evaluates under
-    ``np.errstate(invalid="ignore")``.
-    """
-    if isinstance(threshold, float | int):
-        tol: FloatArray | float = REL_TOL * max(1.0, abs(threshold))  # plain floats: no ufuncs
-    else:
-        tol = REL_TOL * np.maximum(1.0, np.abs(threshold))
-    if op == ">=":
-        out = value >= threshold - tol
-    elif op == ">":
-        out = value > threshold + tol
-    elif op == "<=":
-        out = value <= threshold + tol
-    elif op == "<":
-        out = value < threshold - tol
-    else:
-        out = abs(value - threshold) <= tol  # builtin abs: no numpy call on floats
-    return out
-
-
-class MeasureSource(Protocol):
-    """Anything that hands out measure arrays by name (the evaluation context)."""
-
-    n_rows: int
-
-    def get(self, name: str) -> FloatArray:
-        """Return the float64 array of measure ``name`` (``NaN`` = unknown)."""
-        ...
-
-    def known(self, name: str) -> BoolArray:
-        """Return where measure ``name`` is known (not ``NaN``)."""
-        ...
-
-
-@dataclass(frozen=True)
-class Truth:
-    """Known-true and known-false masks; rows in neither are unknown."""
-
-    true: BoolArray
-    false: BoolArray
-
-    @property
-    def unknown(self) -> BoolArray:
-        """Rows that are neither known true nor known false."""
-        return ~(self.true | self.false)
-
-    def codes(self) -> NDArray[np.int8]:
-        """As :class:`CriterionVerdict` codes (FAIL=0, PASS=1, UNKNOWN=2)."""
-        # UNKNOWN(2) - true(1) - 2*false(2): arithmetic is far faster than masked writes.
-        # (codes: FAIL=0, PASS=1, UNKNOWN=2)
-        out: NDArray[np.int8] = (
-            np.int8(CriterionVerdict.UNKNOWN)
-            - self.true.view(np.int8)
-            - np.int8(2) * self.false.view(np.int8)
-        )
-        return out
-
-
-def nan_unless(mask: BoolArray) -> FloatArray:
-    """``0.0`` where ``mask`` holds, ``NaN`` elsewhere (add it to blank out rows).
-
-    ``0 / 1 = 0`` and ``0 / 0 = NaN``: an arithmetic mask, several times faster than
-    a masked assignment on random masks. Call it under
-    ``np.errstate(invalid="ignore")`` (the engine does, once per evaluation).
-    """
-    out: FloatArray = np.divide(0.0, mask, dtype=np.float64)
-    return out
-
-
-def all_of_truths(truths: list[Truth], n_rows: int) -> Truth:
-    """Kleene AND: false if any is false, true if all are true."""
-    true = np.ones(n_rows, dtype=bool)
-    false = np.zeros(n_rows, dtype=bool)
-    for t in truths:
-        true &= t.true
-        false |= t.false
-    return Truth(true, false)
-
-
-def any_of_truths(truths: list[Truth], n_rows: int) -> Truth:
-    """Kleene OR: true if any is true, false if all are false."""
-    true = np.zeros(n_rows, dtype=bool)
-    false = np.ones(n_rows, dtype=bool)
-    for t in truths:
-        true |= t.true
-        false &= t.false
-    return Truth(true, false)
+def tolerance(threshold: float) -> float:
+    """The allowance of a comparison with ``threshold`` (see :data:`REL_TOL`)."""
+    return REL_TOL * max(1.0, abs(threshold))
 
 
 @dataclass(frozen=True)
@@ -153,26 +51,9 @@ class Test:
     op: Op
     threshold: float | str
 
-    def evaluate(self, source: MeasureSource) -> Truth:
-        """Evaluate on every row; ``NaN`` value or threshold gives unknown."""
-        value = source.get(self.measure)
-        threshold: FloatArray | float
-        if isinstance(self.threshold, str):
-            threshold = source.get(self.threshold)
-            known = source.known(self.measure) & source.known(self.threshold)
-        else:
-            threshold = self.threshold
-            known = source.known(self.measure)
-        hit = compare(value, self.op, threshold)
-        return Truth(hit & known, ~hit & known)
-
-    def evaluate_row(self, values: RowValues) -> int:
-        """Evaluate for one firm: a :class:`CriterionVerdict` code (``NaN`` → unknown)."""
-        value = values[self.measure]
-        threshold = values[self.threshold] if isinstance(self.threshold, str) else self.threshold
-        if value != value or threshold != threshold:  # NaN
-            return _UNKNOWN
-        return _PASS if compare(value, self.op, threshold) else _FAIL
+    def __post_init__(self) -> None:
+        if self.op not in OPS:
+            raise ValueError(f"Test of {self.measure!r}: op must be one of {OPS}, got {self.op!r}")
 
     def tests(self) -> Iterator[Test]:
         """Yield this test (for finding the displayed threshold)."""
@@ -189,7 +70,11 @@ class Test:
 
 @dataclass(frozen=True)
 class AtLeast:
-    """At least ``k`` of the conditions hold (AND is k = all, OR is k = 1)."""
+    """At least ``k`` of the conditions hold (AND is k = all, OR is k = 1).
+
+    Three-valued: true where at least ``k`` are known true, false where fewer than
+    ``k`` can still be true, unknown otherwise.
+    """
 
     k: int
     conditions: tuple[Condition, ...]
@@ -199,35 +84,6 @@ class AtLeast:
             raise ValueError(
                 f"AtLeast needs 1 <= k <= {len(self.conditions)} conditions, got k={self.k}"
             )
-
-    def evaluate(self, source: MeasureSource) -> Truth:
-        """True where ≥ k are known true; false where fewer than k can still be true."""
-        truths = [c.evaluate(source) for c in self.conditions]
-        if self.k == len(truths):
-            return all_of_truths(truths, source.n_rows)
-        if self.k == 1:
-            return any_of_truths(truths, source.n_rows)
-        n_true = np.zeros(source.n_rows, dtype=np.int16)
-        n_false = np.zeros(source.n_rows, dtype=np.int16)
-        for t in truths:
-            n_true += t.true
-            n_false += t.false
-        return Truth(n_true >= self.k, (len(truths) - n_false) < self.k)
-
-    def evaluate_row(self, values: RowValues) -> int:
-        """Evaluate for one firm (Kleene at-least-k, as :meth:`evaluate`)."""
-        n_true = n_false = 0
-        for condition in self.conditions:
-            code = condition.evaluate_row(values)
-            if code == _PASS:
-                n_true += 1
-            elif code == _FAIL:
-                n_false += 1
-        if n_true >= self.k:
-            return _PASS
-        if len(self.conditions) - n_false < self.k:
-            return _FAIL
-        return _UNKNOWN
 
     def tests(self) -> Iterator[Test]:
         """Yield every test inside, depth first."""
@@ -253,15 +109,6 @@ class NoInput:
     """A condition the input contract has no field for: always unknown."""
 
     reason: str
-
-    def evaluate(self, source: MeasureSource) -> Truth:
-        """Unknown on every row."""
-        empty = np.zeros(source.n_rows, dtype=bool)
-        return Truth(empty, empty.copy())
-
-    def evaluate_row(self, values: RowValues) -> int:
-        """Unknown."""
-        return _UNKNOWN
 
     def tests(self) -> Iterator[Test]:
         """No tests."""

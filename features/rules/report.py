@@ -1,21 +1,20 @@
-"""Per-firm JSON and gap texts, built only on demand (string work per firm).
+"""The wording and the fixed parts of the ``schemes`` JSON.
 
-The JSON shape is ``docs/architecture.md``'s ``schemes`` list. Gap texts use the
-criterion's own unit: "R&D intensity 2.1% — 0.9 points short of 3%". The batch
-builder (``serving.scoring.scheme_json``) and the row evaluator (``features.rules.row``)
-build their dicts from :func:`criterion_template` and their sentences with
-:class:`GapWriter` too: one key order, one wording.
+The JSON shape is ``docs/architecture.md``'s ``schemes`` list; the writer
+(:mod:`features.rules.writer`) copies each scheme's and criterion's template made
+here (one key order) and writes gap sentences with :class:`GapWriter` (one
+wording). Gap texts use the criterion's own unit: "R&D intensity 2.1% — 0.9 points
+short of 3%".
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
 from features.rules import units as u
-from features.rules.results import CriterionResult, SchemeResult
-from features.rules.verdicts import CriterionVerdict, Verdict
+from features.rules.tables import SchemeTable
+from features.rules.verdicts import CriterionVerdict
 
 # Plain ints: comparing with an enum member costs a class-attribute lookup each time.
 _PASS = int(CriterionVerdict.PASS)
@@ -105,14 +104,9 @@ _GAP_SIZE: Mapping[str, Callable[[float], str]] = MappingProxyType(
 )
 
 
-def format_quantity(value: float, unit: str) -> str:
-    """A value in its unit, e.g. ``0.021, "%"`` → ``"2.1%"``, ``150, "万元"`` → ``"150万元"``."""
-    return _QUANTITY.get(unit, _num)(value)
-
-
-def format_gap(gap: float, unit: str) -> str:
-    """The size of a gap: percentage points for shares, else the unit's own quantity."""
-    return _GAP_SIZE.get(unit, _QUANTITY.get(unit, _num))(gap)
+def unknown_sentence(label: str) -> str:
+    """The gap text of a criterion the inputs cannot decide."""
+    return f"{label}: not determined — input missing or not in the record"
 
 
 class GapWriter:
@@ -146,7 +140,7 @@ class GapWriter:
         self.unit = unit
         self.op = op
         self.max_points = max_points
-        self.unknown = f"{label}: not determined — input missing or not in the record"
+        self.unknown = unknown_sentence(label)
         self._format = _QUANTITY.get(unit, _num)
         self._size = _GAP_SIZE.get(unit, self._format)
         self._shown = {} if shown is None else shown
@@ -216,46 +210,6 @@ class GapWriter:
         return f"{label} {shown} — {self._size(gap)} short of {target}"
 
 
-def gap_sentence(
-    label: str,
-    unit: str,
-    op: str | None,
-    verdict: int,
-    value: float,
-    threshold: float,
-    gap: float,
-    points: float | None = None,
-    max_points: float | None = None,
-) -> str | None:
-    """Plain-language gap of one criterion for one firm; ``None`` when it passes.
-
-    The wording is :meth:`GapWriter.sentence`'s; see there for the arguments.
-    """
-    if verdict == _PASS:
-        return None
-    return GapWriter(label, unit, op, max_points).sentence(verdict, value, threshold, gap, points)
-
-
-def gap_text(result: CriterionResult, i: int) -> str | None:
-    """Plain-language gap for firm ``i``; ``None`` when the criterion passes."""
-    return gap_sentence(
-        result.label,
-        result.unit,
-        result.op,
-        int(result.verdict[i]),
-        float(result.value[i]),
-        float(result.threshold[i]),
-        float(result.gap[i]),
-        None if result.points is None else float(result.points[i]),
-        result.max_points,
-    )
-
-
-def json_number(x: float) -> float | None:
-    """A float for JSON: ``None`` where it is not finite."""
-    return float(x) if math.isfinite(x) else None
-
-
 def criterion_template(
     *,
     id: str,
@@ -268,8 +222,9 @@ def criterion_template(
 ) -> dict[str, object]:
     """One criterion's JSON with the per-firm keys left ``None``, in the contract's order.
 
-    Both JSON builders copy it and fill ``verdict``, ``value``, ``threshold``,
-    ``gap``, ``gap_text`` (and ``points``, ``points_upper`` when ``with_points``).
+    The JSON writer (:mod:`features.rules.writer`) copies it and fills ``verdict``,
+    ``value``, ``threshold``, ``gap``, ``gap_text`` (and ``points``,
+    ``points_upper`` when ``with_points``).
     """
     out: dict[str, object] = {
         "id": id,
@@ -290,46 +245,25 @@ def criterion_template(
     return out
 
 
-def result_template(result: CriterionResult) -> dict[str, object]:
-    """:func:`criterion_template` of an evaluated criterion."""
-    return criterion_template(
-        id=result.id,
-        label=result.label,
-        group=result.group,
-        kind=result.kind,
-        unit=result.unit,
-        max_points=result.max_points,
-        with_points=result.points is not None and result.points_upper is not None,
-    )
+def scheme_template(table: SchemeTable) -> dict[str, object]:
+    """One scheme's JSON with the per-firm keys left ``None``, in the contract's order.
 
-
-def criterion_json(result: CriterionResult, i: int) -> dict[str, object]:
-    """One criterion of firm ``i`` as JSON-ready data."""
-    out = result_template(result)
-    out["verdict"] = CriterionVerdict(int(result.verdict[i])).label
-    out["value"] = json_number(float(result.value[i]))
-    out["threshold"] = json_number(float(result.threshold[i]))
-    out["gap"] = json_number(float(result.gap[i]))
-    out["gap_text"] = gap_text(result, i)
-    if result.points is not None and result.points_upper is not None:
-        out["points"] = float(result.points[i])
-        out["points_upper"] = float(result.points_upper[i])
-    return out
-
-
-def scheme_json(result: SchemeResult, i: int) -> dict[str, object]:
-    """One scheme of firm ``i`` as JSON-ready data (``docs/architecture.md``)."""
+    The grade of a graded scheme (``export_tier``) follows ``criteria``, then
+    ``assumptions`` for a table that states assumptions.
+    """
     out: dict[str, object] = {
-        "scheme_id": result.scheme_id,
-        "name": result.name,
-        "version": result.version,
-        "verdict": Verdict(int(result.verdict[i])).label,
-        "points": None if result.points is None else float(result.points[i]),
-        "points_upper": None if result.points_upper is None else float(result.points_upper[i]),
-        "pass_mark": result.pass_mark,
-        "max_points": result.max_points,
-        "criteria": [criterion_json(c, i) for c in result.criteria.values()],
+        "scheme_id": table.scheme_id,
+        "name": table.name,
+        "version": table.version,
+        "verdict": None,
+        "points": None,
+        "points_upper": None,
+        "pass_mark": table.pass_mark,
+        "max_points": table.max_points,
+        "criteria": None,
     }
-    if result.grade is not None and result.grade_name is not None:
-        out[result.grade_name] = str(result.grade[i])
+    if table.grade is not None:
+        out[table.grade.name] = None
+    if table.states_assumptions:
+        out["assumptions"] = None
     return out

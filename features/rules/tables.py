@@ -15,6 +15,13 @@ generically. Criteria come in five kinds:
 ``advisory``
     shown to the user, not used in the verdict (a soft, "in principle" rule).
 
+A ``required`` or ``route`` criterion may declare an :class:`Assumption`: what the
+verdict takes it to be where its input is unknown (e.g. "a direct route with no
+reported field is assumed not met"). The criterion itself is still reported
+*unknown*; the scheme's verdict uses the assumed value and its JSON lists the
+assumption's sentence under ``assumptions`` (a key only tables that declare
+assumptions carry).
+
 Tables are versioned: a revision of the official rules is a new table with a new
 ``version``, never an edit in place.
 """
@@ -46,6 +53,33 @@ class Band:
 
 
 @dataclass(frozen=True)
+class Assumption:
+    """What a criterion is taken to be where its input is unknown, in plain words.
+
+    Parameters
+    ----------
+    verdict
+        ``"pass"`` or ``"fail"``: the value the scheme's verdict uses.
+    sentence
+        Shown with the verdict, e.g. "no national S&T award in the last 3 years was
+        assumed".
+    """
+
+    verdict: Literal["pass", "fail"]
+    sentence: str
+
+    def __post_init__(self) -> None:
+        if self.verdict not in ("pass", "fail"):
+            raise ValueError(f"an assumption is 'pass' or 'fail', got {self.verdict!r}")
+        if not self.sentence.strip():
+            raise ValueError("an assumption needs the sentence that states it")
+
+    def to_dict(self) -> dict[str, object]:
+        """The assumption as plain data."""
+        return {"verdict": self.verdict, "sentence": self.sentence}
+
+
+@dataclass(frozen=True)
 class Criterion:
     """One criterion of a scheme.
 
@@ -73,6 +107,9 @@ class Criterion:
         Maximum for a ``plugin`` criterion (for ``points`` it is the first band's).
     note
         How the official wording was read, shown in ``rule_tables()`` and the docs.
+    assume
+        For ``required`` and ``route`` criteria: what the verdict assumes where the
+        rule is unknown (see the module docstring).
     """
 
     id: str
@@ -85,6 +122,7 @@ class Criterion:
     else_points: float = 0.0
     max_points: float | None = None
     note: str = ""
+    assume: Assumption | None = None
 
     def __post_init__(self) -> None:
         if self.measure is None and self.kind != "plugin":
@@ -109,6 +147,11 @@ class Criterion:
                 raise ValueError(f"plugin criterion {self.id!r} needs max_points")
         elif self.rule is None:
             raise ValueError(f"{self.kind} criterion {self.id!r} needs a rule")
+        if self.assume is not None and self.kind not in ("required", "route"):
+            raise ValueError(
+                f"criterion {self.id!r}: only required and route criteria take an "
+                f"assumption, not {self.kind}"
+            )
 
     @property
     def unit(self) -> str:
@@ -148,6 +191,8 @@ class Criterion:
             out["max_points"] = self.max_points
         if self.note:
             out["note"] = self.note
+        if self.assume is not None:
+            out["assumed_when_unknown"] = self.assume.to_dict()
         return out
 
 
@@ -213,6 +258,11 @@ class SchemeTable:
     def has_points(self) -> bool:
         """Whether the scheme is scored."""
         return self.pass_mark is not None
+
+    @property
+    def states_assumptions(self) -> bool:
+        """Whether a criterion declares an :class:`Assumption` (the JSON then lists them)."""
+        return any(c.assume is not None for c in self.criteria)
 
     @property
     def max_points(self) -> float | None:

@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 
 from features.columns import take_rows
 from features.headers import resolve_headers
-from features.rules import SchemeEvaluation, Verdict, evaluate_schemes
+from features.rules import SchemeEvaluation, evaluate_schemes
 from serving.page.export import reasons_text
 from serving.scoring.scorer import ScoreArrays
 
@@ -65,7 +65,6 @@ ERROR_TABLE_COLUMNS: tuple[str, ...] = (
     "value",
     "message",
 )
-_VERDICT_LABELS = pa.array([verdict.label for verdict in Verdict], type=pa.string())
 
 
 def scores_table(
@@ -150,20 +149,18 @@ def candidate_scores(scorer: Scorer, columns: Columns) -> ScoreArrays:
 
 
 def scheme_columns(evaluation: SchemeEvaluation) -> dict[str, pa.Array]:
-    """The scheme columns of ``evaluation.summary_frame()`` (same names, order, values).
+    """``evaluation.summary_columns()`` as Arrow columns (``summary_frame()``'s values).
 
-    Built from the verdict codes: a verdict column is a lookup of four labels, not a
+    A coded column (verdicts, grades) is a lookup of its few labels, not a
     conversion of one Python string per firm.
     """
     data: dict[str, pa.Array] = {}
-    for sid in evaluation.scheme_ids:
-        result = evaluation[sid]
-        data[f"{sid}_verdict"] = _VERDICT_LABELS.take(pa.array(result.verdict))
-        if result.points is not None and result.points_upper is not None:
-            data[f"{sid}_points"] = _numbers(result.points)
-            data[f"{sid}_points_upper"] = _numbers(result.points_upper)
-        if result.grade is not None:
-            data[f"{sid}_{result.grade_name}"] = _text(result.grade)
+    for name, column in evaluation.summary_columns().items():
+        if column.labels is None:
+            data[name] = _numbers(column.values)
+        else:
+            labels = pa.array(column.labels, type=pa.string())
+            data[name] = labels.take(pa.array(column.values))
     return data
 
 

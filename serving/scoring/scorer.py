@@ -29,12 +29,11 @@ import numpy as np
 import pandas as pd
 
 from features.columns import Columns
-from features.rules import CurrencyRates
+from features.rules import CurrencyRates, schemes_json
 from features.validate import RowError, validate_frame, validate_record
 from serving.scoring.intake import BatchScores, validate_records
 from serving.scoring.ranking import RankedScores, concat_columns, concat_numbers
 from serving.scoring.results import score_results
-from serving.scoring.scheme_json import firm_schemes
 from serving.scoring.target import ScoreArrays, TargetModel
 from srdi.core.bundle import ModelBundle
 
@@ -188,7 +187,7 @@ class Scorer:
             columns,
             numbers,
             reasons=self.model.reasons(columns, X, numbers, top=top_reasons) if explain else None,
-            schemes=firm_schemes(columns, rates=self.rates) if schemes else None,
+            schemes=schemes_json(columns, rates=self.rates) if schemes else None,
             model_info=self.model_info,
             rows=rows,
         )

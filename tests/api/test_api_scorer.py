@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from features.rules import evaluate_schemes
+from features.rules import evaluate_schemes, schemes_json
 from features.validate import RecordValidationError, validate_frame, validate_record
-from serving.scoring.scheme_json import schemes_json
 from serving.scoring.scorer import Scorer
 from srdi.core.bundle import ModelBundle
 
@@ -194,7 +193,7 @@ def test_blocks_cover_every_row_once(scorer: Scorer, records: list[dict[str, Any
 def test_scheme_json_equals_the_rule_engines_firm_view(records: list[dict[str, Any]]) -> None:
     validated = validate_frame(pd.DataFrame(records[:80]))
     evaluation = evaluate_schemes(validated.columns)
-    fast = schemes_json(evaluation)
+    fast = schemes_json(validated.columns)
     assert len(fast) == evaluation.n_rows
     for i in range(evaluation.n_rows):
         # orjson renders NaN as null on both sides, so the JSON bytes compare exactly.

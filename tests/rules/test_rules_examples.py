@@ -12,17 +12,25 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from features.rules import CriterionVerdict, CurrencyRates, Verdict, evaluate_schemes
-from features.rules.row import evaluate_rows_json
+from features.rules import (
+    CriterionVerdict,
+    CurrencyRates,
+    Verdict,
+    evaluate_schemes,
+    schemes_json,
+)
 from tests.support.rules_firms import FIRM_A, FIRM_B, columns, record
 
 
 def evaluate(*records: dict, **kwargs: object):  # type: ignore[no-untyped-def]
-    """Evaluate the records; every example also holds the row evaluator to the engine."""
+    """Evaluate the records; every example also holds the JSON to the arrays' view."""
     cols = columns(*records)
     ev = evaluate_schemes(cols, **kwargs)  # type: ignore[arg-type]
-    rows = evaluate_rows_json(cols, **kwargs)  # type: ignore[arg-type]
-    assert rows == [ev.firm(i) for i in range(ev.n_rows)]
+    firms = schemes_json(cols, **kwargs)  # type: ignore[arg-type]
+    assert firms == [ev.firm(i) for i in range(ev.n_rows)] == ev.json()
+    for firm, i in zip(firms, range(ev.n_rows), strict=True):
+        for scheme in firm:
+            assert scheme["verdict"] == Verdict(ev[scheme["scheme_id"]].verdict[i]).label
     return ev
 
 

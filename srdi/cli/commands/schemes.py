@@ -140,11 +140,11 @@ def _screen_table(validated: ValidatedFrame, evaluation: SchemeEvaluation) -> pd
 def _write_details(out: TextIO, validated: ValidatedFrame, evaluation: SchemeEvaluation) -> None:
     ids = validated.columns.get("company_id")
     years = validated.columns.get("fiscal_year")
-    for i, row in enumerate(validated.rows):
+    for i, (row, schemes) in enumerate(zip(validated.rows, evaluation.iter_json(), strict=True)):
         line = {
             "source_row": int(row),
             "company_id": None if ids is None else ids[i],
             "fiscal_year": None if years is None else int(years[i]),
-            "schemes": evaluation.firm(i),
+            "schemes": schemes,
         }
         out.write(json.dumps(line, ensure_ascii=False, allow_nan=False) + "\n")

@@ -1,0 +1,334 @@
+"""Conditions compiled into flat node arrays, evaluated for all rows level by level.
+
+Every condition of the selected tables becomes a row of one ``uint8`` code matrix
+``N`` (rows = nodes, columns = firms), with the three truth values ordered
+``FAIL = 0 < UNKNOWN = 1 < PASS = 2`` so that Kleene's AND is a minimum, OR a
+maximum and "at least k" two counts:
+
+* rows ``[0, n_tests)``: every distinct :class:`~features.rules.logic.Test`, all
+  evaluated in a handful of matrix operations (``code = 2 * hit + unknown``);
+* three constant rows: ``NEVER`` (0), ``UNKNOWN`` (1, every ``NoInput``) and
+  ``ALWAYS`` (2);
+* the :class:`~features.rules.logic.AtLeast` nodes, level by level (a node's
+  children sit on lower levels): per level one gather of the children and one
+  ``minimum.reduceat`` (AND), ``maximum.reduceat`` (OR) or pair of
+  ``add.reduceat`` counts (at least k of n).
+
+The same condition written twice (``Test("rd_intensity", ">=", 0.03)`` in two
+tables) is one node, evaluated once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TypeAlias
+
+import numpy as np
+from numpy.typing import NDArray
+
+from features.rules.logic import REL_TOL, AtLeast, Condition, FloatArray, NoInput, Test, tolerance
+
+IntArray: TypeAlias = NDArray[np.intp]
+CodeArray: TypeAlias = NDArray[np.uint8]
+
+FAIL, UNKNOWN, PASS = 0, 1, 2  # the plan's order of truth values
+
+
+@dataclass(frozen=True, eq=False)
+class ConstantTests:
+    """Tests against numbers, ordered ``>=``-like, ``>``-like, then ``==``.
+
+    ``v <= t`` is evaluated as ``-v >= -t`` and ``v < t`` as ``-v > -t`` (negation
+    is exact), so two comparisons cover four operators; ``bound`` holds the
+    threshold with :data:`~features.rules.logic.REL_TOL`'s allowance already applied
+    (and negated where the value is).
+    """
+
+    slots: IntArray
+    sign: FloatArray | None  # (k, 1) of ±1, None when all +1
+    bound: FloatArray  # (k, 1)
+    ge_end: int
+    gt_end: int
+    eq_tolerance: FloatArray  # (k_eq, 1)
+
+    @property
+    def size(self) -> int:
+        """Number of tests."""
+        return len(self.slots)
+
+    def run(self, W: FloatArray, out: CodeArray) -> None:
+        """Write the codes of the tests into ``out`` (one row per test)."""
+        values = W.take(self.slots, axis=0)
+        unknown = np.isnan(values)
+        if self.sign is not None:
+            values *= self.sign
+        hit = np.empty(values.shape, dtype=bool)
+        ge, gt = self.ge_end, self.gt_end
+        np.greater_equal(values[:ge], self.bound[:ge], out=hit[:ge])
+        np.greater(values[ge:gt], self.bound[ge:gt], out=hit[ge:gt])
+        if gt < len(hit):
+            np.less_equal(np.abs(values[gt:] - self.bound[gt:]), self.eq_tolerance, out=hit[gt:])
+        _codes(hit, unknown, out)
+
+
+@dataclass(frozen=True, eq=False)
+class MeasureTests:
+    """Tests against another measure's per-row value (e.g. an industry's bound).
+
+    The allowance is computed per row as for a number: ``tol = REL_TOL * max(1, |t|)``.
+    """
+
+    slots: IntArray
+    thresholds: IntArray
+    sign: FloatArray  # (k, 1) of ±1
+    shift: FloatArray  # (k, 1): -1 (t - tol), +1 (t + tol), 0 for ==
+    ge_end: int
+    gt_end: int
+
+    @property
+    def size(self) -> int:
+        """Number of tests."""
+        return len(self.slots)
+
+    def run(self, W: FloatArray, out: CodeArray) -> None:
+        """Write the codes of the tests into ``out`` (one row per test)."""
+        values = W.take(self.slots, axis=0)
+        threshold = W.take(self.thresholds, axis=0)
+        unknown = np.isnan(values) | np.isnan(threshold)
+        tol = REL_TOL * np.maximum(1.0, np.abs(threshold))
+        hit = np.empty(values.shape, dtype=bool)
+        ge, gt = self.ge_end, self.gt_end
+        if gt:
+            bound = (threshold[:gt] + self.shift[:gt] * tol[:gt]) * self.sign[:gt]
+            signed = values[:gt] * self.sign[:gt]
+            np.greater_equal(signed[:ge], bound[:ge], out=hit[:ge])
+            np.greater(signed[ge:], bound[ge:], out=hit[ge:gt])
+        if gt < len(hit):
+            np.less_equal(np.abs(values[gt:] - threshold[gt:]), tol[gt:], out=hit[gt:])
+        _codes(hit, unknown, out)
+
+
+def _codes(hit: NDArray[np.bool_], unknown: NDArray[np.bool_], out: CodeArray) -> None:
+    # A comparison with NaN is False: hit and unknown never both hold.
+    np.left_shift(hit.view(np.uint8), 1, out=out)
+    np.bitwise_or(out, unknown.view(np.uint8), out=out)
+
+
+@dataclass(frozen=True, eq=False)
+class NodeLevel:
+    """The AND, OR and at-least-k nodes of one level, written to ``N[out_start:]``."""
+
+    children: IntArray  # AND nodes' children, then OR nodes', then k-nodes'
+    and_starts: IntArray
+    or_starts: IntArray
+    k_starts: IntArray
+    k: NDArray[np.int16]  # (n_k, 1)
+    n_and_children: int
+    n_or_children: int
+    out_start: int
+
+    def run(self, N: CodeArray) -> None:
+        """Write the level's node codes into ``N``."""
+        G = N.take(self.children, axis=0)
+        row = self.out_start
+        a, o = self.n_and_children, self.n_and_children + self.n_or_children
+        if len(self.and_starts):
+            end = row + len(self.and_starts)
+            np.minimum.reduceat(G[:a], self.and_starts, axis=0, out=N[row:end])
+            row = end
+        if len(self.or_starts):
+            end = row + len(self.or_starts)
+            np.maximum.reduceat(G[a:o], self.or_starts, axis=0, out=N[row:end])
+            row = end
+        if len(self.k_starts):
+            rest = G[o:]
+            known = np.add.reduceat(rest == PASS, self.k_starts, axis=0, dtype=np.int16)
+            possible = np.add.reduceat(rest != FAIL, self.k_starts, axis=0, dtype=np.int16)
+            end = row + len(self.k_starts)
+            np.add(known >= self.k, possible >= self.k, out=N[row:end], dtype=np.uint8)
+
+
+@dataclass(frozen=True, eq=False)
+class LogicPlan:
+    """Tests and condition nodes; ``rows[condition]`` is the condition's row of ``N``."""
+
+    constant_tests: ConstantTests
+    measure_tests: MeasureTests
+    levels: tuple[NodeLevel, ...]
+    rows: Mapping[Condition, int]
+    n_rows: int
+    never: int
+    unknown: int
+    always: int
+
+    def run(self, W: FloatArray, N: CodeArray) -> None:
+        """Fill rows ``[0, n_rows)`` of ``N`` from the measures in ``W``."""
+        n_constant = self.constant_tests.size
+        if n_constant:
+            self.constant_tests.run(W, N[:n_constant])
+        if self.measure_tests.size:
+            self.measure_tests.run(W, N[n_constant : self.never])
+        N[self.never] = FAIL
+        N[self.unknown] = UNKNOWN
+        N[self.always] = PASS
+        for level in self.levels:
+            level.run(N)
+
+
+# Operators as (class, sign, shift): class 0 ">=", 1 ">", 2 "=="; v <= t is -v >= -t.
+_FORMS = {">=": (0, 1.0, -1.0), ">": (1, 1.0, 1.0), "<=": (0, -1.0, 1.0), "<": (1, -1.0, -1.0)}
+_EQUAL = (2, 1.0, 0.0)
+
+
+def _collect(
+    conditions: Iterable[Condition],
+) -> tuple[list[Test], list[AtLeast], dict[AtLeast, int]]:
+    tests: dict[Test, None] = {}
+    nodes: dict[AtLeast, int] = {}  # node -> level
+
+    def visit(condition: Condition) -> int:
+        if isinstance(condition, Test):
+            tests[condition] = None
+            return 0
+        if isinstance(condition, NoInput):
+            return 0
+        if condition in nodes:
+            return nodes[condition]
+        level = 1 + max(visit(c) for c in condition.conditions)
+        nodes[condition] = level
+        return level
+
+    for condition in conditions:
+        visit(condition)
+    return list(tests), list(nodes), nodes
+
+
+def compile_logic(conditions: Iterable[Condition], slots: Mapping[str, int]) -> LogicPlan:
+    """Compile ``conditions`` (and everything inside them) into a :class:`LogicPlan`.
+
+    Parameters
+    ----------
+    conditions
+        The conditions whose codes the plan needs.
+    slots
+        Workspace row of each measure the tests read.
+    """
+    tests, _, node_level = _collect(conditions)
+    constant = [t for t in tests if not isinstance(t.threshold, str)]
+    by_measure = [t for t in tests if isinstance(t.threshold, str)]
+
+    def form(test: Test) -> tuple[int, float, float]:
+        return _EQUAL if test.op == "==" else _FORMS[test.op]
+
+    constant.sort(key=lambda t: form(t)[0])  # stable: table order within a class
+    by_measure.sort(key=lambda t: form(t)[0])
+    rows: dict[Condition, int] = {}
+    for row, test in enumerate([*constant, *by_measure]):
+        rows[test] = row
+    n_tests = len(constant) + len(by_measure)
+    never, unknown, always = n_tests, n_tests + 1, n_tests + 2
+
+    bounds: list[float] = []
+    signs: list[float] = []
+    for test in constant:
+        threshold = float(test.threshold)
+        klass, sign, shift = form(test)
+        if klass == 2:
+            bounds.append(threshold)
+        else:
+            # The old forms exactly: value >= t - tol, value > t + tol, ...
+            tol = tolerance(threshold)
+            bounds.append(sign * (threshold + tol if shift > 0 else threshold - tol))
+        signs.append(sign)
+    classes = [form(t)[0] for t in constant]
+    constant_tests = ConstantTests(
+        slots=np.array([slots[t.measure] for t in constant], dtype=np.intp),
+        sign=None if all(s > 0 for s in signs) else np.array(signs)[:, None],
+        bound=np.array(bounds, dtype=np.float64).reshape(-1, 1),
+        ge_end=classes.count(0),
+        gt_end=classes.count(0) + classes.count(1),
+        eq_tolerance=np.array(
+            [tolerance(float(t.threshold)) for t in constant if t.op == "=="], dtype=np.float64
+        ).reshape(-1, 1),
+    )
+    measure_classes = [form(t)[0] for t in by_measure]
+    measure_tests = MeasureTests(
+        slots=np.array([slots[t.measure] for t in by_measure], dtype=np.intp),
+        thresholds=np.array([slots[str(t.threshold)] for t in by_measure], dtype=np.intp),
+        sign=np.array([form(t)[1] for t in by_measure], dtype=np.float64).reshape(-1, 1),
+        shift=np.array([form(t)[2] for t in by_measure], dtype=np.float64).reshape(-1, 1),
+        ge_end=measure_classes.count(0),
+        gt_end=measure_classes.count(0) + measure_classes.count(1),
+    )
+
+    def row_of(condition: Condition) -> int:
+        if isinstance(condition, NoInput):
+            return unknown
+        return rows[condition]
+
+    levels: list[NodeLevel] = []
+    next_row = always + 1
+    for depth in range(1, max(node_level.values(), default=0) + 1):
+        at_depth = [n for n, level in node_level.items() if level == depth]
+        ands = [n for n in at_depth if n.k == len(n.conditions) and len(n.conditions) > 1]
+        ors = [n for n in at_depth if n.k == 1 and len(n.conditions) > 1]
+        singles = [n for n in at_depth if len(n.conditions) == 1]
+        counted = [n for n in at_depth if 1 < n.k < len(n.conditions)]
+        for node in singles:  # one condition: the node is its child
+            rows[node] = row_of(node.conditions[0])
+        groups = (ands, ors, counted)
+        children: list[int] = []
+        starts: list[list[int]] = [[], [], []]
+        for which, group in enumerate(groups):
+            first = len(children)
+            for node in group:
+                starts[which].append(len(children) - first)
+                children.extend(row_of(c) for c in node.conditions)
+        n_and_children = sum(len(n.conditions) for n in ands)
+        n_or_children = sum(len(n.conditions) for n in ors)
+        for node in (*ands, *ors, *counted):
+            rows[node] = next_row
+            next_row += 1
+        if ands or ors or counted:
+            levels.append(
+                NodeLevel(
+                    children=np.array(children, dtype=np.intp),
+                    and_starts=np.array(starts[0], dtype=np.intp),
+                    or_starts=np.array(starts[1], dtype=np.intp),
+                    k_starts=np.array(starts[2], dtype=np.intp),
+                    k=np.array([n.k for n in counted], dtype=np.int16).reshape(-1, 1),
+                    n_and_children=n_and_children,
+                    n_or_children=n_or_children,
+                    out_start=next_row - len(ands) - len(ors) - len(counted),
+                )
+            )
+    return LogicPlan(
+        constant_tests=constant_tests,
+        measure_tests=measure_tests,
+        levels=tuple(levels),
+        rows=_RowMap(rows, unknown),
+        n_rows=next_row,
+        never=never,
+        unknown=unknown,
+        always=always,
+    )
+
+
+class _RowMap(Mapping[Condition, int]):
+    """Rows by condition; every :class:`NoInput` is the constant unknown row."""
+
+    def __init__(self, rows: dict[Condition, int], unknown: int) -> None:
+        self._rows = rows
+        self._unknown = unknown
+
+    def __getitem__(self, condition: Condition) -> int:
+        if isinstance(condition, NoInput):
+            return self._unknown
+        return self._rows[condition]
+
+    def __iter__(self) -> Iterator[Condition]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)

@@ -1,0 +1,239 @@
+"""The one writer of the ``schemes`` JSON, for one record and for a batch alike.
+
+It works column by column on the plan's display matrices: each matrix is turned
+into Python lists once (``tolist``), every criterion dict is a copy of the
+criterion's template (``features.rules.report.criterion_template``) with the
+per-firm keys filled in, and gap sentences (``features.rules.report.GapWriter``)
+are written only for entries that do not pass: "not determined" is one sentence
+per criterion, and a quantity (a value or a threshold) is formatted once per call
+however many criteria show it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from features.rules.engine import DISPLAY, PlanOutput
+from features.rules.logic import FloatArray
+from features.rules.plan import RulePlan
+from features.rules.report import GapWriter
+from features.rules.verdicts import CRITERION_VERDICT_LABELS, VERDICT_LABELS, CriterionVerdict
+
+__all__ = ["write_schemes"]
+
+_FAIL = int(CriterionVerdict.FAIL)
+_UNKNOWN = int(CriterionVerdict.UNKNOWN)
+_VERDICTS = np.array(VERDICT_LABELS, dtype=object)
+_CRITERION_VERDICTS = np.array(CRITERION_VERDICT_LABELS, dtype=object)
+_NO_TEXT = np.array(None, dtype=object)
+
+
+def _json_numbers(values: FloatArray) -> list[Any]:
+    """Floats as nested lists, ``None`` where not finite (``-0.0`` stays ``-0.0``)."""
+    out = values.astype(object)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        out[bad] = None
+    rows: list[Any] = out.tolist()
+    return rows
+
+
+def _points_of(plan: RulePlan, out: PlanOutput, criteria: NDArray[np.intp]) -> FloatArray:
+    """``(2, len(criteria), n)`` known and upper points of ``criteria`` (NaN if unscored).
+
+    The NaN of an unscored criterion is never written: its JSON has no points.
+    """
+    assert out.scored is not None
+    rows = plan.scored_rows[criteria]
+    padded = np.concatenate([out.scored, np.full((2, 1, out.n_rows), np.nan)], axis=1)
+    points: FloatArray = padded.take(np.where(rows < 0, out.scored.shape[1], rows), axis=1)
+    return points
+
+
+def _gap_texts(plan: RulePlan, out: PlanOutput, by_firm: bool) -> list[list[str | None]]:
+    """The gap sentence of each entry that does not pass (else ``None``).
+
+    Nested ``[firm][criterion]`` when ``by_firm``, else ``[criterion][firm]``.
+    """
+    assert out.display is not None and out.criterion_verdict is not None
+    assert out.scored is not None
+    codes = out.criterion_verdict
+    unknown = codes == _UNKNOWN
+    texts: list[list[str | None]] = (
+        np.where(unknown.T, plan.unknown_texts.T, _NO_TEXT)
+        if by_firm
+        else np.where(unknown, plan.unknown_texts, _NO_TEXT)
+    ).tolist()
+    which, rows = np.nonzero(codes == _FAIL)  # criterion by criterion
+    if not len(which):
+        return texts
+    values, thresholds, gaps = out.display[:, which, rows].tolist()
+    known = np.concatenate([out.scored[0], np.full((1, out.n_rows), np.nan)])
+    scored = plan.scored_rows[which]
+    points = known[np.where(scored < 0, len(known) - 1, scored), rows].tolist()
+    firms = rows.tolist()
+    starts = [0, *(np.flatnonzero(np.diff(which)) + 1).tolist()]
+    ends = [*starts[1:], len(firms)]
+    # Quantities written once per call: many criteria show the same measure.
+    shown: dict[str, dict[float, str]] = {}
+    for start, end, c in zip(starts, ends, which[starts].tolist(), strict=True):
+        spec = plan.criteria[c]
+        unit = spec.criterion.unit
+        sentence = GapWriter(
+            spec.criterion.label, unit, spec.op, spec.max_points, shown.setdefault(unit, {})
+        ).sentence
+        entries = zip(
+            firms[start:end],
+            values[start:end],
+            thresholds[start:end],
+            gaps[start:end],
+            points[start:end] if spec.scored >= 0 else [None] * (end - start),
+            strict=True,
+        )
+        if by_firm:
+            for i, v, t, g, p in entries:
+                texts[i][c] = sentence(_FAIL, v, t, g, p)
+        else:
+            column = texts[c]
+            for i, v, t, g, p in entries:
+                column[i] = sentence(_FAIL, v, t, g, p)
+    return texts
+
+
+def _criteria_by_firm(plan: RulePlan, out: PlanOutput) -> list[list[dict[str, Any]]]:
+    """Every firm's criterion dicts, firm by firm (cheapest for a few firms)."""
+    assert out.display is not None and out.criterion_verdict is not None
+    assert out.scored is not None
+    # Every matrix becomes lists once, transposed: [firm][criterion].
+    verdicts = _CRITERION_VERDICTS.take(out.criterion_verdict.T).tolist()
+    values, thresholds, gaps = _json_numbers(out.display.transpose(0, 2, 1))
+    texts = _gap_texts(plan, out, by_firm=True)
+    known, upper = _points_of(plan, out, np.arange(len(plan.criteria)))
+    known_rows, upper_rows = known.T.tolist(), upper.T.tolist()
+    firms: list[list[dict[str, Any]]] = []
+    for i in range(out.n_rows):
+        items: list[dict[str, Any]] = []
+        append = items.append
+        for (template, with_points), v, x, t, g, text, p, u in zip(
+            plan.json_entries,
+            verdicts[i],
+            values[i],
+            thresholds[i],
+            gaps[i],
+            texts[i],
+            known_rows[i],
+            upper_rows[i],
+            strict=True,
+        ):
+            item = template.copy()
+            item["verdict"] = v
+            item["value"] = x
+            item["threshold"] = t
+            item["gap"] = g
+            item["gap_text"] = text
+            if with_points:
+                item["points"] = p
+                item["points_upper"] = u
+            append(item)
+        firms.append(items)
+    return firms
+
+
+def _criteria_by_criterion(plan: RulePlan, out: PlanOutput) -> list[list[dict[str, Any]]]:
+    """Every firm's criterion dicts, built criterion by criterion (cheapest for many)."""
+    assert out.display is not None and out.criterion_verdict is not None
+    assert out.scored is not None
+    verdicts = _CRITERION_VERDICTS.take(out.criterion_verdict).tolist()
+    values, thresholds, gaps = _json_numbers(out.display)
+    texts = _gap_texts(plan, out, by_firm=False)
+    known, upper = out.scored.tolist()
+    columns: list[list[dict[str, Any]]] = []
+    for c, (template, with_points) in enumerate(plan.json_entries):
+        column: list[dict[str, Any]] = []
+        append = column.append
+        rows = zip(verdicts[c], values[c], thresholds[c], gaps[c], texts[c], strict=True)
+        if with_points:
+            scored = plan.scored_rows[c]
+            for (v, x, t, g, text), p, u in zip(rows, known[scored], upper[scored], strict=True):
+                item = template.copy()
+                item["verdict"] = v
+                item["value"] = x
+                item["threshold"] = t
+                item["gap"] = g
+                item["gap_text"] = text
+                item["points"] = p
+                item["points_upper"] = u
+                append(item)
+        else:
+            for v, x, t, g, text in rows:
+                item = template.copy()
+                item["verdict"] = v
+                item["value"] = x
+                item["threshold"] = t
+                item["gap"] = g
+                item["gap_text"] = text
+                append(item)
+        columns.append(column)
+    # zip(*columns) turns the per-criterion columns into per-firm rows at C speed.
+    return [list(firm) for firm in zip(*columns, strict=True)]
+
+
+# From this many firms on the criterion dicts are built criterion by criterion (the
+# same dicts; bench.rules_row: firm by firm costs a third at one firm, 1.4 times as
+# much at 1,000).
+BY_CRITERION_FROM = 32
+
+
+def write_schemes(plan: RulePlan, out: PlanOutput) -> list[list[dict[str, Any]]]:
+    """Every firm's ``schemes`` list (``docs/architecture.md``), in row order.
+
+    Parameters
+    ----------
+    plan
+        The compiled tables.
+    out
+        The plan's output at :data:`~features.rules.engine.DISPLAY` level.
+
+    Returns
+    -------
+    list of list of dict
+        One list per firm, one dict per scheme in the plan's order.
+    """
+    if out.level < DISPLAY:
+        raise ValueError("the schemes JSON needs the plan's display output (level DISPLAY)")
+    n = out.n_rows
+    if not plan.schemes or not n:
+        return [[] for _ in range(n)]
+    if n < BY_CRITERION_FROM:
+        criteria = _criteria_by_firm(plan, out)
+    else:
+        criteria = _criteria_by_criterion(plan, out)
+    verdicts = _VERDICTS.take(out.verdict.T).tolist()
+    known, upper = out.totals.transpose(0, 2, 1).tolist()
+    grades = [
+        np.array(s.grade_labels, dtype=object).take(out.grades[s.grade]).tolist()
+        if s.grade >= 0
+        else []
+        for s in plan.schemes
+    ]
+    assumed = [] if out.assumed is None else out.assumed.T.tolist()
+    result: list[list[dict[str, Any]]] = []
+    for i, items in enumerate(criteria):
+        firm: list[dict[str, Any]] = []
+        for template, k, first, last, scored, grade_key, assumptions in plan.json_schemes:
+            entry = template.copy()
+            entry["verdict"] = verdicts[i][k]
+            if scored >= 0:
+                entry["points"] = known[i][scored]
+                entry["points_upper"] = upper[i][scored]
+            entry["criteria"] = items[first:last]
+            if grade_key is not None:
+                entry[grade_key] = grades[k][i]
+            if assumptions:
+                entry["assumptions"] = [text for row, text in assumptions if assumed[i][row]]
+            firm.append(entry)
+        result.append(firm)
+    return result
