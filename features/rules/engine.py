@@ -165,6 +165,19 @@ def _workspace(plan: RulePlan, inputs: PlanInputs, begin: int, end: int) -> Floa
     return W
 
 
+def _reduce(
+    ufunc: np.ufunc,
+    N: NDArray[np.uint8],
+    index: NDArray[np.intp],
+    out: NDArray[np.uint8] | None = None,
+) -> NDArray[np.uint8]:
+    """``ufunc`` over each row of ``index`` (rows of ``N``), for every firm at once."""
+    n_out, width = index.shape
+    gathered = N.take(index.reshape(-1), axis=0).reshape(n_out, width, N.shape[1])
+    result: NDArray[np.uint8] = ufunc.reduce(gathered, axis=1, out=out)
+    return result
+
+
 def _add_in_order(
     terms: FloatArray, index: NDArray[np.intp], out: FloatArray, start: float | None = None
 ) -> None:
@@ -201,10 +214,16 @@ def _run_block(plan: RulePlan, inputs: PlanInputs, begin: int, end: int, level: 
     # Ladders: the first band known met (code 2) and possibly met (code >= 1), stacked.
     ladders = plan.ladders
     n_points = ladders.n_points
-    firsts = np.zeros((2, 0, width), dtype=np.intp)
+    firsts = np.zeros((2, ladders.size, width), dtype=np.intp)
     if ladders.size:
-        bands = N.take(ladders.rows, axis=0).reshape(ladders.size, ladders.width, width)
-        firsts = (bands >= _MET_AND_POSSIBLE).argmax(axis=2)
+        bands = N.take(ladders.rows, axis=0).reshape(ladders.width, ladders.size, width)
+        short = bands < _MET_AND_POSSIBLE  # (2, bands, ladders, rows)
+        none_yet = short[:, 0].copy()
+        firsts += none_yet
+        # The last band is the always-met padding: no ladder goes past it.
+        for band in range(1, ladders.width - 1):
+            none_yet &= short[:, band]
+            firsts += none_yet
 
     # Known and upper points of the scored criteria: ladders, then plug-ins.
     scoring = plan.scoring
@@ -235,18 +254,15 @@ def _run_block(plan: RulePlan, inputs: PlanInputs, begin: int, end: int, level: 
         _add_in_order(group_sums, scoring.scheme_groups, totals)
         sums = np.concatenate([totals, groups], axis=1).take(scoring.score_sources, axis=1)
         cleared = sums >= scoring.score_marks
-        tests = np.add(cleared[0], cleared[1], dtype=np.uint8)
-        np.minimum.reduceat(tests, scoring.score_starts, out=N[scoring.score_rows])
+        np.add(cleared[0], cleared[1], out=N[scoring.score_test_rows], dtype=np.uint8)
+        _reduce(np.minimum, N, scoring.score_tests, out=N[scoring.score_rows])
 
     # The verdict: required AND (score OR routes), then the certified rank.
     verdict = np.empty((len(plan.schemes), width), dtype=np.int8)
     if plan.schemes:
         gates = plan.gates
-        required = np.minimum.reduceat(N.take(gates.required, axis=0), gates.required_starts)
-        alternative = np.maximum.reduceat(
-            N.take(gates.alternatives, axis=0), gates.alternative_starts
-        )
-        code = np.minimum(required, alternative)
+        code = _reduce(np.minimum, N, gates.required)
+        np.minimum(code, _reduce(np.maximum, N, gates.alternatives), out=code)
         certified = N.take(gates.certified, axis=0) == PASS
         code += np.uint8(3) * certified.view(np.uint8)
         _VERDICT_OF.take(code, out=verdict)

@@ -112,10 +112,11 @@ class SchemePlan:
 class Ladders:
     """Points criteria, then grade ladders, as padded band blocks.
 
-    ``rows`` holds, per ladder, the code rows of its bands best first, padded to
-    ``width`` with the always-true row: the first band known met (code 2) and the
-    first band possibly met (code ≥ 1) are ``argmax`` along the band axis, and the
-    padding stands for "no band" (the else points, the ``below`` grade).
+    ``rows`` holds, band by band (best first), the code row of that band of every
+    ladder, padded to ``width`` bands with the always-true row, which stands for
+    "no band" (the else points, the ``below`` grade). The first band known met
+    (code 2) and the first band possibly met (code ≥ 1) are counts of the leading
+    bands that are not.
     """
 
     rows: IntArray
@@ -150,7 +151,8 @@ class Scoring:
     scheme_groups: IntArray  # (n_scored_schemes, most groups)
     score_sources: IntArray  # rows of [scheme totals; group sums]
     score_marks: FloatArray  # (n_score_tests, 1)
-    score_starts: IntArray  # first score test of each scored scheme
+    score_test_rows: slice  # rows of N holding each score test's code
+    score_tests: IntArray  # (n_scored_schemes, most tests): rows of N, padded always-true
     score_rows: slice  # rows of N holding each scored scheme's score code
 
     @property
@@ -168,10 +170,8 @@ class Scoring:
 class Gates:
     """The scheme verdict: AND of required criteria, OR of score and routes, rank."""
 
-    required: IntArray
-    required_starts: IntArray
-    alternatives: IntArray
-    alternative_starts: IntArray
+    required: IntArray  # (schemes, most): rows of N, padded always-true
+    alternatives: IntArray  # (schemes, most): rows of N, padded never-true
     certified: IntArray  # row of each scheme's "tier_rank >= rank" test, or NEVER
 
 
@@ -368,7 +368,7 @@ def compile_plan(tables: Iterable[SchemeTable]) -> RulePlan:
         edges_table.extend(edges + [np.nan] * (width - len(edges)))
         display_ops[i] = ops[0] if ops else None
     ladders = Ladders(
-        rows=_ints(row for rows in padded for row in rows),
+        rows=_ints(rows[k] for k in range(width) for rows in padded),  # band by band
         width=width,
         n_points=len(points_of),
         offsets=(np.arange(len(points_of), dtype=np.intp) * width).reshape(-1, 1),
@@ -391,7 +391,7 @@ def compile_plan(tables: Iterable[SchemeTable]) -> RulePlan:
     groups_by_scheme: dict[int, list[tuple[str, int]]] = {}
     score_sources: list[int] = []
     score_marks: list[float] = []
-    score_starts: list[int] = []
+    score_tests: list[list[int]] = []
     scored_schemes = [k for k, t in enumerate(tables) if t.pass_mark is not None]
     n_groups = sum(
         len({c.group for c in tables[k].criteria if c.has_points}) for k in scored_schemes
@@ -408,14 +408,18 @@ def compile_plan(tables: Iterable[SchemeTable]) -> RulePlan:
             group_members.append(members)
         scheme_groups.append(list(group_index.values()))
         groups_by_scheme[k] = list(group_index.items())
-        score_starts.append(len(score_sources))
+        first_test = len(score_sources)
         assert table.pass_mark is not None
         score_sources.append(s)  # the scheme total
         score_marks.append(float(table.pass_mark))
         for group, minimum in table.group_minima:
             score_sources.append(len(scored_schemes) + group_index[group])
             score_marks.append(float(minimum))
+        score_tests.append(list(range(first_test, len(score_sources))))
     assert len(group_members) == n_groups
+    score_test_rows = slice(next_row, next_row + len(score_sources))
+    next_row += len(score_sources)
+    score_tests = [[score_test_rows.start + t for t in tests] for tests in score_tests]
     score_rows = slice(next_row, next_row + len(scored_schemes))
     next_row += len(scored_schemes)
     scoring = Scoring(
@@ -426,7 +430,8 @@ def compile_plan(tables: Iterable[SchemeTable]) -> RulePlan:
         scheme_groups=_padded(scheme_groups, pad=n_groups),
         score_sources=_ints(score_sources),
         score_marks=_column(score_marks),
-        score_starts=_ints(score_starts),
+        score_test_rows=score_test_rows,
+        score_tests=_padded(score_tests, pad=logic.always),
         score_rows=score_rows,
     )
 
@@ -437,10 +442,8 @@ def compile_plan(tables: Iterable[SchemeTable]) -> RulePlan:
             code_row[i] = logic.rows[crit.rule]
         else:
             code_row[i] = verdict_rows.start + scored_row[i]
-    required: list[int] = []
-    required_starts: list[int] = []
-    alternatives: list[int] = []
-    alternative_starts: list[int] = []
+    required: list[list[int]] = []
+    alternatives: list[list[int]] = []
     certified: list[int] = []
     for k, table in enumerate(tables):
         members = [i for i, (kk, _, _) in enumerate(flat) if kk == k]
@@ -448,18 +451,14 @@ def compile_plan(tables: Iterable[SchemeTable]) -> RulePlan:
         routes = [gate_row.get(i, code_row[i]) for i in members if flat[i][2].kind == "route"]
         if table.pass_mark is not None:
             routes.insert(0, score_rows.start + scored_schemes.index(k))
-        required_starts.append(len(required))
-        required.extend(gates or [logic.always])
-        alternative_starts.append(len(alternatives))
-        alternatives.extend(routes or [logic.always])
+        required.append(gates or [logic.always])
+        alternatives.append(routes or [logic.always])
         certified.append(
             logic.rows[_certified_test(table)] if table.certified_rank is not None else logic.never
         )
     gates_plan = Gates(
-        required=_ints(required),
-        required_starts=_ints(required_starts),
-        alternatives=_ints(alternatives),
-        alternative_starts=_ints(alternative_starts),
+        required=_padded(required, pad=logic.always),
+        alternatives=_padded(alternatives, pad=logic.never),
         certified=_ints(certified),
     )
 

@@ -117,36 +117,38 @@ def _codes(hit: NDArray[np.bool_], unknown: NDArray[np.bool_], out: CodeArray) -
 
 @dataclass(frozen=True, eq=False)
 class NodeLevel:
-    """The AND, OR and at-least-k nodes of one level, written to ``N[out_start:]``."""
+    """The AND, OR and at-least-k nodes of one level, written to ``N[out_start:]``.
 
-    children: IntArray  # AND nodes' children, then OR nodes', then k-nodes'
-    and_starts: IntArray
-    or_starts: IntArray
-    k_starts: IntArray
+    ``children`` holds one row per node (AND nodes, then OR nodes, then the others),
+    padded to the level's widest node with a row that changes nothing: always-true
+    for an AND, never-true for an OR or a count. Reducing along that middle axis
+    runs over whole contiguous rows of firms (a ``reduceat`` over segments of rows
+    would walk the firms one by one).
+    """
+
+    children: IntArray  # (nodes, widest)
+    n_and: int
+    n_or: int
     k: NDArray[np.int16]  # (n_k, 1)
-    n_and_children: int
-    n_or_children: int
     out_start: int
 
     def run(self, N: CodeArray) -> None:
         """Write the level's node codes into ``N``."""
-        G = N.take(self.children, axis=0)
+        nodes, widest = self.children.shape
+        G = N.take(self.children.reshape(-1), axis=0).reshape(nodes, widest, N.shape[1])
         row = self.out_start
-        a, o = self.n_and_children, self.n_and_children + self.n_or_children
-        if len(self.and_starts):
-            end = row + len(self.and_starts)
-            np.minimum.reduceat(G[:a], self.and_starts, axis=0, out=N[row:end])
-            row = end
-        if len(self.or_starts):
-            end = row + len(self.or_starts)
-            np.maximum.reduceat(G[a:o], self.or_starts, axis=0, out=N[row:end])
-            row = end
-        if len(self.k_starts):
+        a, o = self.n_and, self.n_and + self.n_or
+        if a:
+            np.minimum.reduce(G[:a], axis=1, out=N[row : row + a])
+        if o > a:
+            np.maximum.reduce(G[a:o], axis=1, out=N[row + a : row + o])
+        if nodes > o:
             rest = G[o:]
-            known = np.add.reduceat(rest == PASS, self.k_starts, axis=0, dtype=np.int16)
-            possible = np.add.reduceat(rest != FAIL, self.k_starts, axis=0, dtype=np.int16)
-            end = row + len(self.k_starts)
-            np.add(known >= self.k, possible >= self.k, out=N[row:end], dtype=np.uint8)
+            known = np.add.reduce(rest == PASS, axis=1, dtype=np.int16)
+            possible = np.add.reduce(rest != FAIL, axis=1, dtype=np.int16)
+            np.add(
+                known >= self.k, possible >= self.k, out=N[row + o : row + nodes], dtype=np.uint8
+            )
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,32 +279,28 @@ def compile_logic(conditions: Iterable[Condition], slots: Mapping[str, int]) -> 
         counted = [n for n in at_depth if 1 < n.k < len(n.conditions)]
         for node in singles:  # one condition: the node is its child
             rows[node] = row_of(node.conditions[0])
-        groups = (ands, ors, counted)
-        children: list[int] = []
-        starts: list[list[int]] = [[], [], []]
-        for which, group in enumerate(groups):
-            first = len(children)
-            for node in group:
-                starts[which].append(len(children) - first)
-                children.extend(row_of(c) for c in node.conditions)
-        n_and_children = sum(len(n.conditions) for n in ands)
-        n_or_children = sum(len(n.conditions) for n in ors)
-        for node in (*ands, *ors, *counted):
+        nodes = (*ands, *ors, *counted)
+        if not nodes:
+            continue
+        widest = max(len(n.conditions) for n in nodes)
+        children = [
+            [row_of(c) for c in node.conditions]
+            + [always if node in ands else never] * (widest - len(node.conditions))
+            for node in nodes
+        ]
+        out_start = next_row
+        for node in nodes:
             rows[node] = next_row
             next_row += 1
-        if ands or ors or counted:
-            levels.append(
-                NodeLevel(
-                    children=np.array(children, dtype=np.intp),
-                    and_starts=np.array(starts[0], dtype=np.intp),
-                    or_starts=np.array(starts[1], dtype=np.intp),
-                    k_starts=np.array(starts[2], dtype=np.intp),
-                    k=np.array([n.k for n in counted], dtype=np.int16).reshape(-1, 1),
-                    n_and_children=n_and_children,
-                    n_or_children=n_or_children,
-                    out_start=next_row - len(ands) - len(ors) - len(counted),
-                )
+        levels.append(
+            NodeLevel(
+                children=np.array(children, dtype=np.intp).reshape(len(nodes), widest),
+                n_and=len(ands),
+                n_or=len(ors),
+                k=np.array([n.k for n in counted], dtype=np.int16).reshape(-1, 1),
+                out_start=out_start,
             )
+        )
     return LogicPlan(
         constant_tests=constant_tests,
         measure_tests=measure_tests,

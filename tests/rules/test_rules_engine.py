@@ -24,61 +24,7 @@ from features.rules import (
     rule_tables,
 )
 from features.rules.tables import Band, Criterion
-from tests.support.rules_firms import FIRM_A, columns, record
-
-PROVINCES = np.array(["Zhejiang", "Jiangsu", "Guangdong", "Sichuan"], dtype=object)
-INDUSTRIES = np.array(["C34", "C38", "C39", "I65", "F51", "J66", "H62"], dtype=object)
-LEVELS = np.array(["none", "below_municipal", "municipal", "provincial", "national"], dtype=object)
-TIERS = np.array(["none", "innovative_sme", "srdi_sme", "little_giant"], dtype=object)
-
-
-def random_firms(seed: int, n: int) -> dict[str, np.ndarray]:
-    """Firms spread across every threshold, every field known."""
-    rng = np.random.default_rng(seed)
-    revenue = np.exp(rng.uniform(np.log(5e6), np.log(5e10), n))
-    grow = lambda: rng.uniform(0.7, 1.4, n)  # noqa: E731
-    mbr = revenue * rng.uniform(0.4, 1.0, n)
-    assets = revenue * rng.uniform(0.3, 3.0, n)
-    cols = {
-        "company_id": np.array([f"F{i}" for i in range(n)], dtype=object),
-        "fiscal_year": np.full(n, 2024.0),
-        "province": rng.choice(PROVINCES, n),
-        "industry": rng.choice(INDUSTRIES, n),
-        "revenue": revenue,
-        "revenue_prev": revenue / grow(),
-        "revenue_prev2": revenue / grow() / grow(),
-        "main_business_revenue": mbr,
-        "main_business_revenue_prev": mbr / grow(),
-        "main_business_revenue_prev2": mbr / grow() / grow(),
-        "years_in_niche": rng.uniform(0, 15, n),
-        "rd_expense": revenue * rng.uniform(0, 0.12, n),
-        "rd_expense_prev": revenue * rng.uniform(0, 0.12, n),
-        "employees": rng.integers(10, 3000, n).astype(float),
-        "rd_staff": rng.integers(0, 10, n).astype(float),
-        "net_profit": revenue * rng.uniform(-0.05, 0.2, n),
-        "total_assets": assets,
-        "total_liabilities": assets * rng.uniform(0.1, 0.9, n),
-        "export_share": rng.uniform(0, 0.6, n),
-        "invention_patents": rng.integers(0, 3, n).astype(float),
-        "class1_ip": rng.integers(0, 4, n).astype(float),
-        "class2_ip": rng.integers(0, 3, n).astype(float),
-        "rd_institution": rng.choice(LEVELS, n),
-        "digital_level": rng.integers(1, 5, n).astype(float),
-        "quality_certification": rng.integers(0, 2, n).astype(float),
-        "own_brand": rng.integers(0, 2, n).astype(float),
-        "quality_award": rng.integers(0, 2, n).astype(float),
-        "standards_drafted": rng.integers(0, 2, n).astype(float),
-        "equity_raised_2y": rng.choice([0.0, 5e6, 2e7, 7e7, 9e7], n),
-        "national_market_share": rng.uniform(0, 0.3, n),
-        "world_market_share": rng.uniform(0, 0.4, n),
-        "world_market_rank": rng.integers(1, 8, n).astype(float),
-        "strategic_emerging": rng.integers(0, 2, n).astype(float),
-        "key_chain_supplier": rng.integers(0, 2, n).astype(float),
-        "current_tier": rng.choice(TIERS, n),
-    }
-    cols["rd_staff"] = np.minimum(cols["rd_staff"] * cols["employees"] / 10, cols["employees"])
-    return cols
-
+from tests.support.rules_firms import FIRM_A, blank, columns, random_firms, record
 
 REQUIRED = {"company_id", "fiscal_year", "province", "industry", "revenue"}
 # Korea's screens pool "the years reported" (R&D / revenue over t and t-1, 3-year mean revenue,
@@ -86,14 +32,6 @@ REQUIRED = {"company_id", "fiscal_year", "province", "industry", "revenue"}
 # unknown, by design (docs/schemes.md), so the monotonicity below excludes them.
 POOLED = {"revenue_prev", "revenue_prev2", "rd_expense", "rd_expense_prev"}
 KOREA = {"kr_world_class_300", "kr_global_strong_small", "kr_mid_sized"}
-
-
-def blank(cols: dict[str, np.ndarray], rng: np.random.Generator, fields: list[str]) -> dict:
-    out = {k: v.copy() for k, v in cols.items()}
-    for name in fields:
-        hole = rng.random(len(v := out[name])) < 0.3
-        v[hole] = None if v.dtype == object else np.nan
-    return out
 
 
 @settings(max_examples=15, deadline=None)
