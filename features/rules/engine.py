@@ -34,7 +34,7 @@ SUMMARY, CRITERIA, DISPLAY = 0, 1, 2
 # Rows per block: a block's workspace (some 80 measure rows of float64) and code
 # matrix (some 200 rows of uint8) stay within the CPU's L2/L3 cache; measured on
 # bench.features_rules, 8k-32k rows cost the same and whole-column steps cost more.
-BLOCK_ROWS = 16_384
+BLOCK_ROWS = 8_192
 
 # Plan codes (FAIL 0, UNKNOWN 1, PASS 2) to the public codes; +3 where certified.
 _VERDICT_OF = np.array([0, 2, 1, 3, 3, 3], dtype=np.int8)  # Verdict
@@ -214,7 +214,7 @@ def _run_block(plan: RulePlan, inputs: PlanInputs, begin: int, end: int, level: 
     # Ladders: the first band known met (code 2) and possibly met (code >= 1), stacked.
     ladders = plan.ladders
     n_points = ladders.n_points
-    firsts = np.zeros((2, ladders.size, width), dtype=np.intp)
+    firsts = np.zeros((2, ladders.size, width), dtype=np.uint8)
     if ladders.size:
         bands = N.take(ladders.rows, axis=0).reshape(ladders.width, ladders.size, width)
         short = bands < _MET_AND_POSSIBLE  # (2, bands, ladders, rows)

@@ -159,20 +159,42 @@ def growth(now: FloatArray, before: FloatArray) -> FloatArray:
     return out
 
 
-def apply_formula(kind: FormulaKind, a: FloatArray, b: FloatArray | None) -> FloatArray:
-    """The arithmetic step of every formula of ``kind`` at once (inputs stacked by row)."""
-    if kind == "field":
-        return a
-    assert b is not None
-    if kind == "ratio":
-        return ratio(a, b)
-    if kind == "growth":
-        return growth(a, b)
-    if kind == "sum":
-        out: FloatArray = a + b
-        return out
-    product: FloatArray = a * b
-    return product
+def _field_into(a: FloatArray, b: FloatArray, out: FloatArray) -> None:
+    out[...] = a
+
+
+def _ratio_into(a: FloatArray, b: FloatArray, out: FloatArray) -> None:
+    np.divide(a, b, out=out)  # non-finite results become NaN in the plan's clean-up
+
+
+def _growth_into(a: FloatArray, b: FloatArray, out: FloatArray) -> None:
+    np.divide(np.where(b > 0, a, np.nan), b, out=out)
+    np.subtract(out, 1.0, out=out)
+
+
+def _sum_into(a: FloatArray, b: FloatArray, out: FloatArray) -> None:
+    np.add(a, b, out=out)
+
+
+def _product_into(a: FloatArray, b: FloatArray, out: FloatArray) -> None:
+    np.multiply(a, b, out=out)
+
+
+# The arithmetic of each formula kind on stacked inputs, written into ``out``; a
+# ratio or growth rate is then set to NaN where not finite (see ``NEEDS_FINITE``),
+# which makes them :func:`ratio` and :func:`growth` exactly.
+FORMULA_KERNELS: Mapping[FormulaKind, Callable[[FloatArray, FloatArray, FloatArray], None]] = (
+    MappingProxyType(
+        {
+            "field": _field_into,
+            "ratio": _ratio_into,
+            "growth": _growth_into,
+            "sum": _sum_into,
+            "product": _product_into,
+        }
+    )
+)
+NEEDS_FINITE: frozenset[FormulaKind] = frozenset({"ratio", "growth"})
 
 
 def divisor_value(divisor: Divisor, rates: CurrencyRates) -> float:

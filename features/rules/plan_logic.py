@@ -27,7 +27,16 @@ from typing import TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
-from features.rules.logic import REL_TOL, AtLeast, Condition, FloatArray, NoInput, Test, tolerance
+from features.rules.logic import (
+    REL_TOL,
+    AtLeast,
+    Condition,
+    FloatArray,
+    NoInput,
+    Op,
+    Test,
+    tolerance,
+)
 
 IntArray: TypeAlias = NDArray[np.intp]
 CodeArray: TypeAlias = NDArray[np.uint8]
@@ -35,22 +44,44 @@ CodeArray: TypeAlias = NDArray[np.uint8]
 FAIL, UNKNOWN, PASS = 0, 1, 2  # the plan's order of truth values
 
 
+# Operators in plan order, each with its comparison and the side of the allowance
+# (value >= t - tol, value > t + tol, value <= t + tol, value < t - tol).
+_ORDER: tuple[Op, ...] = (">=", ">", "<=", "<", "==")
+_COMPARE = (np.greater_equal, np.greater, np.less_equal, np.less)
+_SHIFT = {">=": -1.0, ">": 1.0, "<=": 1.0, "<": -1.0, "==": 0.0}
+
+
+def _hits(
+    values: FloatArray,
+    bound: FloatArray,
+    threshold: FloatArray,
+    tol: FloatArray,
+    ends: tuple[int, ...],
+    out: NDArray[np.bool_],
+) -> None:
+    """Compare each op's slice of ``values`` with its bounds (see :data:`_ORDER`)."""
+    start = 0
+    for compare, end in zip(_COMPARE, ends, strict=False):
+        if end > start:
+            compare(values[start:end], bound[start:end], out=out[start:end])
+        start = end
+    if len(values) > start:  # "==": within the allowance of the threshold
+        np.less_equal(np.abs(values[start:] - threshold[start:]), tol[start:], out=out[start:])
+
+
 @dataclass(frozen=True, eq=False)
 class ConstantTests:
-    """Tests against numbers, ordered ``>=``-like, ``>``-like, then ``==``.
+    """Tests against numbers, grouped by operator in :data:`_ORDER`.
 
-    ``v <= t`` is evaluated as ``-v >= -t`` and ``v < t`` as ``-v > -t`` (negation
-    is exact), so two comparisons cover four operators; ``bound`` holds the
-    threshold with :data:`~features.rules.logic.REL_TOL`'s allowance already applied
-    (and negated where the value is).
+    ``bound`` holds each threshold with :data:`~features.rules.logic.REL_TOL`'s
+    allowance already applied, so a group is one comparison for every firm.
     """
 
     slots: IntArray
-    sign: FloatArray | None  # (k, 1) of ±1, None when all +1
-    bound: FloatArray  # (k, 1)
-    ge_end: int
-    gt_end: int
-    eq_tolerance: FloatArray  # (k_eq, 1)
+    bound: FloatArray  # (k, 1): threshold -/+ tolerance
+    threshold: FloatArray  # (k, 1)
+    tolerance: FloatArray  # (k, 1)
+    ends: tuple[int, ...]  # where the >=, >, <=, < groups end
 
     @property
     def size(self) -> int:
@@ -60,16 +91,9 @@ class ConstantTests:
     def run(self, W: FloatArray, out: CodeArray) -> None:
         """Write the codes of the tests into ``out`` (one row per test)."""
         values = W.take(self.slots, axis=0)
-        unknown = np.isnan(values)
-        if self.sign is not None:
-            values *= self.sign
         hit = np.empty(values.shape, dtype=bool)
-        ge, gt = self.ge_end, self.gt_end
-        np.greater_equal(values[:ge], self.bound[:ge], out=hit[:ge])
-        np.greater(values[ge:gt], self.bound[ge:gt], out=hit[ge:gt])
-        if gt < len(hit):
-            np.less_equal(np.abs(values[gt:] - self.bound[gt:]), self.eq_tolerance, out=hit[gt:])
-        _codes(hit, unknown, out)
+        _hits(values, self.bound, self.threshold, self.tolerance, self.ends, hit)
+        _codes(hit, np.isnan(values), out)
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,10 +105,8 @@ class MeasureTests:
 
     slots: IntArray
     thresholds: IntArray
-    sign: FloatArray  # (k, 1) of ±1
     shift: FloatArray  # (k, 1): -1 (t - tol), +1 (t + tol), 0 for ==
-    ge_end: int
-    gt_end: int
+    ends: tuple[int, ...]
 
     @property
     def size(self) -> int:
@@ -95,18 +117,10 @@ class MeasureTests:
         """Write the codes of the tests into ``out`` (one row per test)."""
         values = W.take(self.slots, axis=0)
         threshold = W.take(self.thresholds, axis=0)
-        unknown = np.isnan(values) | np.isnan(threshold)
         tol = REL_TOL * np.maximum(1.0, np.abs(threshold))
         hit = np.empty(values.shape, dtype=bool)
-        ge, gt = self.ge_end, self.gt_end
-        if gt:
-            bound = (threshold[:gt] + self.shift[:gt] * tol[:gt]) * self.sign[:gt]
-            signed = values[:gt] * self.sign[:gt]
-            np.greater_equal(signed[:ge], bound[:ge], out=hit[:ge])
-            np.greater(signed[ge:], bound[ge:], out=hit[ge:gt])
-        if gt < len(hit):
-            np.less_equal(np.abs(values[gt:] - threshold[gt:]), tol[gt:], out=hit[gt:])
-        _codes(hit, unknown, out)
+        _hits(values, threshold + self.shift * tol, threshold, tol, self.ends, hit)
+        _codes(hit, np.isnan(values) | np.isnan(threshold), out)
 
 
 def _codes(hit: NDArray[np.bool_], unknown: NDArray[np.bool_], out: CodeArray) -> None:
@@ -178,9 +192,8 @@ class LogicPlan:
             level.run(N)
 
 
-# Operators as (class, sign, shift): class 0 ">=", 1 ">", 2 "=="; v <= t is -v >= -t.
-_FORMS = {">=": (0, 1.0, -1.0), ">": (1, 1.0, 1.0), "<=": (0, -1.0, 1.0), "<": (1, -1.0, -1.0)}
-_EQUAL = (2, 1.0, 0.0)
+def _col(values: list[float]) -> FloatArray:
+    return np.array(values, dtype=np.float64).reshape(-1, 1)
 
 
 def _collect(
@@ -220,48 +233,41 @@ def compile_logic(conditions: Iterable[Condition], slots: Mapping[str, int]) -> 
     constant = [t for t in tests if not isinstance(t.threshold, str)]
     by_measure = [t for t in tests if isinstance(t.threshold, str)]
 
-    def form(test: Test) -> tuple[int, float, float]:
-        return _EQUAL if test.op == "==" else _FORMS[test.op]
+    def position(test: Test) -> int:
+        return _ORDER.index(test.op)
 
-    constant.sort(key=lambda t: form(t)[0])  # stable: table order within a class
-    by_measure.sort(key=lambda t: form(t)[0])
+    constant.sort(key=position)  # stable: table order within an operator
+    by_measure.sort(key=position)
     rows: dict[Condition, int] = {}
     for row, test in enumerate([*constant, *by_measure]):
         rows[test] = row
     n_tests = len(constant) + len(by_measure)
     never, unknown, always = n_tests, n_tests + 1, n_tests + 2
 
-    bounds: list[float] = []
-    signs: list[float] = []
-    for test in constant:
-        threshold = float(test.threshold)
-        klass, sign, shift = form(test)
-        if klass == 2:
-            bounds.append(threshold)
-        else:
-            # The old forms exactly: value >= t - tol, value > t + tol, ...
-            tol = tolerance(threshold)
-            bounds.append(sign * (threshold + tol if shift > 0 else threshold - tol))
-        signs.append(sign)
-    classes = [form(t)[0] for t in constant]
+    def ends(tests: list[Test]) -> tuple[int, ...]:
+        positions = [position(t) for t in tests]
+        return tuple(sum(1 for p in positions if p <= k) for k in range(4))
+
+    thresholds = [float(t.threshold) for t in constant]
+    tolerances = [tolerance(t) for t in thresholds]
     constant_tests = ConstantTests(
         slots=np.array([slots[t.measure] for t in constant], dtype=np.intp),
-        sign=None if all(s > 0 for s in signs) else np.array(signs)[:, None],
-        bound=np.array(bounds, dtype=np.float64).reshape(-1, 1),
-        ge_end=classes.count(0),
-        gt_end=classes.count(0) + classes.count(1),
-        eq_tolerance=np.array(
-            [tolerance(float(t.threshold)) for t in constant if t.op == "=="], dtype=np.float64
-        ).reshape(-1, 1),
+        # The same forms as before any plan: value >= t - tol, value > t + tol, ...
+        bound=_col(
+            [
+                t + _SHIFT[x.op] * tol
+                for t, tol, x in zip(thresholds, tolerances, constant, strict=True)
+            ]
+        ),
+        threshold=_col(thresholds),
+        tolerance=_col(tolerances),
+        ends=ends(constant),
     )
-    measure_classes = [form(t)[0] for t in by_measure]
     measure_tests = MeasureTests(
         slots=np.array([slots[t.measure] for t in by_measure], dtype=np.intp),
         thresholds=np.array([slots[str(t.threshold)] for t in by_measure], dtype=np.intp),
-        sign=np.array([form(t)[1] for t in by_measure], dtype=np.float64).reshape(-1, 1),
-        shift=np.array([form(t)[2] for t in by_measure], dtype=np.float64).reshape(-1, 1),
-        ge_end=measure_classes.count(0),
-        gt_end=measure_classes.count(0) + measure_classes.count(1),
+        shift=_col([_SHIFT[t.op] for t in by_measure]),
+        ends=ends(by_measure),
     )
 
     def row_of(condition: Condition) -> int:

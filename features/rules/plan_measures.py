@@ -21,15 +21,17 @@ from numpy.typing import NDArray
 from features.rules.currency import CurrencyRates
 from features.rules.logic import FloatArray
 from features.rules.measures import (
+    FORMULA_KERNELS,
     MEASURES,
+    NEEDS_FINITE,
     Custom,
+    Divisor,
     Formula,
     FormulaKind,
     Lookup,
     MeasureRef,
     Rate,
     Source,
-    apply_formula,
 )
 
 IntArray: TypeAlias = NDArray[np.intp]
@@ -40,29 +42,36 @@ _RATES: tuple[Rate, ...] = ("eur", "jpy", "krw", "usd")
 
 @dataclass(frozen=True, eq=False)
 class FormulaStep:
-    """Every formula of one kind and level: ``W[out] = kind(W[a], W[b]) / d1 / d2``.
+    """Every formula of one dependency level, its kinds side by side.
 
-    ``members`` are the step's rows of the layout's divisor columns; a stage of
-    divisors that are all 1.0 is skipped (dividing by 1.0 is exact).
+    One gather of each input for the whole level, one operation per kind on its
+    rows, one clean-up of the ratios and growth rates (NaN where not finite), then
+    one division per stage of divisors (a stage of all 1.0 is skipped: dividing by
+    1.0 is exact). ``members`` are the level's rows of the layout's divisor columns.
     """
 
-    kind: FormulaKind
     a: IntArray
-    b: IntArray | None
+    b: IntArray  # a field's own row again: it has one input
+    parts: tuple[tuple[FormulaKind, slice], ...]  # rows of ``out`` per kind
+    finite: slice  # rows of ``out`` cleaned up (ratios and growth rates, adjacent)
     out: slice
     members: slice
     divide: tuple[bool, bool]
 
     def run(self, W: FloatArray, divisors: tuple[FloatArray, FloatArray]) -> None:
-        """Compute the step's rows of ``W`` in place."""
+        """Compute the level's rows of ``W`` in place."""
         a = W.take(self.a, axis=0)
-        b = None if self.b is None else W.take(self.b, axis=0)
-        values = apply_formula(self.kind, a, b)
+        b = W.take(self.b, axis=0)
+        out = W[self.out]
+        for kind, rows in self.parts:
+            FORMULA_KERNELS[kind](a[rows], b[rows], out[rows])
+        if self.finite.stop > self.finite.start:
+            raw = out[self.finite]
+            out[self.finite] = np.where(np.isfinite(raw), raw, np.nan)
         if self.divide[0]:
-            values = values / divisors[0][self.members]
+            out /= divisors[0][self.members]
         if self.divide[1]:
-            values = values / divisors[1][self.members]
-        W[self.out] = values
+            out /= divisors[1][self.members]
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,51 +184,55 @@ def compile_measures(names: Iterable[str]) -> MeasureLayout:
 
     steps: list[Step] = []
     next_slot = len(fields) + len(lookups)
-    constants: dict[float, int] = {1.0: 0}
+    formulas = [
+        (n, d)
+        for n in needed
+        if isinstance(d := MEASURES[n].definition, Formula) and not _is_alias(n)
+    ]
+    customs = [(n, d) for n in needed if isinstance(d := MEASURES[n].definition, Custom)]
+    # Divisors: numbers first, each once, then the four exchange rates.
+    constants = list(
+        dict.fromkeys(
+            [1.0] + [float(d) for _, f in formulas for d in f.divisors if not isinstance(d, str)]
+        )
+    )
+
+    def divisor_row(divisor: Divisor) -> int:
+        if isinstance(divisor, str):
+            return len(constants) + _RATES.index(divisor)
+        return constants.index(float(divisor))
+
     divisor_index: tuple[list[int], list[int]] = ([], [])
-
-    def divisor_row(divisor: float) -> int:
-        return constants.setdefault(float(divisor), len(constants))
-
-    formulas: list[tuple[str, Formula]] = []
-    customs: list[tuple[str, Custom]] = []
-    for name in needed:
-        definition = MEASURES[name].definition
-        if isinstance(definition, Formula) and not _is_alias(name):
-            formulas.append((name, definition))
-        elif isinstance(definition, Custom):
-            customs.append((name, definition))
-    pending: list[tuple[int, int, int]] = []  # (first member, stage, rate index) to fix up
     for depth in range(1, max(level.values(), default=0) + 1):
-        for kind in _KIND_ORDER:
-            group = [(n, f) for n, f in formulas if level[n] == depth and f.kind == kind]
-            if not group:
-                continue
+        group = sorted(
+            ((n, f) for n, f in formulas if level[n] == depth),
+            key=lambda item: _KIND_ORDER.index(item[1].kind),
+        )
+        if group:
             first = len(divisor_index[0])
+            parts: list[tuple[FormulaKind, slice]] = []
             for offset, (name, formula) in enumerate(group):
                 slots[name] = next_slot + offset
+                if not parts or parts[-1][0] != formula.kind:
+                    parts.append((formula.kind, slice(offset, offset + 1)))
+                else:
+                    parts[-1] = (formula.kind, slice(parts[-1][1].start, offset + 1))
                 padded = (*formula.divisors, 1.0, 1.0)[:2]
                 for stage, divisor in enumerate(padded):
-                    if isinstance(divisor, str):
-                        pending.append((len(divisor_index[stage]), stage, _RATES.index(divisor)))
-                        divisor_index[stage].append(-1)
-                    else:
-                        divisor_index[stage].append(divisor_row(divisor))
-            members = slice(first, first + len(group))
-            divide = (
-                any(f.divisors[:1] not in ((), (1.0,)) for _, f in group),
-                any(len(f.divisors) > 1 and f.divisors[1] != 1.0 for _, f in group),
-            )
+                    divisor_index[stage].append(divisor_row(divisor))
+            cleaned = [rows for kind, rows in parts if kind in NEEDS_FINITE]
             steps.append(
                 FormulaStep(
-                    kind=kind,
                     a=np.array([source_slot(f.inputs[0]) for _, f in group], dtype=np.intp),
-                    b=None
-                    if kind == "field"
-                    else np.array([source_slot(f.inputs[1]) for _, f in group], dtype=np.intp),
+                    b=np.array([source_slot(f.inputs[-1]) for _, f in group], dtype=np.intp),
+                    parts=tuple(parts),
+                    finite=slice(cleaned[0].start, cleaned[-1].stop) if cleaned else slice(0, 0),
                     out=slice(next_slot, next_slot + len(group)),
-                    members=members,
-                    divide=divide,
+                    members=slice(first, first + len(group)),
+                    divide=(
+                        any(divisor_index[0][k] != 0 for k in range(first, first + len(group))),
+                        any(divisor_index[1][k] != 0 for k in range(first, first + len(group))),
+                    ),
                 )
             )
             next_slot += len(group)
@@ -229,8 +242,6 @@ def compile_measures(names: Iterable[str]) -> MeasureLayout:
                 inputs = np.array([source_slot(s) for s in custom.inputs], dtype=np.intp)
                 steps.append(CustomStep(name, inputs, custom, next_slot))
                 next_slot += 1
-    for member, stage, rate in pending:
-        divisor_index[stage][member] = len(constants) + rate
     return MeasureLayout(
         fields=tuple(fields),
         lookups=tuple(lookups),
