@@ -207,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         ratio = s["ours"][0] / s["predict"][0]
         verdict = "meets" if ratio <= GOAL else "misses"
         print(f"ratio ours / predict ({label}): {ratio:.2f} wall ({verdict} the {GOAL} goal)")
+        rules = s["schemes"][0] / s["predict"][0]
+        print(f"ratio schemes alone / predict ({label}): {rules:.3f} wall")
     if "before" in summaries:
         before, after = summaries["before"], summaries["after"]
         for key, name in (*STAGES, ("ours", "ours, total")):

@@ -9,13 +9,14 @@ compiled plan (``features.rules.schemes_json``):
 * ``--batch`` firm-years: ``evaluate_schemes`` alone (verdicts and points, what a
   large screen writes) and the JSON of every firm.
 
-With ``--baseline DIR`` (a checkout of a previous version with its own ``.venv``,
-e.g. the previous ``main``) the same measurements of that version run in a
+With ``--baseline DIR`` (or ``$SRDI_BENCH_BASELINE``: a checkout of a previous
+version with its own ``.venv``, e.g. the previous ``main``) the same measurements of that version run in a
 subprocess, alternating with this version's round by round, so both see the same
 machine; the table shows both medians and ``baseline / this``. A version from
 before the compiled plan is measured on both of its paths: the scalar row
 evaluator it used for up to 16 records (``firm_schemes``) and its vectorized
-engine with the batch JSON builder.
+engine with the batch JSON builder. Without one, the table shows what a firm costs
+in each size of block against one record alone.
 
 Figures are medians of the process's CPU time per call (``time.process_time``: on
 a shared machine, wall time mostly measures the neighbours); the load average is
@@ -107,7 +108,12 @@ def measure(python: str, cwd: Path, batch: int, repeat: int) -> dict[str, float]
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", type=Path, help="checkout of a previous version")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=os.environ.get("SRDI_BENCH_BASELINE") or None,
+        help="checkout of a previous version with its .venv (default: $SRDI_BENCH_BASELINE)",
+    )
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=41)
     parser.add_argument("--rounds", type=int, default=3, help="A/B rounds with --baseline")
@@ -134,8 +140,14 @@ def main(argv: list[str] | None = None) -> None:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"schemes JSON, CPU ms per call (medians; load average {load})")
     if not base:
+        # No other version to compare with: the per-firm cost of each size against
+        # one record alone (what a batch saves), and the JSON against the verdicts.
+        one = this["one record: plan"]
+        print(f"  {'':<48} {'ms':>10} {'per firm':>10} {'one/firm':>10}")
         for label, ms in this.items():
-            print(f"  {label:<48} {ms:10.3f}")
+            kind = label.partition(": ")[0]
+            n = 1 if kind == "one record" else int(kind.split()[0])
+            print(f"  {label:<48} {ms:10.3f} {ms / n:10.4f} {one / (ms / n):10.1f}")
         return
     print(f"  {'':<48} {'baseline':>10} {'this':>10} {'base/this':>10}")
     for label, ms in base.items():
