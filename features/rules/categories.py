@@ -41,7 +41,7 @@ def _factorize_small(values: NDArray[np.object_]) -> Factorized:
     first_seen: dict[object, int] = {}
     codes: list[int] = []
     for value in values.tolist():
-        if not isinstance(value, str) and pd.isna(value):
+        if value is None or (not isinstance(value, str) and _missing(value)):
             codes.append(-1)
         else:
             codes.append(first_seen.setdefault(value, len(first_seen)))
@@ -49,6 +49,13 @@ def _factorize_small(values: NDArray[np.object_]) -> Factorized:
     for code, value in enumerate(first_seen):
         uniques[code] = value
     return np.array(codes, dtype=np.intp), uniques
+
+
+def _missing(value: object) -> bool:
+    # A float NaN without pandas' call (the common case); anything else asks pandas.
+    if isinstance(value, float):
+        return value != value
+    return bool(pd.isna(value))
 
 
 def lookup_table(factorized: Factorized, lookup: Callable[[str], float], field: str) -> FloatArray:

@@ -24,6 +24,7 @@ from features.rules.logic import FloatArray
 from features.rules.plan import RulePlan
 
 _MISSING = np.array([np.nan])
+_FLOAT64 = np.dtype(np.float64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,7 +64,7 @@ def number_column(columns: Columns, field: str) -> FloatArray | None:
         When the column holds something other than numbers.
     """
     values = columns.get(field)
-    if values is None or values.dtype == np.float64:
+    if values is None or values.dtype is _FLOAT64 or values.dtype == _FLOAT64:
         return values
     try:
         return np.asarray(values, dtype=np.float64)

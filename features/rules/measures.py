@@ -213,7 +213,7 @@ def nanmean_rows(stacked: FloatArray) -> FloatArray:
     total = parts[0]
     for part in parts[1:]:
         total = total + part
-    return ratio(total, known.sum(axis=0, dtype=np.float64))
+    return ratio(total, np.add.reduce(known, axis=0, dtype=np.float64))
 
 
 # --- custom measures -----------------------------------------------------------------
@@ -268,9 +268,14 @@ def _jp_is_large(x: FloatArray, rates: CurrencyRates) -> FloatArray:
     return np.where(large, 1.0, np.where(not_large, 0.0, np.nan))
 
 
+_GNT_SHARE, _GNT_SHARE_LARGE = 0.10, 0.20  # 0.10 + (0.20 - 0.10) is 0.20 exactly
+
+
 def _jp_world_share_threshold(x: FloatArray, rates: CurrencyRates) -> FloatArray:
+    # jp_is_large is 1.0, 0.0 or NaN: 20% for large firms, 10% for the others.
     (is_large,) = x
-    return np.where(is_large == 1.0, 0.20, np.where(is_large == 0.0, 0.10, np.nan))
+    out: FloatArray = _GNT_SHARE + (_GNT_SHARE_LARGE - _GNT_SHARE) * is_large
+    return out
 
 
 # --- lookups of one text value -------------------------------------------------------

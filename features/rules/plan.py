@@ -80,6 +80,7 @@ class CriterionPlan:
 
     criterion: Criterion
     index: int
+    unit: str
     code_row: int
     scored: int
     value_slot: int
@@ -136,7 +137,7 @@ class RulePlan:
     code_rows: IntArray  # each criterion's code row, in criteria order
     scored_rows: IntArray  # each criterion's row of the points matrices, -1 if none
     unknown_texts: NDArray[np.object_]  # (n_criteria, 1): each one's "not determined"
-    json_entries: tuple[tuple[dict[str, object], bool], ...]  # (template, has points)
+    json_entries: tuple[tuple[dict[str, object], int], ...]  # (template, scored row or -1)
     # (template, index, first and last criterion, scored row, grade key, assumptions)
     json_schemes: tuple[
         tuple[dict[str, object], int, int, int, int, str | None, tuple[tuple[int, str], ...]],
@@ -215,6 +216,7 @@ def compile_plan(tables: Iterable[SchemeTable]) -> RulePlan:
             CriterionPlan(
                 criterion=crit,
                 index=i,
+                unit=crit.unit,
                 code_row=scoring.code_row(i) if crit.rule is None else logic.rows[crit.rule],
                 scored=scoring.scored_row.get(i, -1),
                 value_slot=-1 if crit.measure is None else measures.slots[crit.measure],
@@ -274,7 +276,7 @@ def compile_plan(tables: Iterable[SchemeTable]) -> RulePlan:
         code_rows=ints(c.code_row for c in criteria),
         scored_rows=ints(c.scored for c in criteria),
         unknown_texts=np.array([c.unknown_text for c in criteria], dtype=object).reshape(-1, 1),
-        json_entries=tuple((c.template, c.scored >= 0) for c in criteria),
+        json_entries=tuple((c.template, c.scored) for c in criteria),
         json_schemes=tuple(
             (
                 s.template,

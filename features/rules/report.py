@@ -140,7 +140,6 @@ class GapWriter:
         self.unit = unit
         self.op = op
         self.max_points = max_points
-        self.unknown = unknown_sentence(label)
         self._format = _QUANTITY.get(unit, _num)
         self._size = _GAP_SIZE.get(unit, self._format)
         self._shown = {} if shown is None else shown
@@ -148,6 +147,11 @@ class GapWriter:
         self._written: dict[tuple[float | None, ...], str] | None = (
             {} if unit in _FEW_VALUES else None
         )
+
+    @property
+    def unknown(self) -> str:
+        """The sentence of a firm whose inputs cannot decide the criterion."""
+        return unknown_sentence(self.label)
 
     def _show(self, value: float) -> str:
         # -0.0 and 0.0 share a key; both are written "0".

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from features.rules.engine import DISPLAY, PlanOutput
 from features.rules.logic import FloatArray
@@ -41,18 +40,6 @@ def _json_numbers(values: FloatArray) -> list[Any]:
     return rows
 
 
-def _points_of(plan: RulePlan, out: PlanOutput, criteria: NDArray[np.intp]) -> FloatArray:
-    """``(2, len(criteria), n)`` known and upper points of ``criteria`` (NaN if unscored).
-
-    The NaN of an unscored criterion is never written: its JSON has no points.
-    """
-    assert out.scored is not None
-    rows = plan.scored_rows[criteria]
-    padded = np.concatenate([out.scored, np.full((2, 1, out.n_rows), np.nan)], axis=1)
-    points: FloatArray = padded.take(np.where(rows < 0, out.scored.shape[1], rows), axis=1)
-    return points
-
-
 def _gap_texts(plan: RulePlan, out: PlanOutput, by_firm: bool) -> list[list[str | None]]:
     """The gap sentence of each entry that does not pass (else ``None``).
 
@@ -67,39 +54,33 @@ def _gap_texts(plan: RulePlan, out: PlanOutput, by_firm: bool) -> list[list[str 
         if by_firm
         else np.where(unknown, plan.unknown_texts, _NO_TEXT)
     ).tolist()
-    which, rows = np.nonzero(codes == _FAIL)  # criterion by criterion
+    which, firms = np.nonzero(codes == _FAIL)  # criterion by criterion
     if not len(which):
         return texts
-    values, thresholds, gaps = out.display[:, which, rows].tolist()
-    known = np.concatenate([out.scored[0], np.full((1, out.n_rows), np.nan)])
-    scored = plan.scored_rows[which]
-    points = known[np.where(scored < 0, len(known) - 1, scored), rows].tolist()
-    firms = rows.tolist()
-    starts = [0, *(np.flatnonzero(np.diff(which)) + 1).tolist()]
-    ends = [*starts[1:], len(firms)]
+    values, thresholds, gaps = out.display[:, which, firms].tolist()
     # Quantities written once per call: many criteria show the same measure.
     shown: dict[str, dict[float, str]] = {}
-    for start, end, c in zip(starts, ends, which[starts].tolist(), strict=True):
-        spec = plan.criteria[c]
-        unit = spec.criterion.unit
-        sentence = GapWriter(
-            spec.criterion.label, unit, spec.op, spec.max_points, shown.setdefault(unit, {})
-        ).sentence
-        entries = zip(
-            firms[start:end],
-            values[start:end],
-            thresholds[start:end],
-            gaps[start:end],
-            points[start:end] if spec.scored >= 0 else [None] * (end - start),
-            strict=True,
-        )
+    current = -1
+    sentence = None
+    points: list[float] | None = None
+    for c, i, v, t, g in zip(which.tolist(), firms.tolist(), values, thresholds, gaps, strict=True):
+        if c != current:  # the next failing criterion: its writer and its points
+            current = c
+            spec = plan.criteria[c]
+            sentence = GapWriter(
+                spec.criterion.label,
+                spec.unit,
+                spec.op,
+                spec.max_points,
+                shown.setdefault(spec.unit, {}),
+            ).sentence
+            points = None if spec.scored < 0 else out.scored[0, spec.scored].tolist()
+        assert sentence is not None
+        text = sentence(_FAIL, v, t, g, None if points is None else points[i])
         if by_firm:
-            for i, v, t, g, p in entries:
-                texts[i][c] = sentence(_FAIL, v, t, g, p)
+            texts[i][c] = text
         else:
-            column = texts[c]
-            for i, v, t, g, p in entries:
-                column[i] = sentence(_FAIL, v, t, g, p)
+            texts[c][i] = text
     return texts
 
 
@@ -111,22 +92,14 @@ def _criteria_by_firm(plan: RulePlan, out: PlanOutput) -> list[list[dict[str, An
     verdicts = _CRITERION_VERDICTS.take(out.criterion_verdict.T).tolist()
     values, thresholds, gaps = _json_numbers(out.display.transpose(0, 2, 1))
     texts = _gap_texts(plan, out, by_firm=True)
-    known, upper = _points_of(plan, out, np.arange(len(plan.criteria)))
-    known_rows, upper_rows = known.T.tolist(), upper.T.tolist()
+    known, upper = out.scored.transpose(0, 2, 1).tolist()  # [firm][scored row]
     firms: list[list[dict[str, Any]]] = []
     for i in range(out.n_rows):
         items: list[dict[str, Any]] = []
         append = items.append
-        for (template, with_points), v, x, t, g, text, p, u in zip(
-            plan.json_entries,
-            verdicts[i],
-            values[i],
-            thresholds[i],
-            gaps[i],
-            texts[i],
-            known_rows[i],
-            upper_rows[i],
-            strict=True,
+        known_i, upper_i = known[i], upper[i]
+        for (template, scored), v, x, t, g, text in zip(
+            plan.json_entries, verdicts[i], values[i], thresholds[i], gaps[i], texts[i], strict=True
         ):
             item = template.copy()
             item["verdict"] = v
@@ -134,9 +107,9 @@ def _criteria_by_firm(plan: RulePlan, out: PlanOutput) -> list[list[dict[str, An
             item["threshold"] = t
             item["gap"] = g
             item["gap_text"] = text
-            if with_points:
-                item["points"] = p
-                item["points_upper"] = u
+            if scored >= 0:
+                item["points"] = known_i[scored]
+                item["points_upper"] = upper_i[scored]
             append(item)
         firms.append(items)
     return firms
@@ -149,14 +122,13 @@ def _criteria_by_criterion(plan: RulePlan, out: PlanOutput) -> list[list[dict[st
     verdicts = _CRITERION_VERDICTS.take(out.criterion_verdict).tolist()
     values, thresholds, gaps = _json_numbers(out.display)
     texts = _gap_texts(plan, out, by_firm=False)
-    known, upper = out.scored.tolist()
+    known, upper = out.scored.tolist()  # [scored row][firm]
     columns: list[list[dict[str, Any]]] = []
-    for c, (template, with_points) in enumerate(plan.json_entries):
+    for c, (template, scored) in enumerate(plan.json_entries):
         column: list[dict[str, Any]] = []
         append = column.append
         rows = zip(verdicts[c], values[c], thresholds[c], gaps[c], texts[c], strict=True)
-        if with_points:
-            scored = plan.scored_rows[c]
+        if scored >= 0:
             for (v, x, t, g, text), p, u in zip(rows, known[scored], upper[scored], strict=True):
                 item = template.copy()
                 item["verdict"] = v
