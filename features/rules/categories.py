@@ -9,7 +9,7 @@ looked up. A handful of rows (one POSTed record) is factorized in plain Python:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -51,7 +51,7 @@ def _factorize_small(values: NDArray[np.object_]) -> Factorized:
     return np.array(codes, dtype=np.intp), uniques
 
 
-def _missing(value: object) -> bool:
+def _missing(value: Any) -> bool:
     # A float NaN without pandas' call (the common case); anything else asks pandas.
     if isinstance(value, float):
         return value != value
