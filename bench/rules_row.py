@@ -10,9 +10,9 @@ compiled plan (``features.rules.schemes_json``):
   large screen writes) and the JSON of every firm.
 
 With ``--baseline DIR`` (or ``$SRDI_BENCH_BASELINE``: a checkout of a previous
-version with its own ``.venv``, e.g. the previous ``main``) the same measurements of that version run in a
-subprocess, alternating with this version's round by round, so both see the same
-machine; the table shows both medians and ``baseline / this``. A version from
+version with its own ``.venv``, e.g. the previous ``main``) the same measurements of
+that version run in a subprocess, alternating with this version's round by round, so
+both see the same machine; the table shows both medians and ``baseline / this``. A version from
 before the compiled plan is measured on both of its paths: the scalar row
 evaluator it used for up to 16 records (``firm_schemes``) and its vectorized
 engine with the batch JSON builder. Without one, the table shows what a firm costs
