@@ -205,7 +205,7 @@ def _run_block(plan: RulePlan, inputs: PlanInputs, begin: int, end: int, level: 
 
     # Where a rule with an assumption is unknown, the gates read the assumed value.
     assumed = plan.assumed
-    used = np.zeros((0, width), dtype=bool)
+    used = np.empty((0, width), dtype=bool)
     if len(assumed.sources):
         raw = N.take(assumed.sources, axis=0)
         used = raw == UNKNOWN
@@ -302,7 +302,7 @@ def _run_block(plan: RulePlan, inputs: PlanInputs, begin: int, end: int, level: 
     if len(display.equal_criteria):
         distance[display.equal_criteria] = np.abs(distance[display.equal_criteria])
     show_gap = distance >= 0
-    show_gap &= ~display.rule_criteria | (criterion_verdict == 0)
+    show_gap &= display.not_rule_criteria | (criterion_verdict == 0)
     np.add(distance, 0.0, out=gap)  # -0.0 is shown as 0.0
     gap[~show_gap] = np.nan
     return PlanOutput(*criteria, shown)

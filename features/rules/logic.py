@@ -20,7 +20,6 @@ from numpy.typing import NDArray
 
 Op: TypeAlias = Literal[">=", ">", "<=", "<", "=="]
 FloatArray: TypeAlias = NDArray[np.float64]
-BoolArray: TypeAlias = NDArray[np.bool_]
 
 OPS: tuple[Op, ...] = (">=", ">", "<=", "<", "==")
 

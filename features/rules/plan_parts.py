@@ -341,7 +341,7 @@ class Display:
     ladder_criteria: IntArray  # criteria indices of points criteria, in ladder order
     direction: FloatArray  # (n_criteria, 1): +1 (>=, >, ==), -1 (<=, <), NaN (no op)
     equal_criteria: IntArray  # criteria shown with "==": the gap is |t - v|
-    rule_criteria: NDArray[np.bool_]  # (n_criteria, 1): the gap shows only on a fail
+    not_rule_criteria: NDArray[np.bool_]  # (n_criteria, 1): else the gap shows on a fail only
     ops: tuple[str | None, ...]  # each criterion's shown comparison
 
     @classmethod
@@ -375,6 +375,6 @@ class Display:
                 np.nan if op is None else -1.0 if op in ("<=", "<") else 1.0 for op in ops
             ),
             equal_criteria=ints(i for i, op in enumerate(ops) if op == "=="),
-            rule_criteria=np.array([c.rule is not None for c in flat.criteria]).reshape(-1, 1),
+            not_rule_criteria=np.array([c.rule is None for c in flat.criteria]).reshape(-1, 1),
             ops=tuple(ops),
         )
