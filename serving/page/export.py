@@ -20,6 +20,7 @@ import pandas as pd
 
 from features.formats import TableFormat, output_format
 from features.rules import SCHEME_IDS
+from features.spreadsheet import csv_bytes, xlsx_bytes
 
 __all__ = [
     "ERROR_COLUMNS",
@@ -206,14 +207,16 @@ def export_bytes(frame: pd.DataFrame, fmt: ExportFormat) -> bytes:
     """Serialize an export (or errors) table to bytes in ``fmt``.
 
     CSV is UTF-8 with a byte-order mark so Excel shows Chinese names correctly; every
-    reader in this project (and pandas) skips the mark.
+    reader in this project (and pandas) skips the mark. CSV and XLSX text cells that a
+    spreadsheet would evaluate as a formula are neutralised
+    (:mod:`features.spreadsheet`); XLSX text is written as string cells.
     """
     if fmt == "csv":
-        return frame.to_csv(index=False).encode("utf-8-sig")
-    buffer = io.BytesIO()
+        return csv_bytes(frame)
     if fmt == "xlsx":
-        frame.to_excel(buffer, index=False, sheet_name="ranking", engine="openpyxl")
-    elif fmt == "parquet":
+        return xlsx_bytes(frame, sheet_name="ranking")
+    buffer = io.BytesIO()
+    if fmt == "parquet":
         frame.to_parquet(buffer, index=False)
     else:  # pragma: no cover - Literal guards the callers
         raise ValueError(f"unknown export format {fmt!r}; use csv, xlsx or parquet")

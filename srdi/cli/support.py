@@ -83,6 +83,8 @@ def write_row_errors(errors: list[RowError], path: Path) -> None:
     """Write the bad rows (row, field, value, message) as CSV, or remove a stale file."""
     import pandas as pd
 
+    from features.spreadsheet import write_csv
+
     if not errors:
         path.unlink(missing_ok=True)  # a stale list from an earlier run would mislead
         return
@@ -95,8 +97,9 @@ def write_row_errors(errors: list[RowError], path: Path) -> None:
             "message": [e.message for e in errors],
         }
     )
-    # BOM so that Excel on a Chinese Windows opens the Chinese messages correctly.
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    # BOM so that Excel on a Chinese Windows opens the Chinese messages correctly; an
+    # uploaded value such as "=HYPERLINK(...)" is written so that it stays text.
+    write_csv(frame, path)
 
 
 def errors_path_for(output: Path) -> Path:
@@ -150,11 +153,17 @@ def report_validation(
 
 
 def write_table(table: pd.DataFrame, output: Path, fmt: TableFormat) -> None:
-    """Write an output table as Parquet or CSV (UTF-8 with BOM, for Excel on Chinese Windows)."""
+    """Write an output table as Parquet or CSV (UTF-8 with BOM, for Excel on Chinese Windows).
+
+    CSV text that a spreadsheet would evaluate (=, +, -, @) is written so that it stays
+    text (``features.spreadsheet``).
+    """
+    from features.spreadsheet import write_csv
+
     output.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "parquet":
         table.to_parquet(output, index=False)
     elif fmt == "csv":
-        table.to_csv(output, index=False, encoding="utf-8-sig")
+        write_csv(table, output)
     else:
         raise ValueError(f"cannot write {fmt} here; choose .csv or .parquet")

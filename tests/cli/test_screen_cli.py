@@ -100,6 +100,30 @@ def test_score_reads_and_writes_each_format(srdi, sample, tmp_path, in_format, o
     assert "ranked 40 of 40 rows" in result.output
 
 
+def test_score_outputs_and_errors_file_keep_formulas_as_text(srdi, sample, tmp_path) -> None:
+    rows = sample.head(6).copy()
+    rows["name"] = rows["name"].astype(object)
+    rows.loc[0, "name"] = '=HYPERLINK("http://x","click")'
+    rows.loc[1, "name"] = "@SUM(A1)"
+    rows["revenue"] = rows["revenue"].astype(object)
+    rows.loc[2, "revenue"] = "=cmd|' /C calc'!A0"  # a bad row: its value goes to the errors file
+    source = tmp_path / "in.csv"
+    rows.to_csv(source, index=False)
+    for suffix in (".csv", ".xlsx"):
+        out = tmp_path / f"ranked{suffix}"
+        assert srdi("score", source, "-o", out).exit_code == 0
+        ranked = _read(out).set_index("company_id")
+        assert ranked.loc[rows.loc[0, "company_id"], "name"] == "'" + rows.loc[0, "name"]
+        assert ranked.loc[rows.loc[1, "company_id"], "name"] == "'@SUM(A1)"
+        assert ranked["score"].dropna().map(type).eq(float).all()
+        errors = pd.read_csv(errors_path_for(out), encoding="utf-8-sig")
+        assert errors.loc[errors["field"] == "revenue", "value"].tolist() == ["'=cmd|' /C calc'!A0"]
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "ranked.xlsx").active
+    assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+
+
 def test_the_same_rows_score_the_same_in_every_format(srdi, sample, tmp_path) -> None:
     rows = sample.head(25)
     rows.to_csv(tmp_path / "a.csv", index=False)

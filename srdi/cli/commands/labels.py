@@ -88,6 +88,7 @@ def labels(
     arguments or an unreadable list or panel.
     """
     from features.io import TableReadError
+    from features.spreadsheet import write_csv
     from training.published.linkage import LinkOptions, link_firms
     from training.published.lists import ListError, read_published_list
     from training.published.output import make_labels_output
@@ -112,8 +113,9 @@ def labels(
     result = make_labels_output(links)
     report_path = out.with_name(f"{out.stem}.linkage.csv")
     report_path.parent.mkdir(parents=True, exist_ok=True)
-    # BOM so that Excel on a Chinese Windows shows the names.
-    result.report.to_csv(report_path, index=False, encoding="utf-8-sig")
+    # BOM so that Excel on a Chinese Windows shows the names; a listed name that a
+    # spreadsheet would evaluate (=, +, -, @) is written so that it stays text.
+    write_csv(result.report, report_path)
     _summary(result, report_path, accept_fuzzy, min_similarity)
     if result.certifications.empty:
         fail(f"no listed firm could be linked to the panel; see {report_path}", code=1)

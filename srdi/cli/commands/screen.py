@@ -60,6 +60,7 @@ def score(
     """
     from rich.console import Console
 
+    from features.spreadsheet import write_csv
     from serving.page.export import errors_frame, write_export
 
     console = Console(stderr=True)
@@ -72,7 +73,7 @@ def score(
     written = write_export(outcome.ranking, output)
     errors_path = errors_path_for(output)
     errors = outcome.errors if len(outcome.errors) else errors_frame([])
-    errors.to_csv(errors_path, index=False, encoding="utf-8-sig")
+    write_csv(errors, errors_path)
     _summary(console, outcome, written, errors_path)
 
 
