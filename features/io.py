@@ -3,6 +3,15 @@
 Values are read as text from CSV (validation parses them, so "1,234.5", "45%" and
 "是" survive) and typed from Parquet and XLSX; :mod:`features.validate` copes
 with both. :func:`iter_table_chunks` reads a large file a slice at a time.
+
+An XLSX file is a zip archive of XML, so a small upload can unpack to gigabytes
+(a decompression bomb) or declare a sheet far larger than its cells (a row gap that
+costs CPU per empty row). :class:`XlsxLimits` bounds both before and while reading:
+the zip directory's entry count, uncompressed sizes and compression ratios are
+checked before anything is parsed (Python's zipfile never inflates an entry past its
+declared size, so the directory can be trusted), then the sheet's declared dimension,
+then every row actually read, blank rows included. A refusal is a
+:class:`TableLimitError` naming the limit and how to get under it.
 """
 
 from __future__ import annotations
@@ -10,7 +19,9 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import zipfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import IO, Any, TypeAlias
 
 import numpy as np
@@ -30,8 +41,10 @@ from features.parsing import parse_numbers
 __all__ = [
     "TABLE_SUFFIXES",
     "TableFormat",
+    "TableLimitError",
     "TableReadError",
     "TableSource",
+    "XlsxLimits",
     "detect_encoding",
     "iter_table_chunks",
     "read_table",
@@ -46,8 +59,65 @@ class TableReadError(Exception):
     """The file could not be read as a table; the message says why and how to fix it."""
 
 
+class TableLimitError(TableReadError):
+    """The file is larger than a reading limit allows.
+
+    Attributes
+    ----------
+    limit
+        Name of the :class:`XlsxLimits` field that was exceeded (the service's
+        settings use the same names).
+    value
+        The limit in force.
+    """
+
+    def __init__(self, message: str, *, limit: str, value: int | float) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.value = value
+
+
+@dataclass(frozen=True)
+class XlsxLimits:
+    """Bounds on what reading one XLSX file may cost.
+
+    Attributes
+    ----------
+    max_xlsx_unpacked_bytes
+        Sum of the uncompressed sizes of every zip entry.
+    max_xlsx_ratio
+        Largest uncompressed / compressed size of one entry above
+        ``ratio_grace_bytes`` (ordinary sheets compress 5-30 times; bombs 1000 times).
+    ratio_grace_bytes
+        Entries smaller than this are not held to the ratio (tiny XML parts
+        legitimately compress very well).
+    max_xlsx_entries
+        Zip entries in the archive (a workbook has a few dozen).
+    max_shared_strings_bytes
+        Uncompressed size of the shared-string table, which is held in memory whole.
+    max_rows
+        Data rows under the header; the sheet's last row (blank rows count, as they
+        cost reading time too) may be at most ``max_rows + 1``. ``None``: no bound.
+    max_columns
+        Columns of the sheet.
+    """
+
+    max_xlsx_unpacked_bytes: int = 256 * 2**20
+    max_xlsx_ratio: float = 100.0
+    ratio_grace_bytes: int = 2**20
+    max_xlsx_entries: int = 1_000
+    max_shared_strings_bytes: int = 64 * 2**20
+    max_rows: int | None = None
+    max_columns: int = 1_024
+
+
 def read_table(
-    source: TableSource, *, sheet: str | int | None = None, format: TableFormat | None = None
+    source: TableSource,
+    *,
+    sheet: str | int | None = None,
+    format: TableFormat | None = None,
+    name: str | None = None,
+    xlsx_limits: XlsxLimits | None = None,
 ) -> pd.DataFrame:
     """Read a whole table.
 
@@ -59,6 +129,10 @@ def read_table(
         XLSX sheet name or 0-based index (default: the first sheet).
     format : {"csv", "parquet", "xlsx"}, optional
         Overrides detection by suffix and content.
+    name : str, optional
+        What messages call the source (an upload's file name); default: its path.
+    xlsx_limits : XlsxLimits, optional
+        Bounds on an XLSX file (default: :class:`XlsxLimits`).
 
     Returns
     -------
@@ -68,9 +142,13 @@ def read_table(
     Raises
     ------
     TableReadError
-        When the file is missing, of an unknown type, not decodable, or malformed.
+        When the file is missing, of an unknown type, not decodable, or malformed
+        (:class:`TableLimitError` when it exceeds a limit).
     """
-    frames = [frame for _, frame in iter_table_chunks(source, None, sheet=sheet, format=format)]
+    chunks = iter_table_chunks(
+        source, None, sheet=sheet, format=format, name=name, xlsx_limits=xlsx_limits
+    )
+    frames = [frame for _, frame in chunks]
     if len(frames) == 1:
         return frames[0]
     return pd.concat(frames, ignore_index=True)
@@ -82,6 +160,8 @@ def iter_table_chunks(
     *,
     sheet: str | int | None = None,
     format: TableFormat | None = None,
+    name: str | None = None,
+    xlsx_limits: XlsxLimits | None = None,
 ) -> Iterator[tuple[int, pd.DataFrame]]:
     """Yield ``(row_offset, frame)`` slices of a table so it is never held whole.
 
@@ -91,7 +171,7 @@ def iter_table_chunks(
         As for :func:`read_table`.
     chunk_rows : int or None
         Rows per slice; ``None`` reads everything as one slice.
-    sheet, format
+    sheet, format, name, xlsx_limits
         As for :func:`read_table`.
 
     Yields
@@ -106,7 +186,7 @@ def iter_table_chunks(
     """
     if chunk_rows is not None and chunk_rows < 1:
         raise ValueError(f"chunk_rows must be at least 1, got {chunk_rows}")
-    name = _display_name(source)
+    name = repr(name) if name is not None else _display_name(source)
     fmt = _detect_format(source, format, name)
     try:
         if fmt == "csv":
@@ -114,7 +194,8 @@ def iter_table_chunks(
         elif fmt == "parquet":
             yield from _parquet_chunks(source, chunk_rows)
         else:
-            yield from _xlsx_chunks(source, chunk_rows, sheet, name)
+            limits = xlsx_limits if xlsx_limits is not None else XlsxLimits()
+            yield from _xlsx_chunks(source, chunk_rows, sheet, name, limits)
     except TableReadError:
         raise
     except FileNotFoundError as exc:
@@ -196,7 +277,10 @@ def _display_name(source: TableSource) -> str:
         return repr(os.fspath(source))
     if isinstance(source, bytes):
         return "the uploaded bytes"
-    return repr(getattr(source, "name", "the uploaded file"))
+    # A spooled temporary file's "name" is its file descriptor (an int), which tells
+    # the user nothing; callers pass ``name=`` for uploads.
+    name = getattr(source, "name", None)
+    return repr(name) if isinstance(name, str) and name else "the uploaded file"
 
 
 def _head(source: TableSource, size: int) -> bytes:
@@ -308,12 +392,22 @@ def _parquet_chunks(
 
 
 def _xlsx_chunks(
-    source: TableSource, chunk_rows: int | None, sheet: str | int | None, name: str
+    source: TableSource,
+    chunk_rows: int | None,
+    sheet: str | int | None,
+    name: str,
+    limits: XlsxLimits,
 ) -> Iterator[tuple[int, pd.DataFrame]]:
     from openpyxl import load_workbook
 
     handle = _binary(source)
-    workbook = load_workbook(handle, read_only=True, data_only=True)
+    try:
+        _check_xlsx_archive(handle, name, limits)
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+    except BaseException:
+        if handle is not source:
+            handle.close()
+        raise
     try:
         if sheet is None:
             worksheet = workbook.worksheets[0]
@@ -325,27 +419,145 @@ def _xlsx_chunks(
             raise TableReadError(
                 f"cannot read {name}: no sheet {sheet!r}; sheets: {', '.join(workbook.sheetnames)}"
             )
-        rows = worksheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            raise TableReadError(f"cannot read {name}: the sheet is empty (no header row)")
-        columns = [
-            str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)
-        ]
-        offset, batch = 0, []
-        for row in rows:
-            if all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
-                continue  # blank rows are skipped, as in CSV
-            batch.append(row)
-            if chunk_rows is not None and len(batch) == chunk_rows:
-                yield offset, _xlsx_frame(batch, columns)
-                offset, batch = offset + len(batch), []
-        if batch or offset == 0:
-            yield offset, _xlsx_frame(batch, columns)
+        yield from _xlsx_sheet_chunks(worksheet, chunk_rows, name, limits)
     finally:
         workbook.close()
         if handle is not source:
             handle.close()
+
+
+def _check_xlsx_archive(handle: IO[bytes], name: str, limits: XlsxLimits) -> None:
+    """Refuse an archive whose directory promises more than the limits allow."""
+    start = handle.tell()
+    try:
+        archive = zipfile.ZipFile(handle)
+    except zipfile.BadZipFile as exc:
+        raise TableReadError(
+            f"cannot read {name} as XLSX: it is not a zip archive ({exc}); "
+            "save it from Excel as .xlsx, or as CSV"
+        ) from exc
+    with archive:
+        entries = archive.infolist()
+    handle.seek(start)
+    if len(entries) > limits.max_xlsx_entries:
+        raise TableLimitError(
+            f"cannot read {name}: the XLSX archive holds {len(entries):,} entries, more than "
+            f"max_xlsx_entries = {limits.max_xlsx_entries:,}; a workbook has a few dozen, "
+            "so save the sheet as a new .xlsx or as CSV",
+            limit="max_xlsx_entries",
+            value=limits.max_xlsx_entries,
+        )
+    total = 0
+    for entry in entries:
+        total += entry.file_size
+        packed = max(entry.compress_size, 1)
+        if entry.file_size > limits.ratio_grace_bytes and (
+            entry.file_size > limits.max_xlsx_ratio * packed
+        ):
+            raise TableLimitError(
+                f"cannot read {name}: XLSX part {entry.filename!r} unpacks from "
+                f"{_size(entry.compress_size)} to {_size(entry.file_size)} "
+                f"({entry.file_size / packed:,.0f} times), more than max_xlsx_ratio = "
+                f"{limits.max_xlsx_ratio:,.0f}; this looks like a decompression bomb. "
+                "Save the sheet as CSV if the file is genuine",
+                limit="max_xlsx_ratio",
+                value=limits.max_xlsx_ratio,
+            )
+        if entry.filename.endswith("sharedStrings.xml") and (
+            entry.file_size > limits.max_shared_strings_bytes
+        ):
+            raise TableLimitError(
+                f"cannot read {name}: its shared-string table unpacks to "
+                f"{_size(entry.file_size)}, more than max_shared_strings_bytes = "
+                f"{_size(limits.max_shared_strings_bytes)}; save the sheet as CSV",
+                limit="max_shared_strings_bytes",
+                value=limits.max_shared_strings_bytes,
+            )
+    if total > limits.max_xlsx_unpacked_bytes:
+        raise TableLimitError(
+            f"cannot read {name}: the XLSX unpacks to {_size(total)}, more than "
+            f"max_xlsx_unpacked_bytes = {_size(limits.max_xlsx_unpacked_bytes)}; "
+            "save the sheet as CSV or Parquet (read in chunks, no such limit), "
+            "or split it",
+            limit="max_xlsx_unpacked_bytes",
+            value=limits.max_xlsx_unpacked_bytes,
+        )
+
+
+def _xlsx_sheet_chunks(
+    worksheet: Any, chunk_rows: int | None, name: str, limits: XlsxLimits
+) -> Iterator[tuple[int, pd.DataFrame]]:
+    """Read a read-only worksheet within the limits, rows in sheet order."""
+    from openpyxl.utils import get_column_letter
+
+    last_row = None if limits.max_rows is None else limits.max_rows + 1
+    declared_rows, declared_columns = worksheet.max_row, worksheet.max_column
+    if declared_columns is not None and declared_columns > limits.max_columns:
+        raise _too_many_columns(name, limits, f"declares {declared_columns:,} columns")
+    if last_row is not None and declared_rows is not None and declared_rows > last_row:
+        raise _too_many_rows(name, limits, f"declares {declared_rows:,} rows")
+    # Read the cells actually present, not the declared rectangle: openpyxl would
+    # otherwise pad every row to the declared width and every gap with empty rows.
+    worksheet.reset_dimensions()
+    # Without declared dimensions openpyxl yields one empty tuple per missing row (a
+    # gap costs a step per row, bounded by the row limit below) and each present row
+    # up to its last cell.
+    rows = worksheet.iter_rows(min_row=1, values_only=True)
+    header: tuple[Any, ...] | None = None
+    offset, batch = 0, []
+    for sheet_row, row in enumerate(rows, start=1):
+        if last_row is not None and sheet_row > last_row:
+            raise _too_many_rows(name, limits, f"has rows below row {last_row:,}")
+        if len(row) > limits.max_columns:
+            where = f"{get_column_letter(len(row))}{sheet_row}"
+            raise _too_many_columns(name, limits, f"has a cell in column {where}")
+        if _blank(row):
+            continue  # blank rows are skipped, as in CSV (above the header too)
+        if header is None:
+            header = row
+            continue
+        batch.append(row)
+        if chunk_rows is not None and len(batch) == chunk_rows:
+            yield offset, _xlsx_frame(batch, _xlsx_columns(header))
+            offset, batch = offset + len(batch), []
+    if header is None:
+        raise TableReadError(f"cannot read {name}: the sheet is empty (no header row)")
+    if batch or offset == 0:
+        yield offset, _xlsx_frame(batch, _xlsx_columns(header))
+
+
+def _blank(row: tuple[Any, ...]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
+
+
+def _xlsx_columns(header: tuple[Any, ...]) -> list[str]:
+    return [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
+
+
+def _too_many_rows(name: str, limits: XlsxLimits, what: str) -> TableLimitError:
+    return TableLimitError(
+        f"cannot read {name}: the sheet {what}, more than max_rows = {limits.max_rows:,} "
+        "data rows under the header (blank rows count: delete them, or split the file)",
+        limit="max_rows",
+        value=limits.max_rows or 0,
+    )
+
+
+def _too_many_columns(name: str, limits: XlsxLimits, what: str) -> TableLimitError:
+    return TableLimitError(
+        f"cannot read {name}: the sheet {what}, more than max_columns = "
+        f"{limits.max_columns:,} columns; delete the unused columns to the right, or save "
+        "the sheet as CSV",
+        limit="max_columns",
+        value=limits.max_columns,
+    )
+
+
+def _size(n_bytes: int) -> str:
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("kB", 2**10)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:,.1f} {unit}"
+    return f"{n_bytes:,} bytes"
 
 
 def _xlsx_frame(rows: list[tuple[Any, ...]], columns: list[str]) -> pd.DataFrame:

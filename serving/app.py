@@ -25,6 +25,7 @@ from serving.api.openapi import install_openapi
 from serving.api.routes import admin, health, meta, score, screen
 from serving.api.security import require_api_key_on_v1
 from serving.page import routes as page_routes
+from serving.page.store import ScreenStore
 from serving.scoring.coalesce import RecordCoalescer
 from serving.scoring.model_holder import (
     ModelHolder,
@@ -108,6 +109,13 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
     app.state.holder = holder
     app.state.metrics = metrics
     app.state.coalescer = RecordCoalescer(on_call=metrics.coalesced.observe)
+    app.state.screens = ScreenStore(
+        settings.resolve(settings.screens_dir),
+        ttl_s=settings.screen_ttl_s,
+        max_session_bytes=settings.max_screen_bytes_per_session,
+        max_total_bytes=settings.max_screen_bytes_total,
+    )
+    app.state.screen_slots = asyncio.Semaphore(settings.max_concurrent_screens)
     install_error_handlers(app)
     for module in (score, screen, meta, admin, health):
         app.include_router(module.router)

@@ -28,6 +28,20 @@ hypothesis_settings.register_profile("ci", deadline=None, derandomize=True)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _screens_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Page screens of every test (and of `srdi serve` started by one) go to a temporary
+    directory, never to the checkout's data/."""
+    path = tmp_path_factory.mktemp("screens")
+    previous = os.environ.get("SRDI_SCREENS_DIR")
+    os.environ["SRDI_SCREENS_DIR"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("SRDI_SCREENS_DIR", None)
+    else:
+        os.environ["SRDI_SCREENS_DIR"] = previous
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-goldens",

@@ -7,8 +7,11 @@ thread, which would cost more than the scoring itself on the hot path.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
@@ -17,6 +20,9 @@ from serving.scoring.coalesce import RecordCoalescer
 from serving.scoring.model_holder import ModelHolder
 from serving.scoring.scorer import Scorer
 from srdi.core.settings import Settings
+
+if TYPE_CHECKING:
+    from serving.page.store import ScreenStore
 
 __all__ = [
     "CoalescerDep",
@@ -32,6 +38,8 @@ __all__ = [
     "get_scorer",
     "get_scoring",
     "get_settings",
+    "screen_slot",
+    "screen_store",
 ]
 
 
@@ -90,3 +98,22 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ScorerDep = Annotated[Scorer, Depends(get_scorer)]
 CoalescerDep = Annotated[RecordCoalescer, Depends(get_coalescer)]
 ScoringDep = Annotated[ScoringContext, Depends(get_scoring)]
+
+
+def screen_store(request: Request) -> ScreenStore:
+    """Where page screens are kept for their firm details (shared by every worker)."""
+    store: ScreenStore = request.app.state.screens
+    return store
+
+
+@asynccontextmanager
+async def screen_slot(request: Request) -> AsyncIterator[None]:
+    """Hold one of the worker's ``max_concurrent_screens`` slots while an upload is ranked.
+
+    Ranking holds a file's validated columns in memory; uploads beyond the slots wait
+    their turn (their bytes are already spooled to disk), so parallel uploads cannot
+    add up to more memory than that many screens.
+    """
+    slots: asyncio.Semaphore = request.app.state.screen_slots
+    async with slots:
+        yield

@@ -15,7 +15,8 @@ import orjson
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from serving.api.errors import LimitExceededError
+from features.io import TableLimitError, XlsxLimits
+from serving.api.errors import BadInputError, LimitExceededError
 from srdi.core.settings import Settings
 
 __all__ = [
@@ -23,7 +24,18 @@ __all__ = [
     "BodyTooLargeError",
     "check_batch_length",
     "check_upload_rows",
+    "table_limit_error",
+    "xlsx_limits",
 ]
+
+# XlsxLimits field -> the setting that holds it (the others are fixed: their messages
+# say how to get under them).
+_XLSX_SETTINGS = {
+    "max_xlsx_unpacked_bytes": "max_xlsx_unpacked_bytes",
+    "max_xlsx_ratio": "max_xlsx_ratio",
+    "max_rows": "max_upload_rows",
+    "max_columns": "max_upload_columns",
+}
 
 
 class BodyTooLargeError(HTTPException):
@@ -140,3 +152,20 @@ def check_upload_rows(n_rows: int, settings: Settings) -> None:
             unit="rows",
             status_code=413,
         )
+
+
+def xlsx_limits(settings: Settings) -> XlsxLimits:
+    """The bounds on reading an uploaded XLSX file, from the settings."""
+    return XlsxLimits(
+        max_xlsx_unpacked_bytes=settings.max_xlsx_unpacked_bytes,
+        max_xlsx_ratio=settings.max_xlsx_ratio,
+        max_rows=settings.max_upload_rows,
+        max_columns=settings.max_upload_columns,
+    )
+
+
+def table_limit_error(exc: TableLimitError) -> BadInputError:
+    """A 413 naming the reader's limit and, when it is a setting, its variable."""
+    setting = _XLSX_SETTINGS.get(exc.limit)
+    hint = f" (the service's limit {setting}: set SRDI_{setting.upper()})" if setting else ""
+    return BadInputError(f"{exc}{hint}", field="file", status_code=413)

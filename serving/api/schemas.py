@@ -192,7 +192,11 @@ class ScreenResponse(BaseModel):
     """The ranked list of an uploaded file and its bad rows."""
 
     rows: list[ScreenRow]
-    errors: list[ScreenError]
+    errors: list[ScreenError] = Field(
+        description="Problems of bad rows, the first max_listed_errors of them (n_errors in all)."
+    )
+    n_errors: int = Field(description="Problems found in all, listed in 'errors' or not.")
+    n_error_rows: int = Field(description="Rows refused (a row may have several problems).")
     n_rows: int
     n_scored: int
     model: ModelRef

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 from pydantic import BaseModel, Field
 
 from features.formats import format_from_content, format_from_suffix
+from features.io import XlsxLimits
 
 __all__ = [
+    "PREVIEW_HEAD_BYTES",
     "PreviewError",
     "PreviewField",
     "TablePreview",
@@ -26,6 +28,12 @@ __all__ = [
     "preview_table",
     "suggest_mapping",
 ]
+
+
+# The head of a large CSV the page sends is far smaller; more is not read.
+PREVIEW_HEAD_BYTES = 8 * 2**20
+# Rows read at a time while counting: the head comes from the first slice.
+_COUNT_ROWS = 20_000
 
 
 class PreviewError(ValueError):
@@ -119,21 +127,34 @@ def suggest_mapping(headers: Sequence[str]) -> tuple[dict[str, str | None], dict
 
 
 def preview_table(
-    data: bytes, filename: str, *, rows: int = 5, truncated: bool = False
+    data: bytes | IO[bytes],
+    filename: str,
+    *,
+    rows: int = 5,
+    truncated: bool = False,
+    xlsx_limits: XlsxLimits | None = None,
+    max_rows: int | None = None,
 ) -> TablePreview:
-    """Read the head of an uploaded table.
+    """Read the head of an uploaded table, and count its rows without holding them.
 
     Parameters
     ----------
     data
-        The file's bytes (CSV in UTF-8, UTF-8 with BOM, GBK or GB18030; XLSX; Parquet).
+        The file, as bytes or a binary seekable file (CSV in UTF-8, UTF-8 with BOM,
+        GBK or GB18030; XLSX; Parquet).
     filename
-        The upload's name; its extension picks the reader (CSV when unknown).
+        The upload's name; its extension picks the reader (CSV when unknown), and
+        messages name the file by it.
     rows
         How many data rows to return.
     truncated
-        ``data`` is only the head of a larger CSV: its last, possibly cut, line is
-        dropped and the row count is not reported.
+        The upload is only the head of a larger CSV: its last, possibly cut, line is
+        dropped and the row count is not reported. At most
+        :data:`PREVIEW_HEAD_BYTES` of it are read.
+    xlsx_limits
+        Bounds on an XLSX upload (sizes, ratio, extent).
+    max_rows
+        Data rows counted at most; more raise :class:`features.io.TableLimitError`.
 
     Returns
     -------
@@ -143,36 +164,66 @@ def preview_table(
     ------
     PreviewError
         When the bytes cannot be read as a table of the named format.
+    features.io.TableLimitError
+        When the table exceeds a reading limit.
     """
-    from features.io import read_table
+    from features.io import TableLimitError, iter_table_chunks
 
-    fmt = format_from_suffix(filename) or format_from_content(data[:8]) or "csv"
+    source: bytes | IO[bytes] = data
+    head_bytes = data[:8] if isinstance(data, bytes) else _peek(data, 8)
+    fmt = format_from_suffix(filename) or format_from_content(head_bytes) or "csv"
     if truncated and fmt == "csv":
+        head = (
+            data[:PREVIEW_HEAD_BYTES] if isinstance(data, bytes) else data.read(PREVIEW_HEAD_BYTES)
+        )
         # A newline byte never occurs inside a GBK or UTF-8 multi-byte character,
         # so cutting there keeps the text decodable.
-        cut = data.rfind(b"\n")
-        data = data[: cut + 1] if cut > 0 else data
+        cut = head.rfind(b"\n")
+        source = head[: cut + 1] if cut > 0 else head
+    first = None
+    n_rows = 0
     try:
-        frame = read_table(data, format=fmt)
+        chunks = iter_table_chunks(
+            source, _COUNT_ROWS, format=fmt, name=filename, xlsx_limits=xlsx_limits
+        )
+        for offset, frame in chunks:
+            if first is None:
+                first = frame
+            n_rows = offset + len(frame)
+            if max_rows is not None and n_rows > max_rows:
+                raise TableLimitError(
+                    f"{filename!r} has more than max_rows = {max_rows:,} data rows; split the file",
+                    limit="max_rows",
+                    value=max_rows,
+                )
+    except TableLimitError:
+        raise
     except Exception as error:  # the reader's own message names the problem
         raise PreviewError(f"cannot read {filename!r} as {fmt.upper()}: {error}") from error
-    headers = [str(c) for c in frame.columns]
-    if not headers:
+    headers = [str(c) for c in first.columns] if first is not None else []
+    if first is None or not headers:
         raise PreviewError(f"{filename!r} has no header row")
     suggested, scales = suggest_mapping(headers)
-    head = frame.head(rows)
+    head_frame = first.head(rows)
     return TablePreview(
         filename=filename,
         format=fmt,
         headers=headers,
         suggested=suggested,
         scales=scales,
-        rows=[[_cell(v) for v in record] for record in head.itertuples(index=False)],
+        rows=[[_cell(v) for v in record] for record in head_frame.itertuples(index=False)],
         fields=contract_fields(),
-        n_rows=None if truncated else len(frame),
-        head_rows=len(frame),
+        n_rows=None if truncated else n_rows,
+        head_rows=n_rows,
         truncated=truncated,
     )
+
+
+def _peek(handle: IO[bytes], size: int) -> bytes:
+    position = handle.tell()
+    head = handle.read(size)
+    handle.seek(position)
+    return head
 
 
 def _cell(value: Any) -> str | None:

@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -23,21 +25,25 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from serving.api.deps import ScorerDep, SettingsDep
+from features.io import TableLimitError
+from serving.api.deps import ScorerDep, SettingsDep, screen_slot, screen_store
 from serving.api.errors import BadInputError
+from serving.api.limits import table_limit_error, xlsx_limits
 from serving.api.responses import JSON_MEDIA_TYPE, json_response
 from serving.api.schemas import ErrorBody, ModelRef, ScreenError, ScreenRow, error_responses
 from serving.api.security import require_api_key
 from serving.page.export import MEDIA_TYPES, export_bytes, export_frame
 from serving.page.preview import PreviewError, TablePreview, preview_table
 from serving.page.screening import parse_column_map, screen_upload
-from serving.page.session import ScreenCache, compact_stream, firm_detail
+from serving.page.session import compact_stream, firm_detail
+from serving.page.store import ScreenTooLargeError
 
-__all__ = ["SAMPLE_FILE", "STATIC_DIR", "ExportRequest", "ExportRow", "router"]
+__all__ = ["SAMPLE_FILE", "SESSION_COOKIE", "STATIC_DIR", "ExportRequest", "ExportRow", "router"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SAMPLE_FILE = Path(__file__).resolve().parent / "sample_data" / "candidates.csv"
-_CACHE_KEY = "page_screen_cache"
+SESSION_COOKIE = "srdi_session"
+_SESSION_VALUE = re.compile(r"[A-Za-z0-9_-]{43}")
 _ASSET_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -101,10 +107,19 @@ class PageScheme(BaseModel):
 class PageScreenBody(BaseModel):
     """The page's ranked list: compact rows, bad rows, and a token for firm details."""
 
-    token: str = Field(description="Ask GET /v1/screen/page/{token}/rows/{row} for a firm.")
+    token: str | None = Field(
+        description="Ask GET /v1/screen/page/{token}/rows/{row} for a firm, with the "
+        f"{SESSION_COOKIE} cookie this response set; null when details are not kept "
+        "('notice' says why)."
+    )
+    notice: str | None = Field(default=None, description="Why firm details are not kept.")
     schemes: list[PageScheme]
     rows: list[PageRow]
-    errors: list[ScreenError]
+    errors: list[ScreenError] = Field(
+        description="Problems of bad rows, the first max_listed_errors of them (n_errors in all)."
+    )
+    n_errors: int = Field(description="Problems found in all, listed in 'errors' or not.")
+    n_error_rows: int = Field(description="Rows refused (a row may have several problems).")
     n_rows: int
     n_scored: int
     model: ModelRef
@@ -150,6 +165,7 @@ def csv_template_file() -> Response:
 
 @_v1.post("/screen/preview", response_model=TablePreview, responses=error_responses(413, 422))
 async def screen_preview(
+    settings: SettingsDep,
     file: Annotated[UploadFile, File(description="CSV (UTF-8 or GBK), XLSX or Parquet")],
     truncated: Annotated[
         bool, Query(description="The upload is the head of a larger CSV; its last line may be cut.")
@@ -157,13 +173,20 @@ async def screen_preview(
     rows: Annotated[int, Query(ge=1, le=50, description="Data rows to return.")] = 5,
 ) -> Response:
     """Headers, suggested column mapping and first rows of an uploaded table."""
-    data = await file.read()
     try:
         preview = await run_in_threadpool(
-            preview_table, data, file.filename or "upload.csv", rows=rows, truncated=truncated
+            preview_table,
+            file.file,
+            file.filename or "upload.csv",
+            rows=rows,
+            truncated=truncated,
+            xlsx_limits=xlsx_limits(settings),
+            max_rows=settings.max_upload_rows,
         )
     except PreviewError as error:
         raise BadInputError(str(error), field="file") from None
+    except TableLimitError as error:
+        raise table_limit_error(error) from None
     return json_response(preview.model_dump())
 
 
@@ -189,40 +212,82 @@ async def screen_for_page(
     ] = None,
     top_reasons: Annotated[int, Query(ge=1, le=10, description="Reasons per row.")] = 3,
 ) -> StreamingResponse:
-    """Rank an upload like POST /v1/screen, answered with compact rows and a detail token."""
+    """Rank an upload like POST /v1/screen, answered with compact rows and a detail token.
+
+    The screen is kept on the server for firm details, bound to this browser session
+    (the ``srdi_session`` cookie, set here when the request has none).
+    """
     mapping = parse_column_map(column_map)
-    ranked = await run_in_threadpool(
-        screen_upload,
-        scorer,
-        file.file,
-        filename=file.filename,
-        settings=settings,
-        column_map=mapping,
-        explain=True,
-        top_reasons=top_reasons,
+    async with screen_slot(request):
+        ranked = await run_in_threadpool(
+            screen_upload,
+            scorer,
+            file.file,
+            filename=file.filename,
+            settings=settings,
+            column_map=mapping,
+            explain=True,
+            top_reasons=top_reasons,
+        )
+    session = request.cookies.get(SESSION_COOKIE)
+    if session is None or not _SESSION_VALUE.fullmatch(session):
+        session = secrets.token_urlsafe(32)
+    token: str | None = None
+    notice: str | None = None
+    try:
+        token = await run_in_threadpool(screen_store(request).put, session, ranked)
+    except ScreenTooLargeError as error:
+        notice = str(error)
+    response = StreamingResponse(
+        compact_stream(ranked, token, top_reasons=top_reasons, notice=notice),
+        media_type=JSON_MEDIA_TYPE,
     )
-    token = _cache(request).put(ranked)
-    return StreamingResponse(
-        compact_stream(ranked, token, top_reasons=top_reasons), media_type=JSON_MEDIA_TYPE
+    response.set_cookie(
+        SESSION_COOKIE,
+        session,
+        path="/v1/screen/page",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
     )
+    return response
 
 
-@_v1.get("/screen/page/{token}/rows/{row}", response_model=ScreenRow, responses=_NOT_FOUND)
+@_v1.get(
+    "/screen/page/{token}/rows/{row}",
+    response_model=ScreenRow,
+    responses={**_NOT_FOUND, 409: {"model": ErrorBody, "description": "The model changed."}},
+)
 async def screen_page_row(
     request: Request,
+    scorer: ScorerDep,
     token: str,
     row: int,
 ) -> Response:
-    """One firm of a page screen: the full score result, all reason families."""
-    ranked = _cache(request).get(token)
-    if ranked is None:
+    """One firm of a page screen: the full score result, all reason families.
+
+    Only the browser session that made the screen (its ``srdi_session`` cookie) can
+    open it.
+    """
+    session = request.cookies.get(SESSION_COOKIE) or ""
+    try:
+        firm = await run_in_threadpool(screen_store(request).get, session, token, row)
+    except KeyError:
         raise HTTPException(
             status_code=404,
-            detail="this screen is no longer kept on the server; upload the file again",
-        )
-    result = await run_in_threadpool(firm_detail, ranked, row)
-    if result is None:
+            detail="this screen is no longer kept on the server for this browser session "
+            "(it expired, made room for newer screens, or was made in another session); "
+            "upload the file again",
+        ) from None
+    if firm is None:
         raise HTTPException(status_code=404, detail=f"row {row} was not scored in this screen")
+    if firm.model != scorer.model_info:
+        raise HTTPException(
+            status_code=409,
+            detail=f"this screen was ranked by model version {firm.model.get('version')}; the "
+            f"service now serves version {scorer.model_version}: upload the file again",
+        )
+    result = await run_in_threadpool(firm_detail, scorer, firm)
     return json_response(result)
 
 
@@ -317,11 +382,3 @@ async def export_rows(
 
 
 router.include_router(_v1)
-
-
-def _cache(request: Request) -> ScreenCache:
-    # One cache per app, created on first use; setdefault keeps two racing first
-    # requests from each making their own.
-    state: dict[str, Any] = request.app.state._state
-    cache: ScreenCache = state.setdefault(_CACHE_KEY, ScreenCache())
-    return cache

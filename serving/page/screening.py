@@ -16,9 +16,10 @@ import pandas as pd
 
 from features.column_map import ColumnMapError, column_map_from_json
 from features.formats import READABLE, TableFormat, format_from_suffix
-from features.io import TableReadError, iter_table_chunks
+from features.io import TableLimitError, TableReadError, iter_table_chunks
+from features.spreadsheet import csv_bytes
 from serving.api.errors import BadInputError
-from serving.api.limits import check_upload_rows
+from serving.api.limits import check_upload_rows, table_limit_error, xlsx_limits
 from serving.api.responses import dumps
 from serving.page.export import export_frame
 from serving.page.ranked_rows import iter_ranked_blocks
@@ -88,9 +89,10 @@ def screen_upload(
     source
         The uploaded file (binary, seekable).
     filename
-        Its name; the extension says the format.
+        Its name: the extension says the format, and messages name the file by it.
     settings
-        Supplies ``max_upload_rows``.
+        Supplies the upload limits (rows, columns, XLSX sizes) and how many row
+        problems are kept (``max_listed_errors``).
     column_map
         Header → contract field, applied before the alias table.
     explain, top_reasons
@@ -101,19 +103,29 @@ def screen_upload(
     Raises
     ------
     BadInputError
-        The file is not a table this service reads (415) or cannot be parsed (422).
+        The file is not a table this service reads (415), cannot be parsed (422) or
+        exceeds a reading limit (413, naming the setting).
     LimitExceededError
         The file has more than ``max_upload_rows`` data rows.
     """
     fmt = _format_of(filename)
-    chunks = iter_table_chunks(source, chunk_rows, format=fmt)
+    chunks = iter_table_chunks(
+        source,
+        chunk_rows,
+        format=fmt,
+        name=filename or "the upload",
+        xlsx_limits=xlsx_limits(settings),
+    )
     try:
         return scorer.rank_chunks(
             _limited(chunks, settings),
             column_map=column_map,
             explain=explain,
             top_reasons=top_reasons,
+            max_errors=settings.max_listed_errors,
         )
+    except TableLimitError as exc:
+        raise table_limit_error(exc) from None
     except TableReadError as exc:
         raise BadInputError(str(exc), field="file") from None
 
@@ -131,6 +143,8 @@ def json_stream(ranked: RankedScores) -> Iterator[bytes]:
         yield b",".join(dumps(result) for result in block)
     tail = {
         "errors": ranked.error_dicts(),
+        "n_errors": ranked.n_errors,
+        "n_error_rows": ranked.n_error_rows,
         "n_rows": ranked.n_rows,
         "n_scored": ranked.n_scored,
         "model": ranked.model_info,
@@ -148,7 +162,7 @@ def csv_stream(ranked: RankedScores, *, top_reasons: int = 3) -> Iterator[bytes]
     header = True
     for block in iter_ranked_blocks(ranked, top_reasons=top_reasons):
         frame = export_frame(block.results, top_reasons=top_reasons, verdicts=block.verdicts)
-        yield frame.to_csv(index=False, header=header).encode("utf-8-sig" if header else "utf-8")
+        yield csv_bytes(frame, header=header, bom=header)
         header = False
     if header:  # no valid row: still send the header line
-        yield export_frame([], top_reasons=top_reasons).to_csv(index=False).encode("utf-8-sig")
+        yield csv_bytes(export_frame([], top_reasons=top_reasons))

@@ -40,7 +40,10 @@ class RankedScores:
     n_scored
         Rows that passed validation.
     errors
-        ``features.validate.RowError`` per problem of a bad row.
+        ``features.validate.RowError`` per problem of a bad row (the first ones when
+        the ranking capped them).
+    n_errors, n_error_rows
+        Problems and bad rows in all, listed in ``errors`` or not.
     order
         Positions of the valid rows in rank order.
     """
@@ -56,6 +59,8 @@ class RankedScores:
         n_rows: int,
         explain: bool,
         top_reasons: int,
+        n_errors: int | None = None,
+        n_error_rows: int | None = None,
     ) -> None:
         self.scorer = scorer
         self.columns = columns
@@ -65,6 +70,8 @@ class RankedScores:
         self.n_rows = n_rows
         self.explain = explain
         self.top_reasons = top_reasons
+        self.n_errors = len(errors) if n_errors is None else n_errors
+        self.n_error_rows = len({e.row for e in errors}) if n_error_rows is None else n_error_rows
         self.order = rank_order(numbers)
         self.n_candidates = int((~numbers.certified).sum())
 

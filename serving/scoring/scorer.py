@@ -224,6 +224,7 @@ class Scorer:
         column_map: Mapping[str, str] | None = None,
         explain: bool = False,
         top_reasons: int = 5,
+        max_errors: int | None = None,
     ) -> RankedScores:
         """Validate and score a table chunk by chunk, then rank it.
 
@@ -237,22 +238,30 @@ class Scorer:
             Explicit header → field choices that win over the alias table.
         explain, top_reasons
             Whether results built later carry reasons, and how many.
+        max_errors
+            Row problems kept (the first ones); the rest are only counted
+            (``n_errors``, ``n_error_rows``), so an all-bad file costs no more memory
+            than a good one. ``None`` keeps them all.
 
         Returns
         -------
         RankedScores
-            Scores of every valid row (compact arrays) and every row error; the
+            Scores of every valid row (compact arrays) and the row errors; the
             per-firm dicts are built on demand, in rank order.
         """
         parts: list[Columns] = []
         row_parts: list[np.ndarray] = []
         score_parts: list[ScoreArrays] = []
         errors: list[RowError] = []
-        n_rows = 0
+        n_rows = n_errors = n_error_rows = 0
         for offset, frame in chunks:
             n_rows = max(n_rows, offset + len(frame))
             validated = validate_frame(frame, row_offset=offset, mapping=column_map)
-            errors.extend(validated.errors)
+            n_errors += len(validated.errors)
+            # Chunks do not overlap, so bad rows add up chunk by chunk.
+            n_error_rows += len({e.row for e in validated.errors})
+            room = len(validated.errors) if max_errors is None else max_errors - len(errors)
+            errors.extend(validated.errors[: max(room, 0)])
             if len(validated.rows):
                 parts.append(validated.columns)
                 row_parts.append(np.asarray(validated.rows, dtype=np.int64))
@@ -266,6 +275,8 @@ class Scorer:
             n_rows=n_rows,
             explain=explain,
             top_reasons=top_reasons,
+            n_errors=n_errors,
+            n_error_rows=n_error_rows,
         )
 
     def score_frame(

@@ -52,6 +52,38 @@ class Settings(BaseSettings):
     max_batch_records: int = Field(default=10_000, ge=1)
     max_upload_bytes: int = Field(default=200_000_000, ge=1024)
     max_upload_rows: int = Field(default=1_000_000, ge=1)
+    max_upload_columns: int = Field(default=1_024, ge=1, description="Columns of an XLSX sheet.")
+    max_xlsx_unpacked_bytes: int = Field(
+        default=256 * 2**20,
+        ge=1024,
+        description="Sum of the uncompressed sizes of an XLSX upload's zip entries.",
+    )
+    max_xlsx_ratio: float = Field(
+        default=100.0,
+        ge=2.0,
+        description="Largest compression ratio of one XLSX zip entry (bombs reach 1000).",
+    )
+    max_listed_errors: int = Field(
+        default=1_000,
+        ge=1,
+        description="Row problems listed in a screen's response; the rest are counted.",
+    )
+    max_concurrent_screens: int = Field(
+        default=2, ge=1, description="Uploads screened at once by one worker process."
+    )
+    screens_dir: Path = Field(
+        default=Path("data/screens"),
+        description="Where the page keeps screens for firm details (shared by every worker).",
+    )
+    screen_ttl_s: float = Field(
+        default=3600.0, gt=0, description="A page screen is kept this long after last use."
+    )
+    max_screen_bytes_per_session: int = Field(
+        default=512 * 2**20, ge=1024, description="Disk kept for one browser session's screens."
+    )
+    max_screen_bytes_total: int = Field(
+        default=2 * 2**30, ge=1024, description="Disk kept for every session's screens."
+    )
     reload_interval_s: float = Field(
         default=0.0, ge=0.0, description="0 turns the alias check off."
     )

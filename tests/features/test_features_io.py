@@ -111,3 +111,27 @@ def test_rename_columns_applies_aliases_units_and_keeps_the_rest() -> None:
     assert out["revenue"].tolist()[:2] == [1.8e7, 1.2e8]
     assert out["revenue"].tolist()[2] == "abc"  # kept for validation to report
     assert list(rename_columns(df, {"备注": "name"}).columns)[2] == "name"
+
+
+def test_xlsx_limits_refuse_bombs_and_gaps_before_reading_them() -> None:
+    from features.io import TableLimitError, XlsxLimits
+    from tests.support.uploads import ratio_bomb, sheet_xml, xlsx_file
+
+    records = [{"company_id": "A", "revenue": 1.0}]
+    with pytest.raises(TableLimitError, match=r"unpacks from .* times") as refused:
+        read_table(ratio_bomb(records, padding_bytes=3_000_000), name="bomb.xlsx")
+    assert refused.value.limit == "max_xlsx_ratio" and "'bomb.xlsx'" in str(refused.value)
+    small = XlsxLimits(max_xlsx_unpacked_bytes=1_000)
+    with pytest.raises(TableLimitError, match="max_xlsx_unpacked_bytes"):
+        read_table(xlsx_file(sheet_xml({1: ["company_id"], 2: ["A"]})), xlsx_limits=small)
+    tall = xlsx_file(sheet_xml({1: ["company_id"], 5_000: ["A"]}))
+    with pytest.raises(TableLimitError, match="below row 101") as refused:
+        read_table(tall, xlsx_limits=XlsxLimits(max_rows=100))
+    assert refused.value.limit == "max_rows"
+    # Within the limit, the gap's blank rows are skipped and the header is found
+    # below blank rows.
+    frame = read_table(xlsx_file(sheet_xml({3: ["company_id", "x"], 9: ["A", 2]})))
+    assert frame.to_dict(orient="records") == [{"company_id": "A", "x": 2}]
+    wide = xlsx_file(sheet_xml({1: ["company_id"], 2: ["A"]}, dimension="A1:ZZ2"))
+    with pytest.raises(TableLimitError, match="declares 702 columns"):
+        read_table(wide, xlsx_limits=XlsxLimits(max_columns=100))

@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 
 from serving.app import create_app
 from serving.page.export import export_columns
-from serving.page.session import ScreenCache
 from srdi.core.bundle import NoChampionError
 from srdi.core.settings import load_settings
 
@@ -182,19 +181,6 @@ def test_page_screen_without_a_model_answers_503(bare_client) -> None:
         response = bare_client.post("/v1/screen/page", files={"file": ("s.csv", handle)})
     assert response.status_code == 503
     assert "train" in response.json()["detail"]
-
-
-def test_screen_cache_forgets_the_least_recently_used() -> None:
-    cache = ScreenCache(capacity=2)
-    first = cache.put("one")  # type: ignore[arg-type]
-    second = cache.put("two")  # type: ignore[arg-type]
-    assert cache.get(first) == "one"  # first is now the most recent
-    cache.put("three")  # type: ignore[arg-type]
-    assert cache.get(second) is None
-    assert cache.get(first) == "one"
-    assert len(cache) == 2
-    with pytest.raises(ValueError, match="capacity"):
-        ScreenCache(capacity=0)
 
 
 # -- with a trained champion ---------------------------------------------------------

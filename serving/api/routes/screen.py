@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Header, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
-from serving.api.deps import MetricsDep, ScorerDep, SettingsDep
+from serving.api.deps import MetricsDep, ScorerDep, SettingsDep, screen_slot
 from serving.api.responses import JSON_MEDIA_TYPE
 from serving.api.schemas import ScreenResponse, error_responses
 from serving.api.security import require_api_key
@@ -44,6 +44,7 @@ def _wants_csv(accept: str | None) -> bool:
     },
 )
 async def screen(
+    request: Request,
     file: Annotated[UploadFile, File(description="CSV (UTF-8/BOM/GBK/GB18030), XLSX or Parquet")],
     scorer: ScorerDep,
     settings: SettingsDep,
@@ -58,22 +59,23 @@ async def screen(
 ) -> StreamingResponse:
     """Rank an uploaded file of candidates by score, with reasons and each bad row's errors."""
     mapping = parse_column_map(column_map)
-    ranked = await run_in_threadpool(
-        screen_upload,
-        scorer,
-        file.file,
-        filename=file.filename,
-        settings=settings,
-        column_map=mapping,
-        explain=explain,
-        top_reasons=top_reasons,
-    )
+    async with screen_slot(request):
+        ranked = await run_in_threadpool(
+            screen_upload,
+            scorer,
+            file.file,
+            filename=file.filename,
+            settings=settings,
+            column_map=mapping,
+            explain=explain,
+            top_reasons=top_reasons,
+        )
     metrics.observe_scores("screen", ranked.numbers.score[~ranked.numbers.certified].tolist())
-    metrics.row_errors.labels("screen").inc(len({e.row for e in ranked.errors}))
+    metrics.row_errors.labels("screen").inc(ranked.n_error_rows)
     headers = {
         "X-SRDI-Rows": str(ranked.n_rows),
         "X-SRDI-Scored": str(ranked.n_scored),
-        "X-SRDI-Row-Errors": str(len(ranked.errors)),
+        "X-SRDI-Row-Errors": str(ranked.n_errors),
         "X-SRDI-Model-Version": scorer.model_version,
     }
     if _wants_csv(accept):

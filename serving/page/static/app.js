@@ -216,7 +216,7 @@ function showResults(result) {
   fillSelect($("#f-industry"), state.rows, "industry", "All industries");
   replace($("#f-scheme"), h("option", { value: "" }, "Any scheme"), state.schemes.map((s) => h("option", { value: s.scheme_id }, s.name)));
   renderSummary(result);
-  renderErrors(result.errors || []);
+  renderErrors(result.errors || [], result.n_errors ?? (result.errors || []).length, result.n_error_rows);
   const mapped = Object.values(state.mapState.mapping).filter(Boolean).length;
   $("#input-summary").textContent = `${state.file.name} · ${count(result.n_rows)} rows · ${mapped} columns matched`;
   document.body.classList.add("has-results");
@@ -230,8 +230,8 @@ function renderSummary(result) {
   const bandA = rows.filter((r) => r.band === "A").length;
   const srdiAt = state.schemes.findIndex((s) => s.scheme_id === "cn_srdi_sme");
   const srdiEligible = srdiAt < 0 ? 0 : rows.filter((r) => (r.verdicts || [])[srdiAt] === "eligible").length;
-  const errors = (result.errors || []).length;
-  const badRows = new Set((result.errors || []).map((e) => e.row)).size;
+  const errors = result.n_errors ?? (result.errors || []).length;
+  const badRows = result.n_error_rows ?? new Set((result.errors || []).map((e) => e.row)).size;
   const card = (value, label, cls = "") => h("div", { class: `stat ${cls}` }, h("div", { class: "stat-value" }, value), h("div", { class: "stat-label" }, label));
   replace(
     $("#summary"),
@@ -259,20 +259,22 @@ function renderSummary(result) {
   );
 }
 
-function renderErrors(errors) {
+// `errors` lists the first problems the server kept; `total` and `badRows` count them all.
+function renderErrors(errors, total, badRows) {
   const box = $("#errors");
-  show(box, errors.length > 0);
-  if (!errors.length) return;
+  show(box, total > 0);
+  if (!total) return;
+  const rowsWithErrors = badRows ?? new Set(errors.map((e) => e.row)).size;
   // The API numbers data rows from 0; a spreadsheet user looks for the line in the
   // file, where the header is line 1.
   const line = (e) => (typeof e.row === "number" ? e.row + 2 : "—");
   const rows = errors.slice(0, 500).map((e) => h("tr", {}, h("td", { class: "num" }, line(e)), h("td", {}, e.field || "—"), h("td", { class: "mono" }, e.value === null || e.value === undefined ? "" : String(e.value)), h("td", {}, e.message)));
   replace(
     box,
-    h("summary", {}, `${count(errors.length)} problem${errors.length > 1 ? "s" : ""} in ${count(new Set(errors.map((e) => e.row)).size)} row(s): these rows were not scored, the others were`),
+    h("summary", {}, `${count(total)} problem${total > 1 ? "s" : ""} in ${count(rowsWithErrors)} row(s): these rows were not scored, the others were`),
     h("p", { class: "muted small" }, "Line numbers count the header as line 1, as a spreadsheet or text editor shows them."),
     h("table", { class: "errors-table" }, h("thead", {}, h("tr", {}, h("th", {}, "Line"), h("th", {}, "Field"), h("th", {}, "Value"), h("th", {}, "Problem"))), h("tbody", {}, rows)),
-    errors.length > 500 ? h("p", { class: "muted" }, `…and ${count(errors.length - 500)} more; the export's errors file has them all.`) : null,
+    total > rows.length ? h("p", { class: "muted" }, `…and ${count(total - rows.length)} more not listed here; \`srdi score\` on the file writes every problem to its errors file.`) : null,
   );
 }
 
@@ -332,6 +334,7 @@ async function openDetail(row) {
   dialog.scrollTop = 0;
   try {
     let full = state.details.get(row.row);
+    if (!full && !state.result.token) throw new Error(state.result.notice || "Firm details are not kept for this screen.");
     if (!full) {
       full = await getJSON(`/v1/screen/page/${encodeURIComponent(state.result.token)}/rows/${row.row}`);
       state.details.set(row.row, full);
