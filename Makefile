@@ -11,6 +11,9 @@ FIRMS ?= 20000
 SEED ?= 7
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Worker processes of `srdi serve`; empty = SRDI_WORKERS, else one per core.
+WORKERS ?=
+SERVE_OPTS = --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
 
 .PHONY: help install system-deps data train serve run test lint typecheck pytest bench bench-serve bench-batch clean
 
@@ -46,14 +49,14 @@ data: install
 train: data
 	$(BIN)/srdi train --data $(DATA)
 
-## Serve the API and the screening page on http://$(HOST):$(PORT)
+## Serve the API and the screening page on http://$(HOST):$(PORT) (one worker per core)
 serve: install
-	$(BIN)/srdi serve --host $(HOST) --port $(PORT)
+	$(BIN)/srdi serve $(SERVE_OPTS)
 
-## Everything from a fresh clone: install, world, train a champion if none, serve
+## Everything from a fresh clone: install, world, train a champion if none, serve with workers
 run: data
 	@$(BIN)/srdi models --has-champion >/dev/null 2>&1 || $(BIN)/srdi train --data $(DATA)
-	$(BIN)/srdi serve --host $(HOST) --port $(PORT)
+	$(BIN)/srdi serve $(SERVE_OPTS)
 
 ## Lint and format check (ruff) and the import layers (import-linter)
 lint: install

@@ -13,24 +13,29 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
+from serving.api.access_log import AccessLogMiddleware
 from serving.api.errors import install_error_handlers
+from serving.api.lifecycle import Lifecycle, drain_on_sigterm
 from serving.api.limits import BodySizeLimit
-from serving.api.metrics import Metrics, MetricsMiddleware
+from serving.api.metrics import Metrics, MetricsMiddleware, forget_dead_processes, multiprocess_dir
 from serving.api.openapi import install_openapi
 from serving.api.routes import admin, health, meta, score, screen
 from serving.api.security import require_api_key_on_v1
 from serving.page import routes as page_routes
 from serving.page.store import ScreenStore
 from serving.scoring.coalesce import RecordCoalescer
+from serving.scoring.generation import GenerationFollower, ReloadGeneration
 from serving.scoring.model_holder import (
     ModelHolder,
     ModelProvider,
     RegistryModelProvider,
+    ReloadOutcome,
     watch_champion,
 )
 from srdi.core.settings import Settings
@@ -67,30 +72,45 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
     fastapi.FastAPI
     """
     holder = ModelHolder(model_provider or RegistryModelProvider(settings))
-    metrics = Metrics()
+    metrics = Metrics(multiprocess=multiprocess_dir())
+    lifecycle = Lifecycle()
+    generation = ReloadGeneration(settings.runtime_dir) if settings.runtime_dir else None
+
+    def record(outcome: ReloadOutcome) -> None:
+        metrics.record_reload(outcome.swapped, outcome.model)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if metrics.multiprocess is not None:
+            forget_dead_processes(metrics.multiprocess)
         outcome = await asyncio.to_thread(holder.reload)
-        metrics.reloads.labels("swapped" if outcome.swapped else "failed").inc()
-        if outcome.model is not None:
-            metrics.set_model(outcome.model["name"], outcome.model["version"])
-        else:
+        record(outcome)
+        if outcome.model is None:
             _log.warning("no model in service: %s", outcome.problem)
         # Everything alive now (libraries, the model) lives as long as the process:
         # moved out of the collector's generations, a full collection no longer walks
         # those millions of objects in the middle of a request (the p99 spikes).
         gc.freeze()
-        watcher = None
+        tasks = []
         if settings.reload_interval_s > 0:
-            watcher = asyncio.create_task(watch_champion(holder, settings.reload_interval_s))
+            tasks.append(asyncio.create_task(watch_champion(holder, settings.reload_interval_s)))
+        if generation is not None:
+            follower = GenerationFollower(holder, generation, on_reload=record)
+            await asyncio.to_thread(follower.report)
+            app.state.follower = follower
+            tasks.append(asyncio.create_task(follower.run()))
+        restore = drain_on_sigterm(lifecycle, settings.drain_seconds, asyncio.get_running_loop())
         try:
             yield
         finally:
-            if watcher is not None:
-                watcher.cancel()
+            restore()
+            for task in tasks:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await watcher
+                    await task
+            if generation is not None:
+                generation.forget(os.getpid())
+            metrics.close()
 
     app = FastAPI(
         title="SRDI scoring service",
@@ -108,6 +128,9 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
     app.state.settings = settings
     app.state.holder = holder
     app.state.metrics = metrics
+    app.state.lifecycle = lifecycle
+    app.state.generation = generation
+    app.state.follower = None
     app.state.coalescer = RecordCoalescer(on_call=metrics.coalesced.observe)
     app.state.screens = ScreenStore(
         settings.resolve(settings.screens_dir),
@@ -128,6 +151,7 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(AccessLogMiddleware, enabled=settings.access_log)
     return app
 
 

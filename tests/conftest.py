@@ -141,3 +141,20 @@ def trained_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedS
     if result.model_version is None:
         raise RuntimeError("the test champion was not registered")
     yield TrainedStore(home, data_dir, store.models_dir, model_version=str(result.model_version))
+
+
+@pytest.fixture(scope="session")
+def workers_server(
+    trained_store: TrainedStore, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """``srdi serve --workers 2`` on the trained champion (no API key), once per session.
+
+    The API, page and browser tests run against it as well as against one in-process
+    server: several processes must behave as one.
+    """
+    from tests.support.serve import srdi_serve
+
+    with srdi_serve(
+        trained_store.env(), tmp_path_factory.mktemp("workers-server"), workers=2
+    ) as served:
+        yield served

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
+from serving.api.access_log import MODEL_SCOPE_KEY
 from serving.api.metrics import Metrics
 from serving.scoring.coalesce import RecordCoalescer
 from serving.scoring.model_holder import ModelHolder
@@ -67,12 +68,17 @@ async def get_coalescer(request: Request) -> RecordCoalescer:
     return coalescer
 
 
-async def get_scorer(holder: Annotated[ModelHolder, Depends(get_holder)]) -> Scorer:
+async def get_scorer(
+    request: Request, holder: Annotated[ModelHolder, Depends(get_holder)]
+) -> Scorer:
     """The scorer in service for this request (503 when none is loaded).
 
-    Taken once per request: a reload during the request does not change it.
+    Taken once per request: a reload during the request does not change it. Its name
+    and version go into the request's access log line.
     """
-    return holder.current()
+    scorer = holder.current()
+    request.scope[MODEL_SCOPE_KEY] = scorer.model_info
+    return scorer
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,9 @@ async def get_scoring(
 ) -> ScoringContext:
     """The scorer in service (503 when none), the coalescer and the metrics."""
     state = request.app.state
-    return ScoringContext(holder.current(), state.coalescer, state.metrics)
+    scorer = holder.current()
+    request.scope[MODEL_SCOPE_KEY] = scorer.model_info
+    return ScoringContext(scorer, state.coalescer, state.metrics)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -3,27 +3,81 @@
 :class:`Metrics` owns a ``CollectorRegistry``; :class:`MetricsMiddleware` counts
 requests and their latency by route template (``/v1/score``, never the raw URL, so
 the label set stays bounded); the scoring routes report the scores they hand out.
+
+With several worker processes (``srdi serve --workers N``) each worker's values live
+in memory-mapped files under ``PROMETHEUS_MULTIPROC_DIR`` (prometheus_client's
+multiprocess mode, which ``srdi serve`` sets up before the workers start), and
+``/metrics``, whichever worker answers it, adds up every worker's counters and
+histograms; ``srdi_model_info`` shows each version some live worker serves.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["CONTENT_TYPE_LATEST", "Metrics", "MetricsMiddleware"]
+__all__ = [
+    "CONTENT_TYPE_LATEST",
+    "Metrics",
+    "MetricsMiddleware",
+    "forget_dead_processes",
+    "multiprocess_dir",
+]
+
+_LIVE_FILE = re.compile(r"gauge_live\w+?_(\d+)\.db")
+
+
+def multiprocess_dir() -> Path | None:
+    """prometheus_client's multiprocess directory, when it runs in that mode.
+
+    prometheus_client reads ``PROMETHEUS_MULTIPROC_DIR`` itself when it is imported;
+    this reads the same variable so the app renders what the library records.
+    """
+    value = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    return Path(value) if value else None
+
+
+def forget_dead_processes(directory: Path) -> None:
+    """Drop the live gauges of worker processes that died without cleaning up."""
+    from prometheus_client import multiprocess
+
+    for path in directory.glob("gauge_live*.db"):
+        match = _LIVE_FILE.fullmatch(path.name)
+        if match is None:
+            continue
+        pid = int(match.group(1))
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid, str(directory))  # type: ignore[no-untyped-call]
+        except PermissionError:
+            pass
+
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 _SCORE_BUCKETS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.0)
 
 
 class Metrics:
-    """The service's collectors, registered in a registry of their own."""
+    """The service's collectors, registered in a registry of their own.
 
-    def __init__(self) -> None:
+    Parameters
+    ----------
+    multiprocess
+        prometheus_client's multiprocess directory when several workers serve
+        (:func:`multiprocess_dir`); ``/metrics`` then renders every worker's values.
+    """
+
+    def __init__(self, multiprocess: Path | None = None) -> None:
+        self.multiprocess = multiprocess
+        self._model: tuple[str, str] | None = None
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "srdi_http_requests",
@@ -65,9 +119,10 @@ class Metrics:
         )
         self.model_info = Gauge(
             "srdi_model_info",
-            "1 for the model version being served.",
+            "1 for the model version being served (by some live worker).",
             ["name", "version"],
             registry=self.registry,
+            multiprocess_mode="livemax",
         )
         self.reloads = Counter(
             "srdi_model_reloads",
@@ -84,14 +139,38 @@ class Metrics:
                 histogram.observe(score)
         self.scored_firms.labels(endpoint).inc(len(scores))
 
+    def record_reload(self, swapped: bool, model: dict[str, str] | None) -> None:
+        """Count a (re)load by outcome; a swapped-in model becomes the one in service."""
+        self.reloads.labels("swapped" if swapped else "failed").inc()
+        if swapped and model is not None:
+            self.set_model(model["name"], model["version"])
+
     def set_model(self, name: str, version: str) -> None:
         """Mark ``name``/``version`` as the model in service (and no other)."""
-        self.model_info.clear()
+        if self.multiprocess is None:
+            self.model_info.clear()
+        elif self._model is not None and self._model != (name, version):
+            # A multiprocess value cannot be removed, only set: 0 = no longer served here.
+            self.model_info.labels(*self._model).set(0)
+        self._model = (name, version)
         self.model_info.labels(name, version).set(1)
 
     def render(self) -> bytes:
-        """The registry in Prometheus text exposition format."""
-        return bytes(generate_latest(self.registry))
+        """The metrics in Prometheus text exposition format (every worker's, if several)."""
+        if self.multiprocess is None:
+            return bytes(generate_latest(self.registry))
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=str(self.multiprocess))  # type: ignore[no-untyped-call]
+        return bytes(generate_latest(registry))
+
+    def close(self) -> None:
+        """This worker is stopping: its live gauges leave the multiprocess view."""
+        if self.multiprocess is not None:
+            from prometheus_client import multiprocess
+
+            multiprocess.mark_process_dead(os.getpid(), str(self.multiprocess))  # type: ignore[no-untyped-call]
 
 
 class MetricsMiddleware:

@@ -238,9 +238,19 @@ class HealthBody(BaseModel):
 
 
 class ReadyBody(BaseModel):
-    """Readiness: a model is loaded (or why not)."""
+    """Readiness: a model is loaded and the worker is not shutting down (or why not)."""
 
     ready: bool
+    draining: bool = Field(default=False, description="Shutting down: send no new requests.")
+    model: ModelRef | None
+    problem: str | None
+
+
+class WorkerReload(BaseModel):
+    """One worker process after a reload."""
+
+    pid: int
+    generation: int = Field(description="Reloads this worker has acted on.")
     model: ModelRef | None
     problem: str | None
 
@@ -252,6 +262,11 @@ class ReloadBody(BaseModel):
     model: ModelRef | None
     previous: ModelRef | None
     problem: str | None
+    workers: list[WorkerReload] = Field(
+        default_factory=list,
+        description="Every worker process of this server after the reload (all of them "
+        "serve 'model' when the status is 200).",
+    )
 
 
 _ERROR_TEXT = {

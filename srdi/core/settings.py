@@ -87,6 +87,31 @@ class Settings(BaseSettings):
     reload_interval_s: float = Field(
         default=0.0, ge=0.0, description="0 turns the alias check off."
     )
+    workers: int | None = Field(
+        default=None, ge=1, description="Worker processes of `srdi serve`; unset: one per core."
+    )
+    runtime_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Files the workers of one `srdi serve` share (reload generation, worker states, "
+            "Prometheus multiprocess values); set by `srdi serve` for its workers."
+        ),
+    )
+    reload_wait_s: float = Field(
+        default=120.0, gt=0, description="How long a reload waits for every worker to load."
+    )
+    drain_seconds: float = Field(
+        default=0.0,
+        ge=0.0,
+        description=(
+            "After SIGTERM, keep serving with /readyz at 503 this long (so a load balancer "
+            "stops sending), then stop accepting and finish the requests in flight."
+        ),
+    )
+    access_log: bool = Field(default=True, description="One JSON line per request (srdi.access).")
+    graceful_timeout_s: int = Field(
+        default=30, ge=1, description="Longest wait for requests in flight at shutdown."
+    )
 
     # CNY per unit of foreign currency, for the foreign schemes' thresholds.
     fx_eur: float = Field(default=7.8, gt=0)

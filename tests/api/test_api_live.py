@@ -39,11 +39,15 @@ def store_scorer(trained_store: Any) -> Scorer:
     return RegistryModelProvider(trained_store.settings()).load()
 
 
-@pytest.fixture(scope="module")
-def served(trained_store: Any) -> Iterator[str]:
-    """The app with the registry champion, on a real uvicorn server (no API key)."""
-    with live_server(create_app(trained_store.settings())) as url:
-        yield url
+@pytest.fixture(scope="module", params=["one process", "srdi serve --workers 2"])
+def served(request: pytest.FixtureRequest, trained_store: Any) -> Iterator[str]:
+    """The app with the registry champion on a real server (no API key): uvicorn in a
+    thread, then ``srdi serve`` with two worker processes."""
+    if request.param == "one process":
+        with live_server(create_app(trained_store.settings())) as url:
+            yield url
+    else:
+        yield request.getfixturevalue("workers_server").url
 
 
 @pytest.fixture(scope="module")

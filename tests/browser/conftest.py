@@ -37,13 +37,17 @@ def serve(app: object) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
-def app_url(trained_store) -> Iterator[str]:
-    """The app serving the trained champion, no API key."""
+@pytest.fixture(scope="session", params=["one process", "srdi serve --workers 2"])
+def app_url(request, trained_store) -> Iterator[str]:
+    """The app serving the trained champion, no API key: uvicorn in a thread, then
+    ``srdi serve`` with two worker processes (the page's screens must be shared)."""
     from serving.app import create_app
 
-    with serve(create_app(trained_store.settings())) as url:
-        yield url
+    if request.param == "one process":
+        with serve(create_app(trained_store.settings())) as url:
+            yield url
+    else:
+        yield request.getfixturevalue("workers_server").url
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from serving.api.deps import HolderDep, MetricsDep
@@ -26,14 +26,23 @@ async def healthz() -> dict[str, str]:
     response_class=Response,
     responses={
         200: {"model": ReadyBody, "description": "A model is loaded."},
-        503: {"model": ReadyBody, "description": "No model loaded; 'problem' says why."},
+        503: {
+            "model": ReadyBody,
+            "description": "No model loaded, or draining before shutdown; 'problem' says why.",
+        },
     },
 )
-async def readyz(holder: HolderDep) -> Response:
-    """Readiness: 200 once a model is loaded, 503 (with the reason) until then."""
+async def readyz(request: Request, holder: HolderDep) -> Response:
+    """Readiness: 200 once a model is loaded, 503 (with the reason) until then or while
+    the worker drains before it stops."""
     model = holder.current().model_info if holder.ready else None
-    body = {"ready": holder.ready, "model": model, "problem": holder.problem}
-    return json_response(body, status_code=200 if holder.ready else 503)
+    draining = bool(request.app.state.lifecycle.draining)
+    problem = holder.problem
+    if draining:
+        problem = "shutting down: finishing the requests in flight; send new ones elsewhere"
+    ready = holder.ready and not draining
+    body = {"ready": ready, "draining": draining, "model": model, "problem": problem}
+    return json_response(body, status_code=200 if ready else 503)
 
 
 @router.get(
