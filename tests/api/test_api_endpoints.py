@@ -409,12 +409,16 @@ def test_admin_reload_needs_the_key_and_swaps(
     assert client.post("/v1/admin/reload").status_code == 401
     response = client.post("/v1/admin/reload", headers=headers)
     assert response.status_code == 200
-    assert response.json() == {
+    body = response.json()
+    workers = body.pop("workers")
+    assert body == {
         "swapped": True,
         "model": {"name": "srdi-potential", "version": "2"},
         "previous": {"name": "srdi-potential", "version": "1"},
         "problem": None,
     }
+    # One process here: the only worker is this one, serving version 2.
+    assert [w["model"] for w in workers] == [{"name": "srdi-potential", "version": "2"}]
     served = client.post("/v1/score", json=records[0], headers=headers).json()
     assert served["model"]["version"] == "2"
     assert served["score"] == v2.score_record(records[0])["score"]
