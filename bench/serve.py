@@ -1,24 +1,29 @@
-"""Benchmark the scoring API against ``mlflow models serve`` on the same model version.
+"""Benchmark the scoring API: workers, a bare endpoint, mlflow serve and the code before.
 
-``python -m bench.serve`` (``make bench-serve``) starts, on loopback free ports,
+``python -m bench.serve`` (``make bench-serve``) starts, on loopback free ports and all
+at once (idle servers cost nothing while another is loaded),
 
-* ours: ``srdi serve`` (one uvicorn process), and
-* the baseline: ``mlflow models serve -m models:/<name>/<version> --env-manager local``
-  (one uvicorn worker), with the version the champion alias points at,
+* ours: ``srdi serve --workers 1`` and ``srdi serve --workers 2``;
+* bare: a FastAPI endpoint around ``Booster.predict`` of the same champion
+  (``bench.bare_app``: no validation, no features, no rules) with 1 and 2 uvicorn
+  workers, the floor of what serving a score costs;
+* ``mlflow models serve -m models:/<name>/<version> --env-manager local`` (1 worker);
+* before: the previous code (``/work/base``, its own venv) serving the same champion
+  with ``srdi serve`` (one process), when it can load it;
 
 then loads each with ``wrk`` (8 connections, a Lua script POSTing the same company
-record) one after the other, and times a batch of 1,000 records with httpx (median
-of N runs). It prints requests/s and p50/p99 latency of
+record). The throughput runs — ours and bare at 1 and 2 workers, before — go in
+``--rounds`` alternating rounds (the order rotates), and medians are reported; the
+others run once: ours with reasons (8 connections; the p50 goal), mlflow, the number
+only, one connection. Batches of 1,000 records are timed with httpx (median).
 
-* ``POST /v1/score?explain=false`` (ours: score and scheme verdicts, no reasons),
-* ``POST /v1/score`` (ours, with reasons),
-* ``POST /invocations`` (mlflow, the same record as ``dataframe_records``),
-
-the same two of ours with one connection (a lone caller's latency, without queueing
-behind seven others), the throughput ratio ours/mlflow, and the batch latencies,
-against the goals of the API issue (ratio ≥ 10, p99 ≤ 15 ms without reasons, p50 ≤
-5 ms with reasons, batch of 1,000 ≤ 150 ms). Numbers are measured in this run on
-this machine; nothing is hard-coded. Needs a champion (``make train``) and ``wrk``
+It prints requests/s, p50/p99 latency and server CPU per request, and the goals of
+the serving issues: 2 workers vs 1 ≥ 1.7× on 2 cores, p50 with reasons ≤ 5 ms at 8
+connections, our throughput ≥ 0.5 of the bare endpoint's at the same worker count,
+ours/mlflow ≥ 10, p99 ≤ 15 ms without reasons, a batch of 1,000 ≤ 150 ms; and the
+before/after ratio against the previous code. The load average (``os.getloadavg``)
+is printed at the start and the end: on a shared machine ratios and CPU per request
+mean more than absolute rates. Needs a champion (``make train``) and ``wrk``
 (``make system-deps``).
 """
 
@@ -37,7 +42,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +50,8 @@ from typing import Any
 import httpx
 
 GOAL_RATIO = 10.0
+GOAL_SCALING = 1.7
+GOAL_BARE_SHARE = 0.5
 GOAL_P99_FAST_MS = 15.0
 GOAL_P50_EXPLAIN_MS = 5.0
 GOAL_BATCH_MS = 150.0
@@ -84,12 +91,22 @@ def free_port() -> int:
 
 @contextmanager
 def server(
-    name: str, command: list[str], env: Mapping[str, str], log_dir: Path
+    name: str,
+    command: list[str],
+    env: Mapping[str, str],
+    log_dir: Path,
+    *,
+    cwd: Path | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run ``command`` in its own process group; always stop it (and its children)."""
     log = (log_dir / f"{name}.log").open("wb")
     process = subprocess.Popen(
-        command, env=dict(env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        command,
+        env=dict(env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        cwd=cwd,
     )
     try:
         yield process
@@ -280,20 +297,76 @@ def champion_version() -> tuple[str, str, str]:
     return settings.registered_model, version, settings.effective_tracking_uri
 
 
+def _ours_command(port: int, workers: int) -> list[str]:
+    return [
+        sys.executable, "-m", "srdi", "serve", "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+
+
+def _bare_command(port: int, workers: int) -> list[str]:
+    return [
+        sys.executable, "-m", "uvicorn", "bench.bare_app:create", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+
+
+def _write_booster(work: Path) -> Path:
+    from srdi.core.bundle import load_registered_bundle
+    from srdi.core.settings import load_settings
+
+    loaded = load_registered_bundle(load_settings())
+    path = work / "booster.txt"
+    path.write_text(loaded.bundle.booster.model_to_string(), encoding="utf-8")
+    return path
+
+
+@dataclass(frozen=True)
+class Target:
+    """One server under test: how to start it, where it answers, what to POST."""
+
+    key: str
+    command: list[str]
+    ready: str
+    url: str
+    body: bytes
+    cwd: Path | None = None
+
+
+def _start(
+    stack: ExitStack, target: Target, env: Mapping[str, str], work: Path, timeout_s: float
+) -> subprocess.Popen[bytes] | None:
+    process = stack.enter_context(server(target.key, target.command, env, work, cwd=target.cwd))
+    try:
+        wait_ready(target.ready, process, timeout_s, target.key)
+    except RuntimeError as error:
+        print(f"{target.key}: not used ({error}); log {work / (target.key + '.log')}")
+        return None
+    return process
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating throughput rounds")
     parser.add_argument("--batch-runs", type=int, default=15, help="batch timings (median)")
-    parser.add_argument("--startup-timeout", type=float, default=180.0)
+    parser.add_argument("--startup-timeout", type=float, default=300.0)
+    parser.add_argument(
+        "--base",
+        type=Path,
+        default=Path("/work/base"),
+        help="checkout of the previous code with its .venv (skipped when absent)",
+    )
     args = parser.parse_args(argv)
 
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: run `make system-deps` (Debian package wrk)")
+    load_start = os.getloadavg()
     name, version, tracking_uri = champion_version()
     record = sample_record()
     bin_dir = Path(sys.executable).parent
-    ours_port, mlflow_port = free_port(), free_port()
     # mlflow starts `uvicorn` through PATH: the venv's bin directory must be on it.
     env = {
         **os.environ,
@@ -302,107 +375,151 @@ def main(argv: list[str] | None = None) -> int:
         "SRDI_TRACKING_URI": tracking_uri,
     }
     env.pop("SRDI_API_KEY", None)
-    ours_cmd = [
-        sys.executable, "-m", "srdi", "serve", "--host", "127.0.0.1",
-        "--port", str(ours_port), "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
-    mlflow_cmd = [
-        str(bin_dir / "mlflow"), "models", "serve", "-m", f"models:/{name}/{version}",
-        "--env-manager", "local", "--host", "127.0.0.1", "--port", str(mlflow_port),
-        "--workers", "1",
-    ]  # fmt: skip
-    ours = f"http://127.0.0.1:{ours_port}"
-    theirs = f"http://127.0.0.1:{mlflow_port}"
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     record_body = json.dumps(record).encode()
     mlflow_body = json.dumps({"dataframe_records": [record]}).encode()
 
     with tempfile.TemporaryDirectory(prefix="srdi-bench-") as tmp:
         work = Path(tmp)
+        env["BENCH_BOOSTER"] = str(_write_booster(work))
+        env["SRDI_SCREENS_DIR"] = str(work / "screens")
         print(f"model {name} version {version}; logs in {work}", flush=True)
-        with (
-            server("srdi-serve", ours_cmd, env, work) as ours_proc,
-            server("mlflow-serve", mlflow_cmd, env, work) as mlflow_proc,
-        ):
-            wait_ready(f"{ours}/readyz", ours_proc, args.startup_timeout, "srdi serve")
-            wait_ready(f"{theirs}/ping", mlflow_proc, args.startup_timeout, "mlflow models serve")
-            served = httpx.get(f"{ours}/v1/model").json()
+        ports = {key: free_port() for key in ("ours1", "ours2", "bare1", "bare2", "mlflow", "base")}
+        url = {key: f"http://127.0.0.1:{port}" for key, port in ports.items()}
+        mlflow_cmd = [
+            str(bin_dir / "mlflow"), "models", "serve", "-m", f"models:/{name}/{version}",
+            "--env-manager", "local", "--host", "127.0.0.1", "--port", str(ports["mlflow"]),
+            "--workers", "1",
+        ]  # fmt: skip
+        targets = [
+            Target("ours1", _ours_command(ports["ours1"], 1), f"{url['ours1']}/readyz",
+                   f"{url['ours1']}/v1/score?explain=false", record_body),
+            Target("ours2", _ours_command(ports["ours2"], 2), f"{url['ours2']}/readyz",
+                   f"{url['ours2']}/v1/score?explain=false", record_body),
+            Target("bare1", _bare_command(ports["bare1"], 1), f"{url['bare1']}/ping",
+                   f"{url['bare1']}/score", record_body),
+            Target("bare2", _bare_command(ports["bare2"], 2), f"{url['bare2']}/ping",
+                   f"{url['bare2']}/score", record_body),
+            Target("mlflow", mlflow_cmd, f"{url['mlflow']}/ping",
+                   f"{url['mlflow']}/invocations", mlflow_body),
+        ]  # fmt: skip
+        base_python = args.base / ".venv" / "bin" / "python"
+        if base_python.is_file():
+            base_cmd = [
+                str(base_python), "-m", "srdi", "serve", "--host", "127.0.0.1",
+                "--port", str(ports["base"]), "--no-access-log", "--log-level", "warning",
+            ]  # fmt: skip
+            targets.append(
+                Target("base", base_cmd, f"{url['base']}/readyz",
+                       f"{url['base']}/v1/score?explain=false", record_body, cwd=args.base)
+            )  # fmt: skip
+        else:
+            print(f"before: {base_python} not found, no before/after comparison")
+
+        with ExitStack() as stack:
+            processes = {}
+            for target in targets:
+                process = _start(stack, target, env, work, args.startup_timeout)
+                if process is not None:
+                    processes[target.key] = (target, process)
+            for key in ("ours1", "ours2", "bare1", "bare2", "mlflow"):
+                if key not in processes:
+                    raise RuntimeError(f"{key} did not start; see its log in {work}")
+            served = httpx.get(f"{url['ours2']}/v1/model").json()
             if served["version"] != version:
                 raise RuntimeError(f"srdi serve loaded version {served['version']}, not {version}")
-            ours_score = httpx.post(f"{ours}/v1/score?explain=false", content=record_body,
-                                    headers={"Content-Type": "application/json"})  # fmt: skip
-            ours_score.raise_for_status()
-            their_score = httpx.post(f"{theirs}/invocations", content=mlflow_body,
-                                     headers={"Content-Type": "application/json"})  # fmt: skip
-            their_score.raise_for_status()
-            print(f"same record: ours score={ours_score.json()['score']}, "
-                  f"mlflow answered {their_score.text[:160]}", flush=True)  # fmt: skip
 
-            ours_pgid, mlflow_pgid = ours_proc.pid, mlflow_proc.pid  # own sessions
-            runs = [
-                ("ours /v1/score?explain=false", f"{ours}/v1/score?explain=false", record_body),
-                ("ours /v1/score (reasons)", f"{ours}/v1/score", record_body),
-                ("mlflow /invocations", f"{theirs}/invocations", mlflow_body),
-                # Not a goal: the number alone (no reasons, no scheme rules), to show
-                # what the serving stack costs apart from the rules and TreeSHAP.
-                (
-                    "ours ?explain=false&schemes=false",
-                    f"{ours}/v1/score?explain=false&schemes=false",
-                    record_body,
-                ),
-            ]
-            results = []
-            for label, url, body in runs:
-                print(f"wrk {args.duration}s x {CONNECTIONS} connections: {label}", flush=True)
-                pgid = mlflow_pgid if url.startswith(theirs) else ours_pgid
-                results.append(run_wrk(label, url, body, args.duration, work, pgid))
-            # Not goals: one caller at a time, the latency without queueing behind the
-            # other seven connections (a single process serves them one after another).
-            for label, url, body in runs[:2]:
-                print(f"wrk {args.duration}s x 1 connection: {label}", flush=True)
-                results.append(run_wrk(label, url, body, args.duration, work, ours_pgid, 1))
+            labels = {
+                "ours1": "ours 1 worker ?explain=false",
+                "ours2": "ours 2 workers ?explain=false",
+                "bare1": "bare Booster.predict 1 worker",
+                "bare2": "bare Booster.predict 2 workers",
+                "base": "before: base 1 process ?explain=false",
+            }
+            rotation = [k for k in labels if k in processes]
+            rounds: dict[str, list[WrkResult]] = {k: [] for k in rotation}
+            for r in range(args.rounds):
+                order = rotation[r % len(rotation) :] + rotation[: r % len(rotation)]
+                for key in order:
+                    target, process = processes[key]
+                    print(f"round {r + 1}: wrk {args.duration}s x {CONNECTIONS}: {labels[key]}",
+                          flush=True)  # fmt: skip
+                    rounds[key].append(
+                        run_wrk(labels[key], target.url, target.body, args.duration, work,
+                                process.pid)
+                    )  # fmt: skip
+            medians = {key: _median_result(results) for key, results in rounds.items()}
+
+            once = [
+                ("ours 2 workers /v1/score (reasons)", "ours2", f"{url['ours2']}/v1/score",
+                 record_body, CONNECTIONS),
+                ("ours 1 worker /v1/score (reasons)", "ours1", f"{url['ours1']}/v1/score",
+                 record_body, CONNECTIONS),
+                ("mlflow /invocations", "mlflow", f"{url['mlflow']}/invocations", mlflow_body,
+                 CONNECTIONS),
+                ("ours 2 workers ?schemes=false", "ours2",
+                 f"{url['ours2']}/v1/score?explain=false&schemes=false", record_body, CONNECTIONS),
+                ("ours 2 workers ?explain=false", "ours2",
+                 f"{url['ours2']}/v1/score?explain=false", record_body, 1),
+                ("ours 2 workers /v1/score (reasons)", "ours2", f"{url['ours2']}/v1/score",
+                 record_body, 1),
+            ]  # fmt: skip
+            single: list[WrkResult] = []
+            for label, key, target_url, body, connections in once:
+                print(f"wrk {args.duration}s x {connections}: {label}", flush=True)
+                pgid = processes[key][1].pid
+                single.append(
+                    run_wrk(label, target_url, body, args.duration, work, pgid, connections)
+                )
 
             records = batch_records(record, BATCH_SIZE)
-            batch_fast = time_batch(
-                f"{ours}/v1/score/batch?explain=false", records, args.batch_runs, "records"
-            )
-            batch_explain = time_batch(
-                f"{ours}/v1/score/batch?explain=true", records, args.batch_runs, "records"
-            )
-            batch_mlflow = time_batch(
-                f"{theirs}/invocations", records, args.batch_runs, "dataframe_records"
-            )
-            batch_number = time_batch(
-                f"{ours}/v1/score/batch?explain=false&schemes=false",
-                records,
-                args.batch_runs,
-                "records",
-            )
+            ours = url["ours2"]
+            batch = {
+                "explain_false": time_batch(f"{ours}/v1/score/batch?explain=false", records,
+                                            args.batch_runs, "records"),
+                "explain": time_batch(f"{ours}/v1/score/batch?explain=true", records,
+                                      args.batch_runs, "records"),
+                "mlflow": time_batch(f"{url['mlflow']}/invocations", records, args.batch_runs,
+                                     "dataframe_records"),
+                "number_only": time_batch(f"{ours}/v1/score/batch?explain=false&schemes=false",
+                                          records, args.batch_runs, "records"),
+            }  # fmt: skip
             coalesced = _coalescing(httpx.get(f"{ours}/metrics").text)
 
-    fast, explained, baseline = results[:3]
-    ratio = fast.requests_per_s / baseline.requests_per_s
     report = {
         "model": {"name": name, "version": version},
         "connections": CONNECTIONS,
         "duration_s": args.duration,
-        "wrk": [r.__dict__ for r in results],
-        "ratio_fast_vs_mlflow": ratio,
-        "load_average": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
-        "ratio_explain_vs_mlflow": explained.requests_per_s / baseline.requests_per_s,
-        "batch_ms": {
-            "explain_false": batch_fast,
-            "explain": batch_explain,
-            "mlflow": batch_mlflow,
-            "number_only": batch_number,
-        },
-        "mean_records_per_scoring_call": coalesced,
+        "rounds": args.rounds,
+        "throughput_medians": {k: r.__dict__ for k, r in medians.items()},
+        "throughput_rounds": {k: [r.__dict__ for r in rs] for k, rs in rounds.items()},
+        "wrk_once": [r.__dict__ for r in single],
+        "batch_ms": batch,
         "batch_size": BATCH_SIZE,
         "batch_runs": args.batch_runs,
+        "mean_records_per_scoring_call": coalesced,
+        "load_average_start": load_start[0],
+        "load_average_end": os.getloadavg()[0],
+        "cores": os.cpu_count(),
     }
-    print_table(report, results)
+    print_table(report, medians, single)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / "serve.json").write_text(json.dumps(report, indent=1))
     return 0
+
+
+def _median_result(results: list[WrkResult]) -> WrkResult:
+    cpu = [r.cpu_ms_per_request for r in results if r.cpu_ms_per_request is not None]
+    return WrkResult(
+        label=results[0].label,
+        requests_per_s=statistics.median(r.requests_per_s for r in results),
+        p50_ms=statistics.median(r.p50_ms for r in results),
+        p99_ms=statistics.median(r.p99_ms for r in results),
+        requests=sum(r.requests for r in results),
+        errors=sum(r.errors for r in results),
+        cpu_ms_per_request=statistics.median(cpu) if cpu else None,
+        connections=results[0].connections,
+    )
 
 
 def _coalescing(metrics_text: str) -> float | None:
@@ -418,22 +535,32 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
-def print_table(report: Mapping[str, Any], results: list[WrkResult]) -> None:
-    """Print the comparison table and the goals."""
-    fast, explained = results[0], results[1]
-    print()
+def _row(r: WrkResult) -> str:
+    cpu = "n/a" if r.cpu_ms_per_request is None else f"{r.cpu_ms_per_request:.2f}"
+    return (
+        f"{r.label:<40} {r.connections:>5} {r.requests_per_s:>7.0f} {r.p50_ms:>8.2f} "
+        f"{r.p99_ms:>8.2f} {r.requests:>9} {r.errors:>7} {cpu:>11}"
+    )
+
+
+def print_table(
+    report: Mapping[str, Any], medians: Mapping[str, WrkResult], single: list[WrkResult]
+) -> None:
+    """Print the measurements and the goals."""
     header = ("endpoint", "conns", "req/s", "p50 ms", "p99 ms", "requests", "errors", "CPU ms/req")
-    print("{:<34} {:>5} {:>7} {:>8} {:>8} {:>9} {:>7} {:>11}".format(*header))
-    for r in results:
-        cpu = "n/a" if r.cpu_ms_per_request is None else f"{r.cpu_ms_per_request:.2f}"
-        print(
-            f"{r.label:<34} {r.connections:>5} {r.requests_per_s:>7.0f} {r.p50_ms:>8.2f} "
-            f"{r.p99_ms:>8.2f} {r.requests:>9} {r.errors:>7} {cpu:>11}"
-        )
+    line = "{:<40} {:>5} {:>7} {:>8} {:>8} {:>9} {:>7} {:>11}"
+    print()
+    print(f"throughput, median of {report['rounds']} alternating rounds:")
+    print(line.format(*header))
+    for result in medians.values():
+        print(_row(result))
+    print("\nonce:")
+    print(line.format(*header))
+    for result in single:
+        print(_row(result))
     batch = report["batch_ms"]
     n = report["batch_size"]
-    print()
-    print(f"batch of {n:,} (median of {report['batch_runs']}):")
+    print(f"\nbatch of {n:,} on 2 workers (median of {report['batch_runs']}):")
     print(f"  ours /v1/score/batch?explain=false  {batch['explain_false']:8.1f} ms")
     print(f"  ours /v1/score/batch (reasons)      {batch['explain']:8.1f} ms")
     print(f"  mlflow /invocations                 {batch['mlflow']:8.1f} ms")
@@ -441,30 +568,46 @@ def print_table(report: Mapping[str, Any], results: list[WrkResult]) -> None:
     coalesced = report["mean_records_per_scoring_call"]
     if coalesced is not None:
         print(f"single-record requests scored per call (coalescing): {coalesced:.2f} on average")
-    ratio = report["ratio_fast_vs_mlflow"]
-    print()
-    print("goals:")
-    print(f"  throughput ours(explain=false)/mlflow = {ratio:.1f}x  (goal >= {GOAL_RATIO:.0f}x)"
-          f"  {_verdict(ratio >= GOAL_RATIO)}")  # fmt: skip
-    print(f"  p99 ours explain=false = {fast.p99_ms:.2f} ms  (goal <= {GOAL_P99_FAST_MS:.0f} ms)"
-          f"  {_verdict(fast.p99_ms <= GOAL_P99_FAST_MS)}")  # fmt: skip
-    p50 = explained.p50_ms
-    print(f"  p50 ours with reasons = {p50:.2f} ms  (goal <= {GOAL_P50_EXPLAIN_MS:.0f} ms)"
-          f"  {_verdict(p50 <= GOAL_P50_EXPLAIN_MS)}")  # fmt: skip
-    lone = [r for r in results if r.connections == 1]
-    for r in lone:
-        print(f"  (one connection, {r.label}: p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms)")
+
+    ours1, ours2 = medians["ours1"], medians["ours2"]
+    bare1, bare2 = medians["bare1"], medians["bare2"]
+    reasons8 = single[0]
+    mlflow = single[2]
+    scaling = ours2.requests_per_s / ours1.requests_per_s
+    print("\ngoals:")
+    print(f"  2 workers / 1 worker (explain=false) = {scaling:.2f}x  (goal >= {GOAL_SCALING}x "
+          f"on 2 cores)  {_verdict(scaling >= GOAL_SCALING)}")  # fmt: skip
+    print(f"  p50 with reasons, {reasons8.connections} connections, 2 workers = "
+          f"{reasons8.p50_ms:.2f} ms  (goal <= {GOAL_P50_EXPLAIN_MS:.0f} ms)  "
+          f"{_verdict(reasons8.p50_ms <= GOAL_P50_EXPLAIN_MS)}")  # fmt: skip
+    for workers, ours, bare in ((1, ours1, bare1), (2, ours2, bare2)):
+        share = ours.requests_per_s / bare.requests_per_s
+        print(f"  ours / bare Booster.predict, {workers} worker(s) = {share:.2f}  "
+              f"(aim >= {GOAL_BARE_SHARE})  {_verdict(share >= GOAL_BARE_SHARE)}")  # fmt: skip
+    ratio = ours2.requests_per_s / mlflow.requests_per_s
+    print(f"  ours(2 workers, explain=false) / mlflow(1 worker) = {ratio:.1f}x  "
+          f"(goal >= {GOAL_RATIO:.0f}x)  {_verdict(ratio >= GOAL_RATIO)}")  # fmt: skip
+    print(f"  p99 ours explain=false, 2 workers = {ours2.p99_ms:.2f} ms  (goal <= "
+          f"{GOAL_P99_FAST_MS:.0f} ms)  {_verdict(ours2.p99_ms <= GOAL_P99_FAST_MS)}")  # fmt: skip
     for key, label in (("explain_false", "explain=false"), ("explain", "with reasons")):
         ms = batch[key]
         print(f"  batch of {n:,} ({label}) = {ms:.1f} ms  (goal <= {GOAL_BATCH_MS:.0f} ms)"
               f"  {_verdict(ms <= GOAL_BATCH_MS)}")  # fmt: skip
-    fast_cpu, base_cpu = fast.cpu_ms_per_request, results[2].cpu_ms_per_request
-    if fast_cpu and base_cpu:
-        print(f"  (server CPU per request, mlflow/ours(explain=false) = {base_cpu / fast_cpu:.1f}x;"
-              " independent of other load on the machine)")  # fmt: skip
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"load average at the end: {load:.1f} on {os.cpu_count()} cores")
-    errors = sum(r.errors for r in results)
+    if ours1.cpu_ms_per_request and ours2.cpu_ms_per_request:
+        print(f"  (server CPU per request: 1 worker {ours1.cpu_ms_per_request:.2f} ms, "
+              f"2 workers {ours2.cpu_ms_per_request:.2f} ms)")  # fmt: skip
+    base = medians.get("base")
+    if base is not None:
+        speed = ours1.requests_per_s / base.requests_per_s
+        cpu = ""
+        if base.cpu_ms_per_request and ours1.cpu_ms_per_request:
+            cpu = (f", server CPU per request before/after = "
+                   f"{base.cpu_ms_per_request / ours1.cpu_ms_per_request:.2f}x")  # fmt: skip
+        print(f"before/after (one process, explain=false): throughput after/before = "
+              f"{speed:.2f}x{cpu}")  # fmt: skip
+    print(f"load average: {report['load_average_start']:.1f} at the start, "
+          f"{report['load_average_end']:.1f} at the end, on {report['cores']} cores")  # fmt: skip
+    errors = sum(r.errors for r in (*medians.values(), *single))
     if errors:
         print(f"WARNING: {errors} failed requests during the load runs")
 
