@@ -23,13 +23,20 @@ from serving.api.access_log import AccessLogMiddleware
 from serving.api.errors import install_error_handlers
 from serving.api.lifecycle import Lifecycle, drain_on_sigterm
 from serving.api.limits import BodySizeLimit
-from serving.api.metrics import Metrics, MetricsMiddleware, forget_dead_processes, multiprocess_dir
+from serving.api.metrics import (
+    DriftCollector,
+    Metrics,
+    MetricsMiddleware,
+    forget_dead_processes,
+    multiprocess_dir,
+)
 from serving.api.openapi import install_openapi
 from serving.api.routes import admin, health, meta, score, screen
 from serving.api.security import require_api_key_on_v1
 from serving.page import routes as page_routes
 from serving.page.store import ScreenStore
 from serving.scoring.coalesce import RecordCoalescer
+from serving.scoring.drift import DriftTracker, ObservedProvider
 from serving.scoring.generation import GenerationFollower, ReloadGeneration
 from serving.scoring.model_holder import (
     ModelHolder,
@@ -71,8 +78,14 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
     -------
     fastapi.FastAPI
     """
-    holder = ModelHolder(model_provider or RegistryModelProvider(settings))
+    drift = DriftTracker(
+        window=settings.drift_window,
+        directory=settings.runtime_dir / "drift" if settings.runtime_dir else None,
+    )
+    provider = model_provider or RegistryModelProvider(settings)
+    holder = ModelHolder(ObservedProvider(provider, drift))
     metrics = Metrics(multiprocess=multiprocess_dir())
+    metrics.add_computed(DriftCollector(drift.view))
     lifecycle = Lifecycle()
     generation = ReloadGeneration(settings.runtime_dir) if settings.runtime_dir else None
 
@@ -99,6 +112,8 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
             await asyncio.to_thread(follower.report)
             app.state.follower = follower
             tasks.append(asyncio.create_task(follower.run()))
+        if drift.directory is not None:
+            tasks.append(asyncio.create_task(drift.run()))
         restore = drain_on_sigterm(lifecycle, settings.drain_seconds, asyncio.get_running_loop())
         try:
             yield
@@ -110,6 +125,7 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
                     await task
             if generation is not None:
                 generation.forget(os.getpid())
+            drift.forget()
             metrics.close()
 
     app = FastAPI(

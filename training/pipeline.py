@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -20,6 +20,7 @@ import numpy as np
 
 from features.pipeline import FeaturePipeline
 from srdi.core.bundle import ModelBundle
+from srdi.core.drift import DriftReference
 from training.config import TrainingConfig
 from training.dataset import load_panel
 from training.evaluate import SliceResult
@@ -220,6 +221,10 @@ def finish_training(
     metrics = {**evaluation.metrics, **(heldout.metrics() if heldout is not None else {})}
 
     bundle = build_bundle(trained, calibrated, pipeline, prepared, config, metrics, data_hash)
+    # What the model learned from, feature by feature: serving compares the firms it
+    # scores with it (input drift, srdi.core.drift).
+    reference = DriftReference.from_matrix(X[prepared.train], bundle.feature_names)
+    bundle = replace(bundle, drift_reference=reference)
     params = {
         **config.params(),
         "split": prepared.split.describe(),

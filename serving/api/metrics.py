@@ -16,15 +16,19 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from serving.scoring.drift import DriftView
+
 __all__ = [
     "CONTENT_TYPE_LATEST",
+    "DriftCollector",
     "Metrics",
     "MetricsMiddleware",
     "forget_dead_processes",
@@ -78,6 +82,7 @@ class Metrics:
     def __init__(self, multiprocess: Path | None = None) -> None:
         self.multiprocess = multiprocess
         self._model: tuple[str, str] | None = None
+        self._computed: list[DriftCollector] = []
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "srdi_http_requests",
@@ -163,7 +168,16 @@ class Metrics:
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=str(self.multiprocess))  # type: ignore[no-untyped-call]
+        for collector in self._computed:
+            registry.register(collector)
         return bytes(generate_latest(registry))
+
+    def add_computed(self, collector: DriftCollector) -> None:
+        """Metrics computed when scraped (not counted as requests go), e.g. drift."""
+        if self.multiprocess is None:
+            self.registry.register(collector)
+        else:
+            self._computed.append(collector)
 
     def close(self) -> None:
         """This worker is stopping: its live gauges leave the multiprocess view."""
@@ -208,3 +222,41 @@ class MetricsMiddleware:
         method = str(scope.get("method", ""))
         self.metrics.requests.labels(method, template, str(status)).inc()
         self.metrics.latency.labels(method, template).observe(seconds)
+
+
+class DriftCollector:
+    """Input drift on /metrics, computed when scraped (:mod:`serving.scoring.drift`).
+
+    ``srdi_feature_psi{feature}``: population-stability index of each feature over the
+    scored candidates in the rolling window (every worker's, added up), against the
+    model's training distribution; ``srdi_drift_window_firms``: how many firms that
+    is; ``srdi_drift_reference_available``: 0 when the model has no training
+    reference (trained before it was kept), and then no index.
+    """
+
+    def __init__(self, view: Callable[[], DriftView]) -> None:
+        self.view = view
+
+    def collect(self) -> Iterator[Metric]:
+        """The three drift families."""
+        view = self.view()
+        yield GaugeMetricFamily(
+            "srdi_drift_reference_available",
+            "1 when the model in service has a training distribution to compare with.",
+            value=1.0 if view.available else 0.0,
+        )
+        yield GaugeMetricFamily(
+            "srdi_drift_window_firms",
+            "Scored candidates in the rolling drift window (every worker's).",
+            value=float(view.firms),
+        )
+        psi = GaugeMetricFamily(
+            "srdi_feature_psi",
+            "Population-stability index of a feature over the drift window, against the "
+            "training distribution (< 0.1 stable, 0.1-0.25 moderate, > 0.25 significant).",
+            labels=["feature"],
+        )
+        for feature, value in view.psi.items():
+            if value == value:  # NaN: no firm in the window yet
+                psi.add_metric([feature], value)
+        yield psi

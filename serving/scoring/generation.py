@@ -31,7 +31,7 @@ from pathlib import Path
 
 from serving.scoring.model_holder import ModelHolder, ReloadOutcome
 
-__all__ = ["GenerationFollower", "ReloadGeneration", "WorkerState"]
+__all__ = ["GenerationFollower", "ReloadGeneration", "WorkerState", "pid_alive"]
 
 _log = logging.getLogger("serving.model")
 
@@ -92,7 +92,7 @@ class ReloadGeneration:
                 state = WorkerState(**json.loads(path.read_text()))
             except (FileNotFoundError, ValueError, TypeError):
                 continue  # being replaced, or removed meanwhile
-            if _alive(state.pid):
+            if pid_alive(state.pid):
                 states.append(state)
             else:
                 path.unlink(missing_ok=True)
@@ -174,7 +174,8 @@ class GenerationFollower:
                 _log.exception("following the reload generation failed; retrying")
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while process ``pid`` (on this machine) exists."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -22,7 +22,7 @@ and rankings list them after every candidate (with a null rank).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -92,6 +92,9 @@ class Scorer:
         self.run_id = run_id
         self.rates = rates if rates is not None else CurrencyRates()
         self.model_info: dict[str, str] = {"name": model_name, "version": self.model_version}
+        # Told the feature matrix and certified flags of every scored call (the service's
+        # input-drift monitor, serving.scoring.drift); None everywhere else.
+        self.feature_observer: Callable[[np.ndarray, np.ndarray], None] | None = None
 
     @classmethod
     def from_loaded(cls, loaded: LoadedModel, *, settings: Settings | None = None) -> Scorer:
@@ -183,6 +186,8 @@ class Scorer:
         """
         X = self.model.features(columns)
         numbers = self.model.score_arrays(columns, X)
+        if self.feature_observer is not None:
+            self.feature_observer(X, numbers.certified)
         return score_results(
             columns,
             numbers,

@@ -108,6 +108,11 @@ class Settings(BaseSettings):
             "stops sending), then stop accepting and finish the requests in flight."
         ),
     )
+    drift_window: int = Field(
+        default=10_000,
+        ge=100,
+        description="Scored firms each worker keeps for the input-drift index on /metrics.",
+    )
     access_log: bool = Field(default=True, description="One JSON line per request (srdi.access).")
     graceful_timeout_s: int = Field(
         default=30, ge=1, description="Longest wait for requests in flight at shutdown."

@@ -136,7 +136,8 @@ def test_reload_reaches_every_worker_under_load_with_zero_failures(
 
 
 def test_metrics_and_access_logs_cover_every_worker(workers_server: ServedProcess) -> None:
-    record = make_records(1, seed=13)[0]
+    record = make_records(1, seed=13)[0]  # a candidate: it counts in the drift window
+    firms_before = _settled_drift_firms(workers_server.url)
     before = _count(httpx.get(f"{workers_server.url}/metrics").text)
     with _fresh_connection(workers_server.url, timeout=60) as http:
         for i in range(40):
@@ -149,6 +150,13 @@ def test_metrics_and_access_logs_cover_every_worker(workers_server: ServedProces
         assert re.fullmatch(r"[0-9a-f]{32}", made.headers["X-Request-ID"])
         metrics = http.get("/metrics").text
     assert _count(metrics) - before == 40  # both workers' requests, added up
+    # The drift window adds up the workers too, once each has published (every 2 s).
+    deadline = time.monotonic() + 30
+    while _drift_firms(metrics) - firms_before < 40 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        metrics = httpx.get(f"{workers_server.url}/metrics").text
+    assert _drift_firms(metrics) - firms_before == 40
+    assert re.search(r'srdi_feature_psi\{feature="log_revenue"\} [\d.e+-]+', metrics)
     # Each line is written just after its response: wait for the last request's.
     workers_server.wait_for_log(f'"request_id":"{made.headers["X-Request-ID"]}"')
     lines = {line["request_id"]: line for line in map(json.loads, workers_server.access_lines())}
@@ -159,6 +167,25 @@ def test_metrics_and_access_logs_cover_every_worker(workers_server: ServedProces
     assert first["status"] == 200 and first["ms"] > 0
     assert re.fullmatch(r"srdi-potential@\d+", first["model"])
     assert lines[made.headers["X-Request-ID"]]["model"] is None
+
+
+def _settled_drift_firms(url: str) -> float:
+    """The drift window once every worker has published what earlier tests scored: the
+    same count over more than one publishing interval (2 s)."""
+    seen: list[float] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        seen.append(_drift_firms(httpx.get(f"{url}/metrics").text))
+        if len(seen) >= 6 and len(set(seen[-6:])) == 1:
+            return seen[-1]
+        time.sleep(0.5)
+    raise AssertionError(f"the drift window kept changing: {seen[-6:]}")
+
+
+def _drift_firms(metrics: str) -> float:
+    found = re.search(r"^srdi_drift_window_firms ([\d.e+]+)$", metrics, re.MULTILINE)
+    assert found, "no drift window on /metrics"
+    return float(found.group(1))
 
 
 def _count(metrics: str) -> float:

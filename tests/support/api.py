@@ -18,6 +18,7 @@ from features.validate import validate_frame
 from serving.scoring.scorer import Scorer
 from srdi.core.bundle import ModelBundle, NoChampionError, code_ruleset_versions
 from srdi.core.calibrators import PlattCalibrator
+from srdi.core.drift import DriftReference
 from srdi.core.settings import Settings, load_settings
 
 API_KEY = "test-key-0123456789"
@@ -104,6 +105,7 @@ def fit_bundle(records: list[dict[str, Any]], *, seed: int, trees: int = 25) -> 
         target="srdi_sme",
         horizon=2,
         metadata={"trained_at": "2026-01-01T00:00:00+00:00", "metrics": {"test_roc_auc": 0.9}},
+        drift_reference=DriftReference.from_matrix(X, pipeline.feature_names),
     )
 
 

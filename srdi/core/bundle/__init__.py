@@ -22,6 +22,7 @@ from srdi.core.bundle.errors import (
 from srdi.core.bundle.files import (
     BUNDLE_FILES,
     BUNDLE_FORMAT_VERSION,
+    DRIFT_FILE,
     code_feature_names,
     code_ruleset_versions,
     find_bundle_dir,
@@ -34,6 +35,7 @@ __all__ = [
     "BAND_THRESHOLDS",
     "BUNDLE_FILES",
     "BUNDLE_FORMAT_VERSION",
+    "DRIFT_FILE",
     "BundleError",
     "BundleFormatError",
     "BundleMismatchError",

@@ -7,6 +7,8 @@ A bundle is a directory of text files (no pickles)::
     features.json     the fitted :class:`features.pipeline.FeaturePipeline` state
     quantiles.json    calibrated-probability quantiles of the reference population
     manifest.json     feature list, rule-table versions, target, horizon, metadata
+    drift.json        (optional) the training distribution of every feature, binned
+                      (:mod:`srdi.core.drift`); older bundles have none
 
 Reading one refuses a bundle whose feature list or rule-table versions differ from
 the code's (:class:`~srdi.core.bundle.errors.BundleMismatchError`): its numbers
@@ -27,10 +29,12 @@ from features.pipeline import FeaturePipeline
 from srdi.core.bundle.errors import BundleFormatError, BundleMismatchError
 from srdi.core.bundle.model import ModelBundle
 from srdi.core.calibrators import CalibratorFormatError, calibrator_from_dict
+from srdi.core.drift import DriftReference
 
 __all__ = [
     "BUNDLE_FILES",
     "BUNDLE_FORMAT_VERSION",
+    "DRIFT_FILE",
     "code_feature_names",
     "code_ruleset_versions",
     "find_bundle_dir",
@@ -47,6 +51,8 @@ BUNDLE_FILES = (
     "quantiles.json",
     "manifest.json",
 )
+# Optional: bundles trained before input-drift monitoring have none.
+DRIFT_FILE = "drift.json"
 
 
 def code_feature_names() -> list[str]:
@@ -88,6 +94,8 @@ def write_bundle(bundle: ModelBundle, directory: str | Path) -> None:
         "quantiles.json": {"quantiles": bundle.reference_quantiles.tolist()},
         "manifest.json": manifest_of(bundle),
     }
+    if bundle.drift_reference is not None:
+        files[DRIFT_FILE] = bundle.drift_reference.to_dict()
     for name, content in files.items():
         text = json.dumps(content, indent=1, ensure_ascii=False, default=_json_default)
         (out / name).write_text(text + "\n", encoding="utf-8")
@@ -159,6 +167,7 @@ def read_bundle(
             f"differ from the manifest's {len(feature_names)}; the bundle is inconsistent"
         )
     quantiles = _read_json(path / "quantiles.json")
+    drift = _read_drift(path, feature_names)
     return ModelBundle(
         booster=booster,
         calibrator=calibrator,
@@ -169,7 +178,24 @@ def read_bundle(
         target=str(listed["target"]),
         horizon=int(listed["horizon"]),
         metadata=dict(listed.get("metadata", {})),
+        drift_reference=drift,
     )
+
+
+def _read_drift(path: Path, feature_names: list[str]) -> DriftReference | None:
+    """The bundle's drift reference, ``None`` when it predates them."""
+    if not (path / DRIFT_FILE).is_file():
+        return None
+    try:
+        reference = DriftReference.from_dict(_read_json(path / DRIFT_FILE))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BundleFormatError(f"{path / DRIFT_FILE}: {exc}") from exc
+    if reference.feature_names != feature_names:
+        raise BundleFormatError(
+            f"{path / DRIFT_FILE} bins other features than the manifest lists; "
+            "the bundle is inconsistent"
+        )
+    return reference
 
 
 def _check_matches(

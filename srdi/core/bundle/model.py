@@ -22,6 +22,7 @@ from features.pipeline import FeaturePipeline
 from srdi.core.bundle.errors import BundleFormatError
 from srdi.core.bundle.reference import bands, check_quantiles, percentile_levels, percentiles
 from srdi.core.calibrators import Calibrator
+from srdi.core.drift import DriftReference
 
 if TYPE_CHECKING:
     from features.columns import Columns
@@ -54,6 +55,9 @@ class ModelBundle:
         Years after the fiscal year within which certification counts.
     metadata : dict
         ``trained_at``, ``metrics``, ``run_id``, ``data_hash`` and the like.
+    drift_reference : DriftReference, optional
+        The training distribution of every feature, for input-drift monitoring
+        (:mod:`srdi.core.drift`); ``None`` for bundles trained before it was kept.
     """
 
     booster: lgb.Booster
@@ -65,6 +69,7 @@ class ModelBundle:
     target: str
     horizon: int
     metadata: dict[str, Any] = field(default_factory=dict)
+    drift_reference: DriftReference | None = None
     _levels: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
