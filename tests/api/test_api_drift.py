@@ -15,7 +15,8 @@ from serving.app import create_app
 from serving.scoring.drift import DriftMonitor
 from serving.scoring.scorer import Scorer
 from srdi.core.bundle import ModelBundle
-from tests.support.api import ListProvider, live_server, make_records, settings_for
+from tests.support.api import ListProvider, make_records, settings_for
+from tests.support.servers import live_server
 
 
 @settings(max_examples=30)

@@ -23,7 +23,8 @@ from openpyxl import load_workbook
 
 from serving.app import create_app
 from serving.scoring.scorer import Scorer
-from tests.support.api import ListProvider, live_server, make_records, settings_for
+from tests.support.api import ListProvider, make_records, settings_for
+from tests.support.servers import live_server
 from tests.support.uploads import ratio_bomb, shared_string_bomb, sheet_xml, xlsx_file
 
 FORMULAS = {

@@ -14,7 +14,6 @@ import re
 import shutil
 import signal
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from mlflow import MlflowClient
 
 from tests.support.api import API_KEY, make_records
 from tests.support.serve import ServedProcess, srdi_serve
+from tests.support.servers import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -39,13 +39,13 @@ def _fresh_connection(url: str, **kwargs: Any) -> httpx.Client:
 def _pids(served: ServedProcess, path: str, *, at_least: int = 1) -> list[int]:
     """Pids of the workers that answered ``path``, in order (the line is written just
     after the response, so wait for it)."""
-    deadline = time.monotonic() + 30
-    while True:
+
+    def logged() -> list[int] | None:
         lines = [json.loads(line) for line in served.access_lines()]
         pids = [line["pid"] for line in lines if line["path"] == path]
-        if len(pids) >= at_least or time.monotonic() > deadline:
-            return pids
-        time.sleep(0.02)
+        return pids if len(pids) >= at_least else None
+
+    return wait_until(logged, timeout_s=30, what=f"{at_least} access lines of {path}")
 
 
 @pytest.fixture()
@@ -150,11 +150,15 @@ def test_metrics_and_access_logs_cover_every_worker(workers_server: ServedProces
         assert re.fullmatch(r"[0-9a-f]{32}", made.headers["X-Request-ID"])
         metrics = http.get("/metrics").text
     assert _count(metrics) - before == 40  # both workers' requests, added up
+
     # The drift window adds up the workers too, once each has published (every 2 s).
-    deadline = time.monotonic() + 30
-    while _drift_firms(metrics) - firms_before < 40 and time.monotonic() < deadline:
-        time.sleep(0.2)
-        metrics = httpx.get(f"{workers_server.url}/metrics").text
+    def published() -> str | None:
+        text = httpx.get(f"{workers_server.url}/metrics").text
+        return text if _drift_firms(text) - firms_before >= 40 else None
+
+    metrics = wait_until(
+        published, timeout_s=30, what="both workers' drift windows", interval_s=0.2
+    )
     assert _drift_firms(metrics) - firms_before == 40
     assert re.search(r'srdi_feature_psi\{feature="log_revenue"\} [\d.e+-]+', metrics)
     # Each line is written just after its response: wait for the last request's.
@@ -173,13 +177,13 @@ def _settled_drift_firms(url: str) -> float:
     """The drift window once every worker has published what earlier tests scored: the
     same count over more than one publishing interval (2 s)."""
     seen: list[float] = []
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def settled() -> tuple[float] | None:  # a tuple: a window of 0 firms is an answer too
         seen.append(_drift_firms(httpx.get(f"{url}/metrics").text))
-        if len(seen) >= 6 and len(set(seen[-6:])) == 1:
-            return seen[-1]
-        time.sleep(0.5)
-    raise AssertionError(f"the drift window kept changing: {seen[-6:]}")
+        return (seen[-1],) if len(seen) >= 6 and len(set(seen[-6:])) == 1 else None
+
+    (firms,) = wait_until(settled, timeout_s=60, what="a settled drift window", interval_s=0.5)
+    return firms
 
 
 def _drift_firms(metrics: str) -> float:

@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.api import free_port
+from tests.support.servers import free_port, wait_until
 
 
 @dataclass
@@ -36,14 +35,15 @@ class ServedProcess:
         return self.log.read_text(errors="replace")
 
     def wait_for_log(self, text: str, *, count: int = 1, timeout_s: float = 60.0) -> None:
-        """Wait until ``text`` appears ``count`` times in the log."""
-        deadline = time.monotonic() + timeout_s
-        while self.log_text().count(text) < count:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} not logged {count}x:\n{self.log_text()[-3000:]}")
-            if self.process.poll() is not None and self.log_text().count(text) < count:
+        """Wait until ``text`` appears ``count`` times in the log (the server's own event)."""
+
+        def logged() -> bool:
+            found = self.log_text().count(text) >= count
+            if not found and self.process.poll() is not None:
                 raise AssertionError(f"server exited before logging {text!r}")
-            time.sleep(0.05)
+            return found
+
+        wait_until(logged, timeout_s=timeout_s, what=f"{text!r} logged {count}x")
 
     def access_lines(self) -> list[str]:
         """The JSON access lines logged so far."""
@@ -90,16 +90,13 @@ def srdi_serve(
 
 
 def _wait_ready(served: ServedProcess, timeout_s: float, workers: int) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if served.process.poll() is not None:
-            raise RuntimeError(f"srdi serve exited during start-up:\n{served.log_text()[-3000:]}")
-        # Every worker logs this once its lifespan (the model load) is done.
-        if served.log_text().count("Application startup complete") >= workers:
-            try:
-                if httpx.get(f"{served.url}/readyz", timeout=5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-        time.sleep(0.1)
-    raise RuntimeError(f"srdi serve was not ready within {timeout_s} s:\n{served.log_text()}")
+    # Every worker logs its start-up (the model load included); then /readyz answers.
+    served.wait_for_log("Application startup complete", count=workers, timeout_s=timeout_s)
+
+    def ready() -> bool:
+        try:
+            return httpx.get(f"{served.url}/readyz", timeout=5).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(ready, timeout_s=60, what=f"{served.url}/readyz ready")
