@@ -49,11 +49,17 @@ def _pids(served: ServedProcess, path: str, *, at_least: int = 1) -> list[int]:
 
 
 @pytest.fixture()
-def store_copy(trained_store: Any, tmp_path: Path) -> Iterator[Any]:
+def store_copy(
+    trained_store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
     """The trained store copied (its registry may be changed) with a second version."""
     home = tmp_path / "home"
     shutil.copytree(trained_store.home / "models", home / "models")
     uri = f"sqlite:///{home / 'models' / 'mlflow.db'}"
+    # MLflow resolves a model's files through its process-wide URIs: pin them to the
+    # copy, so nothing is written to a default store in the working directory.
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    monkeypatch.setenv("MLFLOW_REGISTRY_URI", uri)
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     first = client.get_model_version("srdi-potential", trained_store.model_version)
     # The same bundle registered again (from where its files are): a new version number
