@@ -23,6 +23,7 @@ __all__: list[str] = [
     "provinces",
     "record_model",
     "rules",
+    "spreadsheet",
     "tiers",
     "validate",
 ]
