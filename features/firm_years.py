@@ -32,7 +32,7 @@ import pandas as pd
 from features.fields import FIELD_NAMES
 from features.formats import TableFormat
 from features.headers import HeaderResolution, resolve_headers
-from features.io import TableSource, iter_table_chunks, rename_columns
+from features.io import TableSource, XlsxLimits, iter_table_chunks, rename_columns
 from features.layout import (
     PREVIOUS_FIELDS,
     WidePlan,
@@ -148,6 +148,9 @@ class FirmYearReader:
     on_chunk
         Called with the file's data rows read so far after each chunk is read (a
         progress bar, an upload limit).
+    name, xlsx_limits
+        As for :func:`features.io.iter_table_chunks` (the file's name in messages,
+        the bounds of an uploaded XLSX).
 
     Notes
     -----
@@ -166,6 +169,8 @@ class FirmYearReader:
         latest_only: bool = False,
         strict: bool = False,
         on_chunk: Callable[[int], None] | None = None,
+        name: str | None = None,
+        xlsx_limits: XlsxLimits | None = None,
     ) -> None:
         self.source = source
         self.chunk_rows = chunk_rows
@@ -179,6 +184,8 @@ class FirmYearReader:
         self._years: list[npt.NDArray[np.int64]] = []
         self._filled: dict[str, int] = {}
         self._on_chunk = on_chunk
+        self._name = name
+        self._xlsx_limits = xlsx_limits
         self.n_rows = 0
         """Data rows read from the file (complete once iterated)."""
         tell = getattr(source, "tell", None)
@@ -194,7 +201,12 @@ class FirmYearReader:
             if seek is not None:
                 seek(self._start)
             chunks = iter_table_chunks(
-                self.source, self.chunk_rows, sheet=self.sheet, format=self.format
+                self.source,
+                self.chunk_rows,
+                sheet=self.sheet,
+                format=self.format,
+                name=self._name,
+                xlsx_limits=self._xlsx_limits,
             )
         for offset, frame in chunks:
             self.n_rows = max(self.n_rows, offset + len(frame))

@@ -26,6 +26,8 @@ class TrainingConfig:
     quantile_levels: int = 1001
     contribution_sample: int = 1500
     register: bool = True
+    strict_columns: bool = False
+    """Refuse financials with a column that matches no field (``srdi train --strict``)."""
 
     def __post_init__(self) -> None:
         target_tiers(self.target)  # raises on an unknown target

@@ -23,6 +23,7 @@ from training.labels import make_labels
 
 if TYPE_CHECKING:
     from features.columns import Columns
+    from features.firm_years import InputReport
     from features.validate import RowError
 
 __all__ = [
@@ -76,8 +77,8 @@ def duplicate_firm_year(row: int, year: object, company_id: object) -> PanelIssu
 
 
 def find_table(directory: Path, stem: str) -> Path | None:
-    """The panel table ``stem`` in ``directory`` (``.parquet`` first, then ``.csv``)."""
-    for suffix in (".parquet", ".csv"):
+    """The panel table ``stem`` in ``directory`` (``.parquet``, then ``.csv``, then ``.xlsx``)."""
+    for suffix in (".parquet", ".csv", ".xlsx"):
         path = directory / f"{stem}{suffix}"
         if path.exists():
             return path
@@ -242,6 +243,7 @@ class Examples:
     last_year: int
     issues: list[PanelIssue] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    input: InputReport | None = None
 
     def __len__(self) -> int:
         return int(self.y.size)
@@ -258,6 +260,7 @@ class Examples:
             last_year=self.last_year,
             issues=self.issues,
             counts=self.counts,
+            input=self.input,
         )
 
 
@@ -302,8 +305,13 @@ def build_examples(
     target: str,
     horizon: int,
     last_year: int | None = None,
+    strict: bool = False,
 ) -> Examples:
     """Validate the financials, build labels and keep complete candidate rows.
+
+    The financials may come in a vendor's long or wide layout
+    (:class:`features.firm_years.FirmYearReader`): they become firm-year rows with
+    the ``_prev`` figures filled from earlier years; row numbers stay the table's.
 
     Parameters
     ----------
@@ -314,17 +322,23 @@ def build_examples(
     last_year : int, optional
         Last year whose certifications are observed; default the panel's last
         fiscal year.
+    strict : bool
+        Refuse financials with a column that matches no field
+        (:class:`features.firm_years.UnmatchedColumnsError`).
 
     Returns
     -------
     Examples
     """
+    from features.firm_years import FirmYearReader
     from features.validate import validate_frame
 
-    validated = validate_frame(panel.financials)
+    reader = FirmYearReader(panel.financials, None, strict=strict)
+    frames = [frame for _, frame in reader]
+    validated = validate_frame(frames[0])
     columns = {name: np.asarray(values) for name, values in validated.columns.items()}
-    source_row = np.asarray(validated.rows, dtype=np.int64)
-    issues = list(panel.issues) + _validation_issues(validated.errors)
+    source_row = reader.source_rows(validated.rows)
+    issues = list(panel.issues) + _validation_issues(reader.source_errors(validated.errors))
     company = np.asarray(columns["company_id"], dtype=object)
     year_f = np.asarray(columns["fiscal_year"], dtype=np.float64)
 
@@ -371,4 +385,5 @@ def build_examples(
         last_year=final_year,
         issues=issues,
         counts=counts,
+        input=reader.report,
     )

@@ -42,6 +42,7 @@ from training.stages import (
 )
 
 if TYPE_CHECKING:
+    from features.firm_years import InputReport
     from srdi.core.settings import Settings
 
 __all__ = [
@@ -98,6 +99,8 @@ class TrainingResult:
     report: str
     heldout: HeldoutResult | None
     slices: list[SliceResult]
+    input: InputReport | None = None
+    """How the financials were read (layout, columns matched and ignored)."""
 
 
 def run_training(
@@ -135,7 +138,11 @@ def run_training(
         panel = load_panel(directory)
     with stage("labels and split"):
         prepared = label_and_split(
-            panel, target=config.target, horizon=config.horizon, split_config=config.split
+            panel,
+            target=config.target,
+            horizon=config.horizon,
+            split_config=config.split,
+            strict=config.strict_columns,
         )
     with stage("features"):
         pipeline, X = fit_features(prepared)
@@ -281,4 +288,5 @@ def finish_training(
         report=report_text,
         heldout=heldout,
         slices=evaluation.slices,
+        input=prepared.examples.input,
     )

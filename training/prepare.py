@@ -47,16 +47,25 @@ class Prepared:
 
 
 def label_and_split(
-    panel: Panel, *, target: str, horizon: int, split_config: SplitConfig
+    panel: Panel,
+    *,
+    target: str,
+    horizon: int,
+    split_config: SplitConfig,
+    strict: bool = False,
 ) -> Prepared:
     """Build the labelled examples and assign each to train, validation or test.
+
+    ``strict`` refuses financials with a column that matches no field.
 
     Raises
     ------
     TrainingDataError
         When a part of the split has no rows or only one class.
+    features.firm_years.UnmatchedColumnsError
+        With ``strict``, naming the unmatched columns.
     """
-    examples = build_examples(panel, target=target, horizon=horizon)
+    examples = build_examples(panel, target=target, horizon=horizon, strict=strict)
     if len(examples) == 0:
         raise TrainingDataError(
             f"no candidate firm-year with a complete label in {panel.directory}"

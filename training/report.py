@@ -81,6 +81,7 @@ class ReportData:
     issues: Sequence[str] = field(default_factory=list)
     issue_count: int = 0
     backtest: Sequence[BacktestYear] = ()
+    input_lines: Sequence[str] = ()
 
 
 def _fmt(value: object) -> str:
@@ -229,6 +230,8 @@ def render_report(data: ReportData) -> str:
     lines += _table(["feature", "share of gain"], [[n, g] for n, g in data.top_features])
     lines += ["", "## Parameters", ""]
     lines += _table(["parameter", "value"], [[k, v] for k, v in data.params.items()])
+    lines += ["", "## How the financials were read", ""]
+    lines += [f"- {line}" for line in data.input_lines] or ["Not recorded."]
     lines += ["", "## Input rows left out", ""]
     if data.issue_count:
         lines.append(f"{data.issue_count:,} row problem(s); the first {len(data.issues)}:")

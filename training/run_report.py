@@ -86,6 +86,7 @@ def write_run_report(
         issues=[str(issue) for issue in prepared.examples.issues[:50]],
         issue_count=len(prepared.examples.issues),
         backtest=evaluation.backtest,
+        input_lines=prepared.examples.input.lines() if prepared.examples.input else [],
     )
     (artifacts / "slices.json").write_text(
         json.dumps([s.as_dict() for s in evaluation.slices], indent=1), encoding="utf-8"

@@ -20,6 +20,7 @@ __all__ = [
     "ErrorBody",
     "FieldProblemBody",
     "HealthBody",
+    "InputColumns",
     "ModelDescription",
     "ModelRef",
     "ReadyBody",
@@ -188,6 +189,20 @@ class ScreenError(BaseModel):
     message: str
 
 
+class InputColumns(BaseModel):
+    """How an uploaded file was read: its layout, each header's field, what was ignored."""
+
+    layout: Literal["firm-year", "long", "wide"] = Field(
+        description="firm-year: one row per firm and year; long: several years per firm, "
+        "_prev filled from earlier rows; wide: one column per field and year"
+    )
+    mapping: dict[str, str] = Field(
+        description="File header → the field it was read as (with its year and unit scale)"
+    )
+    ignored: list[str] = Field(description="One sentence per ignored column, with the reason")
+    notes: list[str] = Field(description="What the layout did: values filled, years set aside")
+
+
 class ScreenResponse(BaseModel):
     """The ranked list of an uploaded file and its bad rows."""
 
@@ -200,6 +215,7 @@ class ScreenResponse(BaseModel):
     n_rows: int
     n_scored: int
     model: ModelRef
+    columns: InputColumns | None = None
 
 
 class ModelDescription(BaseModel):

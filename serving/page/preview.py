@@ -73,6 +73,16 @@ class TablePreview(BaseModel):
         default=0, description="data rows in what was sent (the whole file unless truncated)"
     )
     truncated: bool = False
+    layout: str = Field(
+        default="firm-year",
+        description="wide when headers carry years (营业收入2023, 营业收入2024): the file is "
+        "read as one row per firm and year",
+    )
+    year_columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="header -> the field and year it is read as (wide layout), e.g. "
+        '"revenue, 2023, × 10000"; matched by the server, not by the mapper',
+    )
 
 
 def contract_fields() -> list[PreviewField]:
@@ -204,6 +214,7 @@ def preview_table(
     if first is None or not headers:
         raise PreviewError(f"{filename!r} has no header row")
     suggested, scales = suggest_mapping(headers)
+    year_columns = _year_columns(headers)
     head_frame = first.head(rows)
     return TablePreview(
         filename=filename,
@@ -216,6 +227,8 @@ def preview_table(
         n_rows=None if truncated else n_rows,
         head_rows=n_rows,
         truncated=truncated,
+        layout="wide" if year_columns else "firm-year",
+        year_columns=year_columns,
     )
 
 
@@ -224,6 +237,18 @@ def _peek(handle: IO[bytes], size: int) -> bytes:
     head = handle.read(size)
     handle.seek(position)
     return head
+
+
+def _year_columns(headers: Sequence[str]) -> dict[str, str]:
+    """The year columns of a wide table (header → ``field, year``), empty otherwise."""
+    from features.firm_years import describe_columns
+    from features.layout import plan_wide
+
+    plan = plan_wide(headers)
+    if plan is None:
+        return {}
+    mapping = describe_columns(headers, plan=plan).mapping
+    return {header: mapping[header] for header in plan.year_columns if header in mapping}
 
 
 def _cell(value: Any) -> str | None:

@@ -30,7 +30,14 @@ from serving.api.deps import ScorerDep, SettingsDep, screen_slot, screen_store
 from serving.api.errors import BadInputError
 from serving.api.limits import table_limit_error, xlsx_limits
 from serving.api.responses import JSON_MEDIA_TYPE, json_response
-from serving.api.schemas import ErrorBody, ModelRef, ScreenError, ScreenRow, error_responses
+from serving.api.schemas import (
+    ErrorBody,
+    InputColumns,
+    ModelRef,
+    ScreenError,
+    ScreenRow,
+    error_responses,
+)
 from serving.api.security import require_api_key
 from serving.page.export import MEDIA_TYPES, export_bytes, export_frame
 from serving.page.preview import PreviewError, TablePreview, preview_table
@@ -123,6 +130,7 @@ class PageScreenBody(BaseModel):
     n_rows: int
     n_scored: int
     model: ModelRef
+    columns: InputColumns | None = None
 
 
 @router.get("/", include_in_schema=False)

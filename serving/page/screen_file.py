@@ -10,15 +10,17 @@ The command line, the notebook and the benchmark call :func:`screen_file`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from features.firm_years import FirmYearReader, InputReport
 from features.formats import input_format
 from serving.page.export import errors_frame, export_columns, export_frame
 from serving.page.ranked_rows import iter_ranked_blocks
+from serving.scoring.ranking import rank_file
 from serving.scoring.scorer import DEFAULT_CHUNK_ROWS, Scorer
 
 __all__ = [
@@ -49,6 +51,8 @@ class ScreenedFile:
         Rows that passed validation.
     model
         Name and version of the model that scored the file.
+    input
+        How the file was read: layout, columns matched and ignored.
     """
 
     ranking: pd.DataFrame
@@ -56,6 +60,7 @@ class ScreenedFile:
     n_rows: int
     n_scored: int
     model: dict[str, str] = field(default_factory=dict)
+    input: InputReport = field(default_factory=InputReport)
 
     @property
     def n_bad_rows(self) -> int:
@@ -105,6 +110,7 @@ def screen_file(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     top_reasons: int = 3,
     progress: ProgressCallback | None = None,
+    strict: bool = False,
 ) -> ScreenedFile:
     """Read, validate, score, rank and flatten a candidate file.
 
@@ -123,6 +129,9 @@ def screen_file(
         Reason texts in the ``top_reasons`` column.
     progress
         Optional callback, see :data:`ProgressCallback`.
+    strict
+        Refuse a file with a column that matches no field
+        (:class:`features.firm_years.UnmatchedColumnsError`).
 
     Returns
     -------
@@ -135,18 +144,25 @@ def screen_file(
     features.io.TableReadError
         When the content cannot be read as a table (the message says why).
     """
-    from features.io import iter_table_chunks, rename_columns
-
     fmt = input_format(path)
-    mapping = dict(column_map) if column_map else None
+    read = [0]
 
-    def chunks() -> Iterator[tuple[int, pd.DataFrame]]:
-        for offset, frame in iter_table_chunks(Path(path), chunk_rows=chunk_rows, format=fmt):
-            yield offset, rename_columns(frame, mapping)
-            if progress is not None:
-                progress("scored", len(frame))
+    def advance(rows: int) -> None:
+        # A long file in several chunks is read twice: the bar follows the first pass.
+        if progress is not None and rows > read[0]:
+            progress("scored", rows - read[0])
+            read[0] = rows
 
-    ranked = scorer.rank_chunks(chunks(), explain=True, top_reasons=top_reasons)
+    reader = FirmYearReader(
+        Path(path),
+        chunk_rows,
+        format=fmt,
+        mapping=column_map,
+        latest_only=True,
+        strict=strict,
+        on_chunk=advance,
+    )
+    ranked = rank_file(scorer, reader, explain=True, top_reasons=top_reasons)
     parts: list[pd.DataFrame] = []
     for block in iter_ranked_blocks(ranked, top_reasons=top_reasons):
         parts.append(export_frame(block.results, top_reasons=top_reasons, verdicts=block.verdicts))
@@ -159,6 +175,7 @@ def screen_file(
         n_rows=ranked.n_rows,
         n_scored=ranked.n_scored,
         model=dict(ranked.model_info),
+        input=reader.report,
     )
 
 

@@ -9,20 +9,20 @@ the full list of per-firm dicts is ever held in memory at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import IO
 
-import pandas as pd
-
 from features.column_map import ColumnMapError, column_map_from_json
+from features.firm_years import FirmYearReader
 from features.formats import READABLE, TableFormat, format_from_suffix
-from features.io import TableLimitError, TableReadError, iter_table_chunks
+from features.io import TableLimitError, TableReadError
 from features.spreadsheet import csv_bytes
 from serving.api.errors import BadInputError
 from serving.api.limits import check_upload_rows, table_limit_error, xlsx_limits
 from serving.api.responses import dumps
 from serving.page.export import export_frame
 from serving.page.ranked_rows import iter_ranked_blocks
+from serving.scoring.ranking import rank_file
 from serving.scoring.scorer import DEFAULT_CHUNK_ROWS, RankedScores, Scorer
 from srdi.core.settings import Settings
 
@@ -59,14 +59,6 @@ def _format_of(filename: str | None) -> TableFormat:
             status_code=415,
         )
     return fmt
-
-
-def _limited(
-    chunks: Iterable[tuple[int, pd.DataFrame]], settings: Settings
-) -> Iterator[tuple[int, pd.DataFrame]]:
-    for offset, frame in chunks:
-        check_upload_rows(offset + len(frame), settings)
-        yield offset, frame
 
 
 def screen_upload(
@@ -109,17 +101,20 @@ def screen_upload(
         The file has more than ``max_upload_rows`` data rows.
     """
     fmt = _format_of(filename)
-    chunks = iter_table_chunks(
+    reader = FirmYearReader(
         source,
         chunk_rows,
         format=fmt,
+        mapping=column_map,
+        latest_only=True,
+        on_chunk=lambda rows: check_upload_rows(rows, settings),
         name=filename or "the upload",
         xlsx_limits=xlsx_limits(settings),
     )
     try:
-        return scorer.rank_chunks(
-            _limited(chunks, settings),
-            column_map=column_map,
+        return rank_file(
+            scorer,
+            reader,
             explain=explain,
             top_reasons=top_reasons,
             max_errors=settings.max_listed_errors,
@@ -148,6 +143,7 @@ def json_stream(ranked: RankedScores) -> Iterator[bytes]:
         "n_rows": ranked.n_rows,
         "n_scored": ranked.n_scored,
         "model": ranked.model_info,
+        "columns": ranked.input.as_dict() if ranked.input is not None else None,
     }
     yield b"]," + dumps(tail)[1:]
 

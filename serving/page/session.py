@@ -80,7 +80,8 @@ def compact_stream(
 
         {"token": "..." | null, "notice": null | "...", "schemes": [{"scheme_id", "name"}...],
          "rows": [...], "errors": [{"row", "field", "value", "message"}], "n_errors",
-         "n_error_rows", "n_rows", "n_scored", "model"}
+         "n_error_rows", "n_rows", "n_scored", "model",
+         "columns": {"layout", "mapping", "ignored", "notes"}}
 
     ``token`` is null (and ``notice`` says why) when the screen's details could not be
     kept on the server.
@@ -113,6 +114,7 @@ def compact_stream(
         "n_rows": ranked.n_rows,
         "n_scored": ranked.n_scored,
         "model": ranked.model_info,
+        "columns": ranked.input.as_dict() if ranked.input is not None else None,
     }
     yield b"]," + dumps(tail)[1:]
 

@@ -18,9 +18,17 @@ from features.validate import RowError
 from serving.scoring.target import ScoreArrays
 
 if TYPE_CHECKING:
+    from features.firm_years import FirmYearReader, InputReport
     from serving.scoring.scorer import Scorer
 
-__all__ = ["BLOCK_ROWS", "RankedScores", "concat_columns", "concat_numbers", "rank_order"]
+__all__ = [
+    "BLOCK_ROWS",
+    "RankedScores",
+    "concat_columns",
+    "concat_numbers",
+    "rank_file",
+    "rank_order",
+]
 
 # Rows per block when per-firm JSON is assembled from a ranked table: big enough to
 # keep the vectorized steps efficient, small enough to keep the dicts' memory low.
@@ -46,6 +54,9 @@ class RankedScores:
         Problems and bad rows in all, listed in ``errors`` or not.
     order
         Positions of the valid rows in rank order.
+    input
+        How the file was read (layout, columns matched and ignored), when it was read
+        through :func:`rank_file`.
     """
 
     def __init__(
@@ -74,6 +85,7 @@ class RankedScores:
         self.n_error_rows = len({e.row for e in errors}) if n_error_rows is None else n_error_rows
         self.order = rank_order(numbers)
         self.n_candidates = int((~numbers.certified).sum())
+        self.input: InputReport | None = None
 
     @property
     def n_scored(self) -> int:
@@ -119,6 +131,42 @@ class RankedScores:
     def results(self) -> list[dict[str, Any]]:
         """All score results in rank order (holds them all: prefer iter_blocks for big files)."""
         return list(self.iter_results())
+
+
+def rank_file(
+    scorer: Scorer,
+    reader: FirmYearReader,
+    *,
+    explain: bool,
+    top_reasons: int,
+    max_errors: int | None = None,
+) -> RankedScores:
+    """Score and rank the firm-years a reader yields, with the file's own row numbers.
+
+    Parameters
+    ----------
+    scorer
+        The scorer in service.
+    reader
+        A :class:`features.firm_years.FirmYearReader` over the file (its column map
+        already given to the reader).
+    explain, top_reasons, max_errors
+        As for :meth:`serving.scoring.scorer.Scorer.rank_chunks`.
+
+    Returns
+    -------
+    RankedScores
+        Rows and errors numbered as the file's data rows; ``input`` says how the
+        file was read; ``n_rows`` counts the file's data rows.
+    """
+    ranked = scorer.rank_chunks(
+        reader, explain=explain, top_reasons=top_reasons, max_errors=max_errors
+    )
+    ranked.rows = reader.source_rows(ranked.rows)
+    ranked.errors = reader.source_errors(ranked.errors)
+    ranked.n_rows = reader.n_rows
+    ranked.input = reader.report
+    return ranked
 
 
 def rank_order(numbers: ScoreArrays) -> np.ndarray:

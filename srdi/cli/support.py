@@ -11,6 +11,7 @@ import typer
 if TYPE_CHECKING:
     import pandas as pd
 
+    from features.firm_years import FirmYearReader, InputReport
     from features.formats import TableFormat
     from features.validate import RowError, ValidatedFrame
 
@@ -19,6 +20,7 @@ __all__ = [
     "FirmYearsArgument",
     "errors_path_for",
     "fail",
+    "firm_year_reader",
     "iter_validated",
     "output_table_format",
     "parse_column_map",
@@ -107,21 +109,40 @@ def errors_path_for(output: Path) -> Path:
     return output.with_name(f"{output.stem}.errors.csv")
 
 
-def iter_validated(
-    path: Path, *, mapping: dict[str, str] | None, sheet: str | None, chunk_rows: int
-) -> Iterator[ValidatedFrame]:
-    """Read a firm-year file ``chunk_rows`` rows at a time and validate each chunk.
+def firm_year_reader(
+    path: Path,
+    *,
+    mapping: dict[str, str] | None,
+    sheet: str | None,
+    chunk_rows: int,
+    strict: bool = False,
+) -> FirmYearReader:
+    """A reader of a firm-year file in any layout (:class:`features.firm_years.FirmYearReader`)."""
+    from features.firm_years import FirmYearReader
 
-    Row numbers in the errors are the file's (0-based data rows). Exits with status
-    2 naming the problem when the file cannot be read.
+    return FirmYearReader(path, chunk_rows, sheet=sheet, mapping=mapping, strict=strict)
+
+
+def iter_validated(reader: FirmYearReader) -> Iterator[ValidatedFrame]:
+    """Validate a firm-year file chunk by chunk, as :func:`firm_year_reader` reads it.
+
+    Row numbers in the rows and errors are the file's (0-based data rows). The
+    validator's notes about columns are left out: the reader's report tells them.
+    Exits with status 2 naming the problem when the file cannot be read, or, with
+    ``strict``, when a column matches no field.
     """
-    from features.io import TableReadError, iter_table_chunks
+    from features.firm_years import UnmatchedColumnsError
+    from features.io import TableReadError
     from features.validate import validate_frame
 
     try:
-        for offset, frame in iter_table_chunks(path, chunk_rows, sheet=sheet):
-            yield validate_frame(frame, row_offset=offset, mapping=mapping)
-    except TableReadError as error:
+        for offset, frame in reader:
+            validated = validate_frame(frame, row_offset=offset)
+            validated.rows = reader.source_rows(validated.rows)
+            validated.errors = reader.source_errors(validated.errors)
+            validated.warnings = [w for w in validated.warnings if not w.startswith("column ")]
+            yield validated
+    except (TableReadError, UnmatchedColumnsError) as error:
         fail(str(error), code=2)
 
 
@@ -133,14 +154,21 @@ def report_validation(
     n_valid: int,
     errors: list[RowError],
     warnings: Iterable[str],
+    input_report: InputReport | None = None,
 ) -> None:
-    """Tell the user what validation kept and refused; exit with status 1 if nothing is valid.
+    """Tell the user what was read, kept and refused; exit with status 1 if nothing is valid.
 
-    Writes the bad rows to OUT's errors file (:func:`errors_path_for`), prints each
-    warning and a summary line (rows read, valid, rejected, where the problems are).
+    Prints how IN was read (layout, header → field mapping, notes; a warning per
+    ignored column), writes the ignored columns and the bad rows to OUT's errors file
+    (:func:`errors_path_for`), prints each warning and a summary line (rows read,
+    valid, rejected, where the problems are).
     """
+    from srdi.cli.input_report import print_input_report, write_problems
+
     errors_path = errors_path_for(output)
-    write_row_errors(errors, errors_path)
+    write_problems(errors, input_report, errors_path)
+    if input_report is not None:
+        print_input_report(input_report)
     for warning in warnings:
         typer.echo(f"warning: {warning}", err=True)
     rejected = len({e.row for e in errors})

@@ -46,6 +46,12 @@ def test_gbk_csv_with_chinese_provinces(tmp_path: Path) -> None:
     assert np.isnan(table.loc[1, "debt_ratio"])
     errors = pd.read_csv(out.with_name("features.errors.csv"), encoding="utf-8-sig")
     assert errors.columns.tolist() == ["row", "field", "value", "message"]
+    column = errors.iloc[0]  # the ignored column comes first, without a row number
+    assert pd.isna(column["row"]) and column["field"] == "备注"
+    assert column["message"] == "column '备注' ignored: not a contract field or alias"
+    assert "columns read: 统一社会信用代码 → company_id, 企业名称 → name" in output
+    assert "营业收入(万元) → revenue, × 10000" in output
+    errors = errors.iloc[1:].astype({"row": int})
     assert errors[["row", "field"]].values.tolist() == [
         [1, "main_business_revenue"],
         [3, "industry"],
@@ -53,7 +59,7 @@ def test_gbk_csv_with_chinese_provinces(tmp_path: Path) -> None:
         [3, "rd_staff"],
         [3, "own_brand"],
     ]
-    assert errors.loc[0, "message"] == "main_business_revenue (9.5e7) exceeds revenue (9e7)"
+    assert errors.iloc[0]["message"] == "main_business_revenue (9.5e7) exceeds revenue (9e7)"
 
 
 def test_csv_output_and_saved_pipeline_reuse(tmp_path: Path) -> None:

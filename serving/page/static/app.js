@@ -140,15 +140,16 @@ function showMapper() {
   state.mapState = initialMapping(preview, loadRemembered());
   const summary = $("#mapper-summary");
   const update = () => {
-    const { missing, duplicates } = mappingProblems(state.mapState.mapping, preview.fields);
+    const { missing, duplicates } = mappingProblems(state.mapState.mapping, preview.fields, preview.year_columns);
     const mapped = Object.values(state.mapState.mapping).filter(Boolean).length;
     const problems = [];
     if (missing.length) problems.push(h("li", { class: "bad" }, `Required field${missing.length > 1 ? "s" : ""} not matched: ${missing.join(", ")}.`));
     for (const [field, headers] of duplicates) problems.push(h("li", { class: "bad" }, `${field} is matched by several columns: ${headers.join(", ")}.`));
-    const unmatched = preview.headers.filter((header) => !state.mapState.mapping[header]);
+    const unmatched = preview.headers.filter((header) => !state.mapState.mapping[header] && state.mapState.source[header] !== "year");
     replace(
       summary,
       h("p", {}, `${mapped} of ${preview.headers.length} columns matched to contract fields` + (rowsInFile() ? ` · ${rowsInFile().exact ? "" : "about "}${count(rowsInFile().n)} rows` : "") + "."),
+      preview.layout === "wide" ? h("p", { class: "small" }, `Wide layout: ${Object.keys(preview.year_columns).length} columns carry a year; each firm is read as one row per year and scored on its latest year.`) : null,
       unmatched.length ? h("p", { class: "muted small" }, `Ignored unless you pick a field (listed first, shaded): ${unmatched.join(", ")}.`) : null,
       problems.length ? h("ul", { class: "problems" }, problems) : null,
     );
@@ -216,6 +217,7 @@ function showResults(result) {
   fillSelect($("#f-industry"), state.rows, "industry", "All industries");
   replace($("#f-scheme"), h("option", { value: "" }, "Any scheme"), state.schemes.map((s) => h("option", { value: s.scheme_id }, s.name)));
   renderSummary(result);
+  renderInputReport(result.columns);
   renderErrors(result.errors || [], result.n_errors ?? (result.errors || []).length, result.n_error_rows);
   const mapped = Object.values(state.mapState.mapping).filter(Boolean).length;
   $("#input-summary").textContent = `${state.file.name} · ${count(result.n_rows)} rows · ${mapped} columns matched`;
@@ -257,6 +259,17 @@ function renderSummary(result) {
       h("ul", { class: "reasons why-list" }, reasons.map(reasonLine)),
     ),
   );
+}
+
+// How the server read the file: a wide or long layout, values filled from earlier
+// years, firms' earlier years set aside, and every column it ignored.
+function renderInputReport(columns) {
+  const box = $("#input-report");
+  const notes = columns ? [...(columns.notes || []), ...(columns.ignored || [])] : [];
+  show(box, notes.length > 0);
+  if (!notes.length) return;
+  const layout = columns.layout === "firm-year" ? "one row per firm and year" : `${columns.layout} layout`;
+  replace(box, h("span", {}, `Read as ${layout}: `), h("ul", {}, notes.map((n) => h("li", {}, n))));
 }
 
 // `errors` lists the first problems the server kept; `total` and `badRows` count them all.

@@ -32,8 +32,13 @@ export function initialMapping(preview, remembered) {
   const known = new Set(preview.fields.map((f) => f.name));
   const mapping = {};
   const source = {};
+  const years = preview.year_columns || {};
   for (const header of preview.headers) {
-    if (Object.hasOwn(remembered, header) && (remembered[header] === IGNORE || known.has(remembered[header]))) {
+    if (Object.hasOwn(years, header)) {
+      // A year column of a wide file: the server reads it by its header, as field and year.
+      mapping[header] = IGNORE;
+      source[header] = "year";
+    } else if (Object.hasOwn(remembered, header) && (remembered[header] === IGNORE || known.has(remembered[header]))) {
       mapping[header] = remembered[header];
       source[header] = "remembered";
     } else if (preview.suggested[header]) {
@@ -47,14 +52,19 @@ export function initialMapping(preview, remembered) {
   return { mapping, source };
 }
 
-/** Problems that block scoring: required fields unmapped, a field mapped twice. */
-export function mappingProblems(mapping, fields) {
+/**
+ * Problems that block scoring: required fields unmapped, a field mapped twice.
+ * `yearColumns` (header -> "field, year", a wide file) cover their fields and fiscal_year.
+ */
+export function mappingProblems(mapping, fields, yearColumns = {}) {
+  const byYear = new Set(Object.values(yearColumns).map((text) => text.split(",")[0]));
+  if (byYear.size) byYear.add("fiscal_year");
   const used = new Map();
   for (const [header, field] of Object.entries(mapping)) {
     if (!field) continue;
     used.set(field, [...(used.get(field) || []), header]);
   }
-  const missing = fields.filter((f) => f.required && !used.has(f.name)).map((f) => f.name);
+  const missing = fields.filter((f) => f.required && !used.has(f.name) && !byYear.has(f.name)).map((f) => f.name);
   const duplicates = [...used.entries()].filter(([, headers]) => headers.length > 1);
   return { missing, duplicates };
 }
@@ -81,8 +91,19 @@ export function renderMapper(container, preview, state, onChange) {
 
   // Columns without a match come first: they are the ones that need a decision.
   const order = preview.headers.map((header, index) => [header, index]);
-  order.sort((a, b) => Number(Boolean(state.mapping[a[0]])) - Number(Boolean(state.mapping[b[0]])) || a[1] - b[1]);
+  const decided = (header) => Boolean(state.mapping[header]) || state.source[header] === "year";
+  order.sort((a, b) => Number(decided(a[0])) - Number(decided(b[0])) || a[1] - b[1]);
   const rows = order.map(([header, index]) => {
+    if (state.source[header] === "year") {
+      return h(
+        "tr",
+        {},
+        h("th", { scope: "row", class: "header-name" }, header),
+        h("td", { class: "examples" }, columnValues(index)),
+        h("td", { class: "by-year" }, preview.year_columns[header]),
+        h("td", { class: "source auto" }, "by year"),
+      );
+    }
     const select = h(
       "select",
       { "aria-label": `field for column ${header}`, "data-header": header, class: state.mapping[header] ? "mapped" : "" },

@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from srdi.cli.input_report import StrictOption
 from srdi.cli.support import (
     ColumnMapOption,
     FirmYearsArgument,
     fail,
+    firm_year_reader,
     iter_validated,
     output_table_format,
     parse_column_map,
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+    from features.firm_years import FirmYearReader
     from features.pipeline import FeaturePipeline
     from features.validate import RowError
 
@@ -57,21 +60,32 @@ def features(
         int, typer.Option(min=1, help="Firms a division needs for its own median.")
     ] = 30,
     chunk_rows: Annotated[int, typer.Option(min=1, help="Rows read at a time.")] = 100_000,
+    strict: StrictOption = False,
 ) -> None:
     """Validate IN and write its identity columns plus every feature to OUT.
 
-    Bad rows are left out of OUT and listed in <OUT stem>.errors.csv beside it.
+    A wide (营业收入2023, 营业收入2024, …) or long (one row per 报告期) vendor layout
+    becomes firm-year rows with the _prev figures filled from earlier years. Bad rows
+    are left out of OUT and listed in <OUT stem>.errors.csv beside it, after the
+    columns that were ignored.
 
     Exit status: 0 when some rows are valid, 1 when none is, 2 when IN is unreadable.
     """
     fmt = output_table_format(output, "csv", "parquet")
     mapping = parse_column_map(column_map)
-    n_input, columns, rows, errors, warnings = _validate_file(
-        input_path, mapping, sheet, chunk_rows
+    reader = firm_year_reader(
+        input_path, mapping=mapping, sheet=sheet, chunk_rows=chunk_rows, strict=strict
     )
+    n_input, columns, rows, errors, warnings = _validate_file(reader)
     n_valid = len(rows)
     report_validation(
-        input_path, output, n_input=n_input, n_valid=n_valid, errors=errors, warnings=warnings
+        input_path,
+        output,
+        n_input=n_input,
+        n_valid=n_valid,
+        errors=errors,
+        warnings=warnings,
+        input_report=reader.report,
     )
 
     pipeline = _pipeline(pipeline_path, columns, min_count)
@@ -86,7 +100,7 @@ def features(
 
 
 def _validate_file(
-    path: Path, mapping: dict[str, str] | None, sheet: str | None, chunk_rows: int
+    reader: FirmYearReader,
 ) -> tuple[int, dict[str, np.ndarray], np.ndarray, list[RowError], list[str]]:
     import numpy as np
 
@@ -95,7 +109,7 @@ def _validate_file(
     errors: list[RowError] = []
     warnings: dict[str, None] = {}
     n_input = 0
-    for validated in iter_validated(path, mapping=mapping, sheet=sheet, chunk_rows=chunk_rows):
+    for validated in iter_validated(reader):
         n_input += validated.n_input
         parts.append(dict(validated.columns))
         row_parts.append(validated.rows)

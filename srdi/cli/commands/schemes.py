@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
+from srdi.cli.input_report import StrictOption
 from srdi.cli.support import (
     ColumnMapOption,
     FirmYearsArgument,
     fail,
+    firm_year_reader,
     iter_validated,
     output_table_format,
     parse_column_map,
@@ -53,6 +55,7 @@ def schemes(
     column_map: ColumnMapOption = None,
     sheet: Annotated[str | None, typer.Option(help="XLSX sheet name (default: first).")] = None,
     chunk_rows: Annotated[int, typer.Option(min=1, help="Rows read at a time.")] = 200_000,
+    strict: StrictOption = False,
 ) -> None:
     """Validate IN and write one row per firm-year with each scheme's verdict and points.
 
@@ -82,8 +85,10 @@ def schemes(
         details.parent.mkdir(parents=True, exist_ok=True)
         detail_file = details.open("w", encoding="utf-8")
     try:
-        chunks = iter_validated(input_path, mapping=mapping, sheet=sheet, chunk_rows=chunk_rows)
-        for validated in chunks:
+        reader = firm_year_reader(
+            input_path, mapping=mapping, sheet=sheet, chunk_rows=chunk_rows, strict=strict
+        )
+        for validated in iter_validated(reader):
             n_input += validated.n_input
             errors.extend(validated.errors)
             warnings.update(dict.fromkeys(validated.warnings))
@@ -99,7 +104,13 @@ def schemes(
 
     n_valid = sum(len(t) for t in tables)
     report_validation(
-        input_path, output, n_input=n_input, n_valid=n_valid, errors=errors, warnings=warnings
+        input_path,
+        output,
+        n_input=n_input,
+        n_valid=n_valid,
+        errors=errors,
+        warnings=warnings,
+        input_report=reader.report,
     )
 
     import pandas as pd

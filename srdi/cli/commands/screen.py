@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
+from srdi.cli.input_report import StrictOption
 from srdi.cli.support import (
     ColumnMapOption,
     errors_path_for,
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from rich.console import Console
 
+    from features.firm_years import InputReport
     from serving.page.screen_file import ScreenedFile
     from serving.scoring.scorer import Scorer
     from srdi.core.settings import Settings
@@ -52,11 +55,14 @@ def score(
     chunk_rows: Annotated[
         int, typer.Option(min=1, help="Rows read and scored at a time.")
     ] = 50_000,
+    strict: StrictOption = False,
 ) -> None:
     """Rank a candidate file by certification potential, with reasons and scheme verdicts.
 
     Writes OUT (format by extension) with the columns of the screening page's export,
-    and OUT's sibling <stem>.errors.csv listing every bad row (row = 0-based data row).
+    and OUT's sibling <stem>.errors.csv listing the ignored columns and every bad row
+    (row = 0-based data row). A long or wide vendor layout is read as firm-years and
+    each firm is ranked on its latest year.
     """
     from rich.console import Console
 
@@ -69,12 +75,41 @@ def score(
     _require_file(input_path)
     settings = _settings()
     scorer = _load_scorer(settings)
-    outcome = _screen_with_progress(console, scorer, input_path, mapping, top_reasons, chunk_rows)
+    outcome = _screen_with_progress(
+        console, scorer, input_path, mapping, top_reasons, chunk_rows, strict
+    )
     written = write_export(outcome.ranking, output)
     errors_path = errors_path_for(output)
     errors = outcome.errors if len(outcome.errors) else errors_frame([])
-    write_csv(errors, errors_path)
+    write_csv(_with_ignored_columns(errors, outcome), errors_path)
+    _report_input(console, outcome.input)
     _summary(console, outcome, written, errors_path)
+
+
+def _with_ignored_columns(errors: pd.DataFrame, outcome: ScreenedFile) -> pd.DataFrame:
+    """The ignored columns first (no row number, the header as field), then the bad rows."""
+    import pandas as pd
+
+    ignored = outcome.input.ignored
+    if not ignored:
+        return errors
+    columns = pd.DataFrame(
+        {
+            "row": [""] * len(ignored),
+            "field": list(ignored),
+            "value": [""] * len(ignored),
+            "message": list(ignored.values()),
+        }
+    )
+    return pd.concat([columns, errors.astype({"row": object})], ignore_index=True)
+
+
+def _report_input(console: Console, report: InputReport) -> None:
+    """How IN was read (layout, mapping, notes) and a warning per ignored column."""
+    for line in report.lines()[: 2 + len(report.notes)]:
+        console.print(line, highlight=False, soft_wrap=True, markup=False)
+    for sentence in report.ignored.values():
+        console.print(f"[yellow]warning:[/] {escape(sentence)}", highlight=False, soft_wrap=True)
 
 
 def explain(
@@ -89,6 +124,7 @@ def explain(
     all_schemes: Annotated[
         bool, typer.Option("--all-schemes", help="Print every scheme's full checklist.")
     ] = False,
+    strict: StrictOption = False,
 ) -> None:
     """Print one firm's score, reasons, ratios beside industry medians and criteria gaps."""
     from rich.console import Console
@@ -100,7 +136,8 @@ def explain(
     _require_file(input_path)
     settings = _settings()
     scorer = _load_scorer(settings)
-    frame = _firm_rows(input_path, company_id, mapping)
+    frame, report = _firm_rows(input_path, company_id, mapping, strict)
+    _report_input(Console(stderr=True), report)
     result = _explain_firm(scorer, frame, company_id, year)
     for part in explain_renderables(result, all_schemes=all_schemes):
         console.print(part)
@@ -162,6 +199,7 @@ def _screen_with_progress(
     mapping: dict[str, str] | None,
     top_reasons: int,
     chunk_rows: int,
+    strict: bool = False,
 ) -> ScreenedFile:
     from rich.progress import (
         BarColumn,
@@ -171,6 +209,7 @@ def _screen_with_progress(
         TimeElapsedColumn,
     )
 
+    from features.firm_years import UnmatchedColumnsError
     from features.io import TableReadError
     from serving.page.screen_file import count_data_rows, screen_file
 
@@ -203,7 +242,11 @@ def _screen_with_progress(
                 chunk_rows=chunk_rows,
                 top_reasons=top_reasons,
                 progress=advance,
+                strict=strict,
             )
+        except UnmatchedColumnsError as error:
+            bar.stop()
+            fail(str(error), code=2)
         except (TableReadError, ValueError, UnicodeDecodeError, OSError) as error:
             bar.stop()
             fail(f"cannot screen {str(path)!r}: {error}")
@@ -248,12 +291,22 @@ def _summary(console: Console, outcome: ScreenedFile, written: Path, errors_path
         console.print(table)
 
 
-def _firm_rows(path: Path, company_id: str, mapping: dict[str, str] | None) -> pd.DataFrame:
+def _firm_rows(
+    path: Path, company_id: str, mapping: dict[str, str] | None, strict: bool
+) -> tuple[pd.DataFrame, InputReport]:
+    import pandas as pd
+
+    from features.firm_years import FirmYearReader, UnmatchedColumnsError
     from features.formats import input_format
-    from features.io import TableReadError, read_table, rename_columns
+    from features.io import TableReadError
 
     try:
-        frame = rename_columns(read_table(path, format=input_format(path)), mapping)
+        reader = FirmYearReader(
+            path, None, format=input_format(path), mapping=mapping, strict=strict
+        )
+        frame = pd.concat([part for _, part in reader], ignore_index=True)
+    except UnmatchedColumnsError as error:
+        fail(str(error), code=2)
     except (TableReadError, ValueError, UnicodeDecodeError, OSError) as error:
         fail(f"cannot read {str(path)!r}: {error}")
     if "company_id" not in frame.columns:
@@ -263,7 +316,7 @@ def _firm_rows(path: Path, company_id: str, mapping: dict[str, str] | None) -> p
     rows = frame[(ids == wanted).fillna(False).to_numpy(dtype=bool)]
     if rows.empty:
         fail(f"no row with company_id {wanted!r} among {len(frame):,} rows of {path}")
-    return rows
+    return rows, reader.report
 
 
 def _explain_firm(

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from srdi.cli.input_report import StrictOption, print_input_report
 from srdi.cli.support import fail
 
 if TYPE_CHECKING:
@@ -87,6 +88,8 @@ def _summary(console: Console, result: TrainingResult) -> None:
         console.print(f"[{colour}]model version {result.model_version}: {result.gate.message}[/]")
     if result.run_id:
         console.print(f"MLflow run {result.run_id}")
+    if result.input is not None:
+        print_input_report(result.input)
 
 
 def register(app: typer.Typer) -> None:
@@ -131,8 +134,14 @@ def register(app: typer.Typer) -> None:
                 "SRDI_DASK_SCHEDULER, else a LocalCluster sized to this machine."
             ),
         ] = None,
+        strict: StrictOption = False,
     ) -> None:
-        """Train on a panel, log to MLflow, register and gate the champion."""
+        """Train on a panel, log to MLflow, register and gate the champion.
+
+        The panel folder holds financials (.parquet, .csv or .xlsx; the contract's
+        layout, or a vendor's long or wide one) and certifications (e.g. from
+        `srdi labels`).
+        """
         from features.provinces import normalize_province
         from srdi.core.dask_cluster import DaskNotInstalledError
         from srdi.core.settings import load_settings
@@ -162,6 +171,7 @@ def register(app: typer.Typer) -> None:
                 ),
                 heldout_provinces=provinces,
                 model=ModelConfig(num_threads=threads),
+                strict_columns=strict,
             )
         except ValueError as exc:
             fail(str(exc), code=2)
