@@ -37,7 +37,12 @@ _log = logging.getLogger("serving.drift")
 
 
 class DriftMonitor:
-    """The bins of the last ``window`` firms one worker scored with one model.
+    """The last ``window`` firms one worker scored with one model, binned on demand.
+
+    Scoring only copies the candidates' feature rows into a ring buffer (a few
+    microseconds); they are binned, all the new ones in one vectorized pass, when the
+    counts are asked for (a scrape, or publishing every 2 s), so the request path does
+    not pay for the drift index.
 
     Parameters
     ----------
@@ -52,36 +57,69 @@ class DriftMonitor:
             raise ValueError(f"window must be at least 1, got {window}")
         self.reference = reference
         self.window = window
-        self._bins = np.zeros((window, len(reference.feature_names)), dtype=np.int8)
-        self._counts = np.zeros((len(reference.feature_names), reference.n_bins), dtype=np.int64)
-        self._filled = 0
-        self._next = 0
+        n_features = len(reference.feature_names)
+        self._rows = np.zeros((window, n_features), dtype=np.float64)
+        self._bins = np.zeros((window, n_features), dtype=np.int8)
+        self._counts = np.zeros((n_features, reference.n_bins), dtype=np.int64)
+        self._next = 0  # where the next row goes
+        self._written = 0  # positions holding a row (at most window)
+        self._pending = 0  # rows written since they were last binned (at most window)
+        self._binned = 0  # positions holding a binned row (filled in order from 0)
+        # Two callers binning at once (a scrape during a publish) would both count the
+        # same rows: one at a time.
+        self._binning = threading.Lock()
         self._lock = threading.Lock()
-        self.version = 0  # changes whenever the counts do (publishing skips idle workers)
+        self.version = 0  # changes whenever rows arrive (publishing skips idle workers)
 
     def observe(self, X: np.ndarray, certified: np.ndarray) -> None:
         """Add the scored rows of ``X`` (the candidates) to the window."""
         rows = X[~certified] if certified.any() else X
-        if not len(rows):
+        n = len(rows)
+        if not n:
             return
-        rows = rows[-self.window :]
-        index = self.reference.bin_index(rows)
-        added = self.reference.count_bins(index)
+        if n > self.window:
+            rows, n = rows[-self.window :], self.window
         with self._lock:
-            positions = (self._next + np.arange(len(index))) % self.window
-            replaced = positions[positions < self._filled]
-            if len(replaced):
-                self._counts -= self.reference.count_bins(self._bins[replaced])
-            self._bins[positions] = index
-            self._counts += added
-            self._next = int((self._next + len(index)) % self.window)
-            self._filled = min(self._filled + len(index), self.window)
+            start = self._next
+            if start + n <= self.window:
+                self._rows[start : start + n] = rows
+            else:
+                split = self.window - start
+                self._rows[start:] = rows[:split]
+                self._rows[: n - split] = rows[split:]
+            self._next = (start + n) % self.window
+            self._written = min(self._written + n, self.window)
+            self._pending = min(self._pending + n, self.window)
             self.version += 1
 
     def counts(self) -> tuple[np.ndarray, int]:
-        """A copy of the counts per feature and bin, and the firms in the window."""
+        """A copy of the counts per feature and bin, and the firms in the window.
+
+        The rows that arrived since the last call are binned outside the lock, so
+        scoring never waits for it.
+        """
+        with self._binning:
+            return self._count_pending()
+
+    def _count_pending(self) -> tuple[np.ndarray, int]:
         with self._lock:
-            return self._counts.copy(), self._filled
+            pending = self._pending
+            positions = (self._next - pending + np.arange(pending)) % self.window
+            rows = self._rows[positions]  # a copy: new rows may land there meanwhile
+            written = self._written
+            self._pending = 0
+        index = self.reference.bin_index(rows) if pending else None
+        with self._lock:
+            if index is not None:
+                # Positions fill in order from 0: those below what was binned before
+                # held a binned row, whose counts make room for the new one.
+                replaced = positions[positions < self._binned]
+                if len(replaced):
+                    self._counts -= self.reference.count_bins(self._bins[replaced])
+                self._bins[positions] = index
+                self._counts += self.reference.count_bins(index)
+                self._binned = max(self._binned, written)
+            return self._counts.copy(), written
 
 
 @dataclass(frozen=True)

@@ -125,9 +125,12 @@ class DriftReference:
     def bin_index(self, X: np.ndarray) -> np.ndarray:
         """``(n_rows, n_features)`` bin of each value (the last bin for NaN), as int8."""
         X = np.asarray(X, dtype=np.float64)
-        index = (X[:, :, None] > self.edges[None, :, :]).sum(axis=2)
+        index = np.empty(X.shape, dtype=np.int8)
+        for j in range(X.shape[1]):
+            # Edges strictly below x: the +inf padding never is; NaN is set below.
+            index[:, j] = np.searchsorted(self.edges[j], X[:, j], side="left")
         index[np.isnan(X)] = self.n_bins - 1
-        return np.asarray(index, dtype=np.int8)
+        return index
 
     def count(self, X: np.ndarray) -> np.ndarray:
         """``(n_features, n_bins)`` rows of ``X`` in each bin of each feature."""
