@@ -103,8 +103,10 @@ class BadInputError(ServingError):
 
 def _short(value: object) -> object:
     """Return ``value`` safe to echo: scalars as they are, long text cut short."""
-    if value is None or isinstance(value, bool | int | float):
+    if value is None or isinstance(value, bool | float):
         return value
+    if isinstance(value, int) and -(2**63) <= value < 2**63:
+        return value  # larger integers are echoed as text (JSON encoders refuse them)
     text = str(value)
     return text if len(text) <= _MAX_VALUE_CHARS else text[: _MAX_VALUE_CHARS - 1] + "…"
 

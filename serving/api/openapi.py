@@ -17,10 +17,12 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
 from features.record_model import CompanyRecord
-from serving.api.schemas import ErrorBody
+from serving.api.schemas import BatchRequest, ErrorBody
 from serving.api.security import API_KEY_HEADER
+from serving.page.routes import ExportRequest
 
 __all__ = ["install_openapi"]
 
@@ -44,17 +46,22 @@ _SECURITY_SCHEMES = {
 _KEYED: list[dict[str, list[str]]] = [{"APIKeyHeader": []}, {"HTTPBearer": []}]
 
 
-def _adjust(document: dict[str, Any], *, keyed: bool) -> dict[str, Any]:
+# ErrorBody: see above. The others are bodies the routes read themselves
+# (serving.api.jsonbody, serving.api.uploads) and refer to from openapi_extra.
+_COMPONENTS: tuple[type[BaseModel], ...] = (ErrorBody, CompanyRecord, BatchRequest, ExportRequest)
+
+
+def _adjust(document: dict[str, Any], *, keyed: bool, max_batch_records: int) -> dict[str, Any]:
     components = document.setdefault("components", {})
     components["securitySchemes"] = dict(_SECURITY_SCHEMES)
     schemas = components.setdefault("schemas", {})
-    # ErrorBody: see above. CompanyRecord: POST /v1/score validates its body itself
-    # (serving.api.jsonbody) and refers to the schema from openapi_extra.
-    for model in (ErrorBody, CompanyRecord):
+    for model in _COMPONENTS:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, definition in schema.pop("$defs", {}).items():
             schemas.setdefault(name, definition)
         schemas.setdefault(model.__name__, schema)
+    # The batch limit is a setting; a longer list is refused (422) as the schema says.
+    schemas["BatchRequest"]["properties"]["records"]["maxItems"] = max_batch_records
     for path, operations in document.get("paths", {}).items():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
@@ -102,6 +109,7 @@ def install_openapi(app: FastAPI) -> None:
                     tags=app.openapi_tags,
                 ),
                 keyed=app.state.settings.api_key is not None,
+                max_batch_records=app.state.settings.max_batch_records,
             )
         return app.openapi_schema
 

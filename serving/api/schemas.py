@@ -12,7 +12,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from features.industries import DIVISION_CODES
+from features.provinces import PROVINCE_NAMES
+
 __all__ = [
+    "INDUSTRY_CODE",
+    "PROVINCE_NAME",
     "BatchError",
     "BatchRequest",
     "BatchResponse",
@@ -38,6 +43,11 @@ __all__ = [
 ]
 
 Number = float | None
+
+# What a result says, once the input's spelling is normalized: one of the 31 canonical
+# province names, one of the 97 GB/T 4754-2017 division codes.
+PROVINCE_NAME: dict[str, Any] = {"enum": list(PROVINCE_NAMES), "examples": ["Zhejiang"]}
+INDUSTRY_CODE: dict[str, Any] = {"enum": list(DIVISION_CODES), "examples": ["C39"]}
 
 
 class ModelRef(BaseModel):
@@ -107,8 +117,8 @@ class ScoreResult(BaseModel):
     company_id: str
     name: str | None = None
     fiscal_year: int
-    province: str
-    industry: str
+    province: str = Field(description="Canonical name.", json_schema_extra=PROVINCE_NAME)
+    industry: str = Field(description="Division code.", json_schema_extra=INDUSTRY_CODE)
     status: Literal["candidate", "certified"] = Field(
         description="'certified': the firm already holds the model's target tier; it is not "
         "scored as a candidate, so score, percentile and band are null."
@@ -140,19 +150,25 @@ class ErrorBody(BaseModel):
 
 
 class BatchRequest(BaseModel):
-    """Up to ``max_batch_records`` input records (each checked on its own)."""
+    """Up to ``max_batch_records`` input records, each checked on its own."""
 
-    records: list[dict[str, Any]] = Field(
-        description="Input records (the CompanyRecord fields); an invalid record becomes an "
-        "entry of 'errors' and the others are still scored."
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    records: list[Any] = Field(
+        description="Input records. Each is validated as a CompanyRecord (the body of "
+        "POST /v1/score); a record that is not one, or breaks a rule of the input "
+        "contract, becomes entries of 'errors' with its index, and the others are scored.",
+        json_schema_extra={
+            "items": {"description": "A CompanyRecord; anything else is refused by index."}
+        },
     )
 
 
 class BatchError(BaseModel):
-    """A record of the batch that failed validation."""
+    """A problem of one record of the batch (a record may have several)."""
 
     index: int = Field(description="0-based position of the record in 'records'.")
-    field: str
+    field: str = Field(description="The field, or 'record' when the record is not an object.")
     message: str
     value: Any = None
 
@@ -286,10 +302,13 @@ class ReloadBody(BaseModel):
 
 
 _ERROR_TEXT = {
+    400: "The multipart body cannot be parsed.",
     401: "API key missing or wrong (only when SRDI_API_KEY is set).",
     403: "Admin routes are disabled: no API key is configured.",
     413: "The body or upload exceeds a configured limit (named in 'detail').",
-    415: "The upload is not CSV, XLSX or Parquet.",
+    404: "Not kept on the server (named in 'detail').",
+    415: "The body is not of the media type the route takes (application/json, or "
+    "multipart/form-data), or the uploaded file is not CSV, XLSX or Parquet.",
     422: "Invalid input: each problem names the field path and the rule broken.",
     503: "No model is loaded (none registered as champion, or it was refused).",
 }

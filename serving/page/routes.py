@@ -19,18 +19,25 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, Response, StreamingResponse
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
+from features.formats import format_from_suffix
 from features.io import TableLimitError
 from serving.api.deps import ScorerDep, SettingsDep, screen_slot, screen_store
 from serving.api.errors import BadInputError
 from serving.api.limits import table_limit_error, xlsx_limits
+from serving.api.query import StrictQueryRoute
 from serving.api.responses import JSON_MEDIA_TYPE, json_response
+from serving.api.routes.screen import TABLE_UPLOAD
 from serving.api.schemas import (
+    INDUSTRY_CODE,
+    PROVINCE_NAME,
     ErrorBody,
     InputColumns,
     ModelRef,
@@ -39,9 +46,10 @@ from serving.api.schemas import (
     error_responses,
 )
 from serving.api.security import require_api_key
+from serving.api.uploads import form_file, form_text, multipart_openapi, read_form, table_format
 from serving.page.export import MEDIA_TYPES, export_bytes, export_frame
 from serving.page.preview import PreviewError, TablePreview, preview_table
-from serving.page.screening import parse_column_map, screen_upload
+from serving.page.screening import column_map_parameter, parse_column_map, screen_upload
 from serving.page.session import compact_stream, firm_detail
 from serving.page.store import ScreenTooLargeError
 
@@ -59,8 +67,9 @@ _ASSET_TYPES = {
     ".png": "image/png",
 }
 
-router = APIRouter()
+router = APIRouter(route_class=StrictQueryRoute)
 _v1 = APIRouter(
+    route_class=StrictQueryRoute,
     prefix="/v1",
     tags=["screening page"],
     dependencies=[Depends(require_api_key)],
@@ -94,8 +103,8 @@ class PageRow(BaseModel):
     company_id: str
     name: str | None = None
     fiscal_year: int
-    province: str
-    industry: str
+    province: str = Field(json_schema_extra=PROVINCE_NAME)
+    industry: str = Field(json_schema_extra=INDUSTRY_CODE)
     status: Literal["candidate", "certified"]
     score: float | None
     percentile: float | None
@@ -171,21 +180,30 @@ def csv_template_file() -> Response:
     )
 
 
-@_v1.post("/screen/preview", response_model=TablePreview, responses=error_responses(413, 422))
+@_v1.post(
+    "/screen/preview",
+    response_model=TablePreview,
+    responses=error_responses(400, 413, 415, 422),
+    openapi_extra=TABLE_UPLOAD,
+)
 async def screen_preview(
+    request: Request,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8 or GBK), XLSX or Parquet")],
     truncated: Annotated[
         bool, Query(description="The upload is the head of a larger CSV; its last line may be cut.")
     ] = False,
     rows: Annotated[int, Query(ge=1, le=50, description="Data rows to return.")] = 5,
 ) -> Response:
     """Headers, suggested column mapping and first rows of an uploaded table."""
+    upload = form_file(await read_form(request, {"file": True}), "file")
+    name = upload.filename or ""
+    if format_from_suffix(name) is None:  # the preview reads the format from the name
+        name = f"{name or 'upload'}.{table_format(upload)}"
     try:
         preview = await run_in_threadpool(
             preview_table,
-            file.file,
-            file.filename or "upload.csv",
+            upload.file,
+            name,
             rows=rows,
             truncated=truncated,
             xlsx_limits=xlsx_limits(settings),
@@ -198,26 +216,38 @@ async def screen_preview(
     return json_response(preview.model_dump())
 
 
+# The stateful contract: the token and row numbers of a page screen's answer are what
+# GET /v1/screen/page/{token}/rows/{row} takes (OpenAPI links, followed by generated
+# clients and by schemathesis' stateful phase), in the same browser session.
+_ROW_LINKS = {
+    "firm_detail": {
+        "operationId": "screen_page_row",
+        "parameters": {"token": "$response.body#/token", "row": "$response.body#/rows/0/row"},
+        "description": "The full result of the first ranked firm (any 'row' of 'rows' works), "
+        "sent with the srdi_session cookie this answer set.",
+    }
+}
+
+
 @_v1.post(
     "/screen/page",
     response_class=StreamingResponse,
     responses={
-        200: {"model": PageScreenBody, "description": "The ranked list in compact rows."},
-        **error_responses(413, 415, 422, 503),
+        200: {
+            "model": PageScreenBody,
+            "description": "The ranked list in compact rows.",
+            "links": _ROW_LINKS,
+        },
+        **error_responses(400, 413, 415, 422, 503),
     },
+    openapi_extra={**TABLE_UPLOAD, "parameters": [column_map_parameter()]},
 )
 async def screen_for_page(
     request: Request,
     scorer: ScorerDep,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8/BOM/GBK/GB18030), XLSX or Parquet")],
-    column_map: Annotated[
-        str | None,
-        Query(
-            description='JSON object of file header → field; "" ignores a header, e.g. '
-            '{"营业收入": "revenue", "备注": ""}'
-        ),
-    ] = None,
+    # Documented with its JSON schema through openapi_extra (column_map_parameter).
+    column_map: Annotated[str | None, Query(include_in_schema=False)] = None,
     top_reasons: Annotated[int, Query(ge=1, le=10, description="Reasons per row.")] = 3,
 ) -> StreamingResponse:
     """Rank an upload like POST /v1/screen, answered with compact rows and a detail token.
@@ -226,12 +256,14 @@ async def screen_for_page(
     (the ``srdi_session`` cookie, set here when the request has none).
     """
     mapping = parse_column_map(column_map)
+    upload = form_file(await read_form(request, {"file": True}), "file")
     async with screen_slot(request):
         ranked = await run_in_threadpool(
             screen_upload,
             scorer,
-            file.file,
-            filename=file.filename,
+            upload.file,
+            filename=upload.filename,
+            fmt=table_format(upload),
             settings=settings,
             column_map=mapping,
             explain=True,
@@ -264,13 +296,18 @@ async def screen_for_page(
 @_v1.get(
     "/screen/page/{token}/rows/{row}",
     response_model=ScreenRow,
-    responses={**_NOT_FOUND, 409: {"model": ErrorBody, "description": "The model changed."}},
+    operation_id="screen_page_row",
+    responses={
+        **_NOT_FOUND,
+        409: {"model": ErrorBody, "description": "The model changed."},
+        **error_responses(422, 503),
+    },
 )
 async def screen_page_row(
     request: Request,
     scorer: ScorerDep,
-    token: str,
-    row: int,
+    token: Annotated[str, PathParam(max_length=100, description="The 'token' of a page screen.")],
+    row: Annotated[int, PathParam(ge=0, description="A 'row' of that screen's 'rows'.")],
 ) -> Response:
     """One firm of a page screen: the full score result, all reason families.
 
@@ -299,8 +336,18 @@ async def screen_page_row(
     return json_response(result)
 
 
+# Strict, closed models: the export writes these values into a file, so a string where
+# a number belongs, an unknown key or an integer numpy cannot hold is refused (422
+# naming the field), never carried into the file or into a 500.
+_EXPORT_MODEL = ConfigDict(extra="forbid", strict=True)
+# Ranks are at most the number of rows of an upload; the bound keeps them int64-safe.
+_MAX_RANK = 1_000_000_000
+
+
 class ExportScheme(BaseModel):
     """One scheme's verdict, as the export needs it."""
+
+    model_config = _EXPORT_MODEL
 
     scheme_id: str = Field(max_length=64)
     verdict: str | None = Field(default=None, max_length=32)
@@ -309,20 +356,24 @@ class ExportScheme(BaseModel):
 class ExportReason(BaseModel):
     """One reason's text, as the export needs it."""
 
+    model_config = _EXPORT_MODEL
+
     text: str | None = Field(default=None, max_length=1000)
-    contribution: float | None = None
+    contribution: float | None = Field(default=None, ge=-1e6, le=1e6, allow_inf_nan=False)
 
 
 class ExportRow(BaseModel):
     """A ranked row slimmed to the export's columns."""
 
-    rank: int | None = Field(default=None, ge=1)
+    model_config = _EXPORT_MODEL
+
+    rank: int | None = Field(default=None, ge=1, le=_MAX_RANK)
     company_id: str = Field(max_length=200)
     name: str | None = Field(default=None, max_length=500)
     province: str | None = Field(default=None, max_length=100)
     industry: str | None = Field(default=None, max_length=20)
-    score: float | None = Field(default=None, ge=0.0, le=1.0)
-    percentile: float | None = Field(default=None, ge=0.0, le=100.0)
+    score: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
+    percentile: float | None = Field(default=None, ge=0.0, le=100.0, allow_inf_nan=False)
     band: str | None = Field(default=None, max_length=2)
     schemes: list[ExportScheme] = Field(default_factory=list, max_length=32)
     reasons: list[ExportReason] = Field(default_factory=list, max_length=20)
@@ -331,10 +382,24 @@ class ExportRow(BaseModel):
 class ExportRequest(BaseModel):
     """The filtered, ranked rows shown on the page, in display order."""
 
+    model_config = _EXPORT_MODEL
+
     rows: list[ExportRow]
 
 
 _EXPORT_REQUEST = TypeAdapter(ExportRequest)
+_EXPORT_UPLOAD = multipart_openapi(
+    {
+        "rows": {
+            "$ref": "#/components/schemas/ExportRequest",
+            "description": "The filtered ranked list, in display order, as a JSON part "
+            "(a file or a plain field): the rows are an upload, limited like one "
+            "(max_upload_bytes, max_upload_rows).",
+        }
+    },
+    required=("rows",),
+    encoding={"rows": JSON_MEDIA_TYPE},
+)
 
 
 @_v1.post(
@@ -348,30 +413,22 @@ _EXPORT_REQUEST = TypeAdapter(ExportRequest)
                 MEDIA_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
             },
         },
-        **error_responses(413, 422),
+        **error_responses(400, 413, 415, 422),
     },
+    openapi_extra=_EXPORT_UPLOAD,
 )
 async def export_rows(
+    request: Request,
     settings: SettingsDep,
-    rows: Annotated[
-        UploadFile,
-        File(description='JSON {"rows": [ExportRow, ...]}: the filtered ranked list, in order'),
-    ],
     format: Annotated[Literal["csv", "xlsx"], Query(description="File format")] = "csv",
 ) -> Response:
-    """The page's filtered ranked list as a CSV or XLSX file (the `srdi score` columns).
-
-    The rows come as a multipart JSON file rather than a JSON body: a list of tens of
-    thousands of firms is an upload, and is limited like one (max_upload_bytes).
-    """
+    """The page's filtered ranked list as a CSV or XLSX file (the `srdi score` columns)."""
+    data = await form_text(await read_form(request, {"rows": True}), "rows")
     try:
-        body = _EXPORT_REQUEST.validate_json(await rows.read())
+        body = _EXPORT_REQUEST.validate_json(data or b"")
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise BadInputError(
-            f"export rows: {where}: {first['msg']} ({error.error_count()} problem(s) in all)",
-            field="rows",
+        raise RequestValidationError(
+            [{**err, "loc": ("body", *err["loc"])} for err in error.errors()]
         ) from None
     if len(body.rows) > settings.max_upload_rows:
         raise BadInputError(
@@ -381,9 +438,9 @@ async def export_rows(
             status_code=413,
         )
     frame = export_frame([row.model_dump() for row in body.rows])
-    data = await run_in_threadpool(export_bytes, frame, format)
+    content = await run_in_threadpool(export_bytes, frame, format)
     return Response(
-        content=data,
+        content=content,
         media_type=MEDIA_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="srdi-screen.{format}"'},
     )

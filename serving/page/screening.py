@@ -10,9 +10,10 @@ the full list of per-firm dicts is ever held in memory at once.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
-from features.column_map import ColumnMapError, column_map_from_json
+from features.column_map import ColumnMapError, column_map_from_json, is_map_target
+from features.fields import DERIVED_INPUTS, FIELD_NAMES
 from features.firm_years import FirmYearReader
 from features.formats import READABLE, TableFormat, format_from_suffix
 from features.io import TableLimitError, TableReadError
@@ -27,11 +28,19 @@ from serving.scoring.scorer import DEFAULT_CHUNK_ROWS, RankedScores, Scorer
 from srdi.core.settings import Settings
 
 __all__ = [
+    "COLUMN_MAP_TARGETS",
+    "column_map_parameter",
     "csv_stream",
     "json_stream",
     "parse_column_map",
     "screen_upload",
 ]
+
+
+# What a header may be mapped to: a contract field, a derived input, or "" (ignore it).
+COLUMN_MAP_TARGETS: frozenset[str] = frozenset(
+    name for name in (*FIELD_NAMES, *DERIVED_INPUTS, "") if is_map_target(name)
+)
 
 
 def parse_column_map(raw: str | None) -> dict[str, str] | None:
@@ -48,6 +57,35 @@ def parse_column_map(raw: str | None) -> dict[str, str] | None:
         return column_map_from_json(raw)
     except ColumnMapError as error:
         raise BadInputError(str(error), field="column_map") from None
+
+
+def column_map_parameter() -> dict[str, Any]:
+    """The OpenAPI description of the ``column_map`` query parameter, as it is parsed.
+
+    The value is JSON in the query string (OpenAPI's ``content`` form of a
+    parameter): an object of file header → field, each field one of
+    :data:`COLUMN_MAP_TARGETS`.
+    """
+    return {
+        "name": "column_map",
+        "in": "query",
+        "required": False,
+        "description": "JSON object of file header → field that wins over the automatic "
+        'matching, e.g. {"营业收入": "revenue"}; "" ignores a header. Headers that are not '
+        "in the file are not used.",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "additionalProperties": {
+                        "type": "string",
+                        "enum": sorted(COLUMN_MAP_TARGETS),
+                    },
+                },
+                "example": {"营业收入": "revenue", "备注": ""},
+            }
+        },
+    }
 
 
 def _format_of(filename: str | None) -> TableFormat:
@@ -67,6 +105,7 @@ def screen_upload(
     *,
     filename: str | None,
     settings: Settings,
+    fmt: TableFormat | None = None,
     column_map: dict[str, str] | None = None,
     explain: bool = True,
     top_reasons: int = 5,
@@ -81,10 +120,14 @@ def screen_upload(
     source
         The uploaded file (binary, seekable).
     filename
-        Its name: the extension says the format, and messages name the file by it.
+        Its name: messages name the file by it, and its extension says the format
+        unless ``fmt`` does.
     settings
         Supplies the upload limits (rows, columns, XLSX sizes) and how many row
         problems are kept (``max_listed_errors``).
+    fmt
+        The table format when the caller knows it (an upload's part media type,
+        :func:`serving.api.uploads.table_format`).
     column_map
         Header → contract field, applied before the alias table.
     explain, top_reasons
@@ -100,7 +143,7 @@ def screen_upload(
     LimitExceededError
         The file has more than ``max_upload_rows`` data rows.
     """
-    fmt = _format_of(filename)
+    fmt = fmt or _format_of(filename)
     reader = FirmYearReader(
         source,
         chunk_rows,

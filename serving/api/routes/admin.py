@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from serving.api.deps import HolderDep, MetricsDep, SettingsDep
+from serving.api.query import StrictQueryRoute
 from serving.api.responses import json_response
 from serving.api.schemas import ReloadBody, error_responses
 from serving.api.security import require_admin_key
@@ -16,7 +17,12 @@ from serving.scoring.generation import GenerationFollower, ReloadGeneration, Wor
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(require_admin_key)])
+router = APIRouter(
+    prefix="/v1/admin",
+    tags=["admin"],
+    dependencies=[Depends(require_admin_key)],
+    route_class=StrictQueryRoute,
+)
 
 
 @router.post(

@@ -7,12 +7,13 @@ from starlette.responses import Response
 
 from serving.api.deps import HolderDep, MetricsDep
 from serving.api.metrics import CONTENT_TYPE_LATEST
+from serving.api.query import StrictQueryRoute
 from serving.api.responses import json_response
 from serving.api.schemas import HealthBody, ReadyBody
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=StrictQueryRoute)
 
 
 @router.get("/healthz", response_model=HealthBody)

@@ -11,13 +11,19 @@ from features.fields import FIELDS, REQUIRED_FIELDS, csv_template
 from features.record_model import input_json_schema
 from features.rules import rule_tables
 from serving.api.deps import ScorerDep
+from serving.api.query import StrictQueryRoute
 from serving.api.responses import json_response
 from serving.api.schemas import ModelDescription, SchemaBody, SchemesBody, error_responses
 from serving.api.security import require_api_key
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1", tags=["meta"], dependencies=[Depends(require_api_key)])
+router = APIRouter(
+    prefix="/v1",
+    tags=["meta"],
+    dependencies=[Depends(require_api_key)],
+    route_class=StrictQueryRoute,
+)
 
 
 @router.get(

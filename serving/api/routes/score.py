@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from features.record_model import CompanyRecord, example_record
 from features.validate import validate_record
 from serving.api.deps import MetricsDep, ScorerDep, ScoringDep, SettingsDep
-from serving.api.jsonbody import ORJSONRoute, json_body_openapi, validated_body
+from serving.api.jsonbody import json_body_openapi, validated_body, validated_large_body
 from serving.api.limits import check_batch_length
+from serving.api.query import StrictQueryRoute
+from serving.api.records import split_records
 from serving.api.responses import json_response
 from serving.api.schemas import BatchRequest, BatchResponse, ScoreResult, error_responses
 from serving.api.security import require_api_key
@@ -23,7 +25,7 @@ router = APIRouter(
     prefix="/v1",
     tags=["score"],
     dependencies=[Depends(require_api_key)],
-    route_class=ORJSONRoute,
+    route_class=StrictQueryRoute,
 )
 
 ExplainQuery = Annotated[
@@ -57,7 +59,6 @@ _BATCH_EXAMPLES = {
         },
     }
 }
-BatchBody = Annotated[BatchRequest, Body(openapi_examples=_BATCH_EXAMPLES)]
 
 SchemesQuery = Annotated[
     bool,
@@ -70,7 +71,7 @@ SchemesQuery = Annotated[
     response_class=Response,
     responses={
         200: {"model": ScoreResult, "description": "The firm's score result."},
-        **error_responses(401, 413, 422, 503),
+        **error_responses(401, 413, 415, 422, 503),
     },
     openapi_extra=json_body_openapi(CompanyRecord, _RECORD_EXAMPLES),
 )
@@ -100,11 +101,12 @@ async def score_one(
     response_class=Response,
     responses={
         200: {"model": BatchResponse, "description": "Results in input order, and refusals."},
-        **error_responses(401, 413, 422, 503),
+        **error_responses(401, 413, 415, 422, 503),
     },
+    openapi_extra=json_body_openapi(BatchRequest, _BATCH_EXAMPLES),
 )
 async def score_batch(
-    body: BatchBody,
+    request: Request,
     scorer: ScorerDep,
     metrics: MetricsDep,
     settings: SettingsDep,
@@ -117,22 +119,30 @@ async def score_batch(
     Reasons are off by default here (``explain=true`` adds them): TreeSHAP costs about a
     millisecond per firm, which batch callers should ask for, not pay by default.
     """
+    body = await validated_large_body(request, BatchRequest)
     check_batch_length(len(body.records), settings)
+    split = split_records(body.records)
     batch = await run_in_threadpool(
         scorer.score_records,
-        body.records,
+        split.records,
         explain=explain,
         top_reasons=top_reasons,
         schemes=schemes,
     )
+    # The scorer numbers the records it was given; report positions in the request.
+    for result in batch.results:
+        result["index"] = split.indices[result["index"]]
+    errors = split.errors + [{**e, "index": split.indices[e["index"]]} for e in batch.errors]
+    errors.sort(key=lambda e: e["index"])  # stable: a record's problems stay in order
     metrics.observe_scores("batch", [r["score"] for r in batch.results])
-    metrics.row_errors.labels("batch").inc(len(batch.errors))
+    n_refused = len(body.records) - len(batch.results)
+    metrics.row_errors.labels("batch").inc(n_refused)
     return json_response(
         {
             "results": batch.results,
-            "errors": batch.errors,
+            "errors": errors,
             "n_scored": len(batch.results),
-            "n_errors": batch.n_refused,
+            "n_errors": n_refused,
             "model": scorer.model_info,
         }
     )

@@ -4,21 +4,59 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Header, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
+from features.formats import TABLE_SUFFIXES
 from serving.api.deps import MetricsDep, ScorerDep, SettingsDep, screen_slot
+from serving.api.query import StrictQueryRoute
 from serving.api.responses import JSON_MEDIA_TYPE
 from serving.api.schemas import ScreenResponse, error_responses
 from serving.api.security import require_api_key
-from serving.page.screening import csv_stream, json_stream, parse_column_map, screen_upload
+from serving.api.uploads import (
+    TABLE_MEDIA_TYPES,
+    form_file,
+    multipart_openapi,
+    read_form,
+    table_format,
+)
+from serving.page.screening import (
+    column_map_parameter,
+    csv_stream,
+    json_stream,
+    parse_column_map,
+    screen_upload,
+)
 
-__all__ = ["router"]
+__all__ = ["TABLE_UPLOAD", "router"]
 
-router = APIRouter(prefix="/v1", tags=["screen"], dependencies=[Depends(require_api_key)])
+router = APIRouter(
+    prefix="/v1",
+    tags=["screen"],
+    dependencies=[Depends(require_api_key)],
+    route_class=StrictQueryRoute,
+)
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+# The body of every route that takes a table: one part, the file.
+TABLE_UPLOAD = multipart_openapi(
+    {
+        "file": {
+            "type": "string",
+            "format": "binary",
+            "description": "The table: CSV (UTF-8, UTF-8 with BOM, GBK or GB18030), XLSX or "
+            "Parquet, one row per firm-year with the CompanyRecord fields as headers (or "
+            "their aliases, GET /v1/schema). The format is the file name's extension ("
+            + ", ".join(TABLE_SUFFIXES)
+            + "), else the part's Content-Type.",
+        }
+    },
+    required=("file",),
+    encoding={"file": ", ".join(TABLE_MEDIA_TYPES)},
+)
+ColumnMapQuery = Annotated[str | None, Query(include_in_schema=False)]
 
 
 def _wants_csv(accept: str | None) -> bool:
@@ -40,31 +78,31 @@ def _wants_csv(accept: str | None) -> bool:
             "description": "Ranked firms (JSON), or the flat ranked table with Accept: text/csv.",
             "content": {"text/csv": {"schema": {"type": "string"}}},
         },
-        **error_responses(401, 413, 415, 422, 503),
+        **error_responses(400, 401, 413, 415, 422, 503),
     },
+    openapi_extra={**TABLE_UPLOAD, "parameters": [column_map_parameter()]},
 )
 async def screen(
     request: Request,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8/BOM/GBK/GB18030), XLSX or Parquet")],
     scorer: ScorerDep,
     settings: SettingsDep,
     metrics: MetricsDep,
-    column_map: Annotated[
-        str | None,
-        Query(description='JSON object of file header → field, e.g. {"营业收入": "revenue"}'),
-    ] = None,
+    # Documented with its JSON schema through openapi_extra (column_map_parameter).
+    column_map: ColumnMapQuery = None,
     explain: Annotated[bool, Query(description="Include the top reasons.")] = True,
     top_reasons: Annotated[int, Query(ge=1, le=10, description="Reasons per firm.")] = 3,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> StreamingResponse:
     """Rank an uploaded file of candidates by score, with reasons and each bad row's errors."""
     mapping = parse_column_map(column_map)
+    upload = form_file(await read_form(request, {"file": True}), "file")
     async with screen_slot(request):
         ranked = await run_in_threadpool(
             screen_upload,
             scorer,
-            file.file,
-            filename=file.filename,
+            upload.file,
+            filename=upload.filename,
+            fmt=table_format(upload),
             settings=settings,
             column_map=mapping,
             explain=explain,
