@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
+from serving.api import docs
 from serving.api.access_log import AccessLogMiddleware
 from serving.api.errors import install_error_handlers
 from serving.api.lifecycle import Lifecycle, drain_on_sigterm
@@ -32,7 +33,7 @@ from serving.api.metrics import (
 )
 from serving.api.openapi import install_openapi
 from serving.api.routes import admin, health, meta, score, screen
-from serving.api.security import require_api_key_on_v1
+from serving.api.security import SecurityHeaders, require_api_key_on_v1
 from serving.page import routes as page_routes
 from serving.page.store import ScreenStore
 from serving.scoring.coalesce import RecordCoalescer
@@ -133,6 +134,11 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
         version="1",
         description=_DESCRIPTION,
         lifespan=lifespan,
+        # /docs and /redoc come from serving.api.docs (assets from the package, no CDN);
+        # operation ids are the route functions' names (what generated clients call).
+        docs_url=None,
+        redoc_url=None,
+        generate_unique_id_function=lambda route: route.name,
         openapi_tags=[
             {"name": "score", "description": "Score one firm or a batch."},
             {"name": "screen", "description": "Rank an uploaded candidate file."},
@@ -156,7 +162,7 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
     )
     app.state.screen_slots = asyncio.Semaphore(settings.max_concurrent_screens)
     install_error_handlers(app)
-    for module in (score, screen, meta, admin, health):
+    for module in (score, screen, meta, admin, health, docs):
         app.include_router(module.router)
     _add_page(app)
     install_openapi(app)
@@ -168,6 +174,7 @@ def create_app(settings: Settings, model_provider: ModelProvider | None = None) 
     )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(AccessLogMiddleware, enabled=settings.access_log)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -3,7 +3,8 @@
 
 /**
  * Create an element: h("td", {class: "num", title: "…"}, "text", childNode, …).
- * Attributes starting with "on" become event listeners; null/false are skipped.
+ * Attributes starting with "on" become event listeners, "style" is set through the
+ * CSSOM; null/false are skipped.
  */
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -13,6 +14,10 @@ export function h(tag, attrs = {}, ...children) {
       el.addEventListener(key.slice(2), value);
     } else if (key === "dataset") {
       Object.assign(el.dataset, value);
+    } else if (key === "style") {
+      // Through the CSSOM: the page's Content-Security-Policy (style-src 'self')
+      // refuses style attributes, not styles set from its own script.
+      el.style.cssText = String(value);
     } else if (value === true) {
       el.setAttribute(key, "");
     } else {
