@@ -24,6 +24,7 @@ __all__: list[str] = [
     "pipeline",
     "provinces",
     "record_model",
+    "spellings",
     "rules",
     "spreadsheet",
     "tiers",
