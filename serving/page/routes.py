@@ -53,12 +53,26 @@ from serving.page.screening import column_map_parameter, parse_column_map, scree
 from serving.page.session import compact_stream, firm_detail
 from serving.page.store import ScreenTooLargeError
 
-__all__ = ["SAMPLE_FILE", "SESSION_COOKIE", "STATIC_DIR", "ExportRequest", "ExportRow", "router"]
+__all__ = [
+    "SAMPLE_FILE",
+    "SESSION_COOKIE",
+    "SESSION_HEADER",
+    "STATIC_DIR",
+    "ExportRequest",
+    "ExportRow",
+    "router",
+]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 SAMPLE_FILE = Path(__file__).resolve().parent / "sample_data" / "candidates.csv"
 SESSION_COOKIE = "srdi_session"
+# The same session for clients that do not keep cookies (generated clients, scripts,
+# the stateful contract test): sent back on every page screen, accepted instead of the
+# cookie. Like the cookie it never appears in a URL, so a token in an access log opens
+# nothing on its own.
+SESSION_HEADER = "X-SRDI-Session"
 _SESSION_VALUE = re.compile(r"[A-Za-z0-9_-]{43}")
+_SESSION_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$"}
 _ASSET_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -216,15 +230,51 @@ async def screen_preview(
     return json_response(preview.model_dump())
 
 
+_SESSION_PARAMETER = {
+    "name": SESSION_HEADER,
+    "in": "header",
+    "required": False,
+    "description": f"The session, for a client that does not keep the {SESSION_COOKIE} "
+    "cookie (the header of an earlier page screen's answer).",
+    "schema": _SESSION_SCHEMA,
+}
+
+
+def _session_of(request: Request) -> str | None:
+    """The request's session: its header, else its cookie; ``None`` when it has none.
+
+    Raises
+    ------
+    serving.api.errors.BadInputError
+        A header that is not a session (422): a client sent it, and it would otherwise
+        be dropped in silence. (A cookie the browser keeps is simply replaced.)
+    """
+    header = request.headers.get(SESSION_HEADER)
+    if header is not None:
+        if not _SESSION_VALUE.fullmatch(header):
+            raise BadInputError(
+                f"{SESSION_HEADER} is not a session: send back the value of an earlier "
+                "page screen's answer",
+                field=SESSION_HEADER,
+            )
+        return header
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return cookie if cookie is not None and _SESSION_VALUE.fullmatch(cookie) else None
+
+
 # The stateful contract: the token and row numbers of a page screen's answer are what
 # GET /v1/screen/page/{token}/rows/{row} takes (OpenAPI links, followed by generated
 # clients and by schemathesis' stateful phase), in the same browser session.
 _ROW_LINKS = {
     "firm_detail": {
         "operationId": "screen_page_row",
-        "parameters": {"token": "$response.body#/token", "row": "$response.body#/rows/0/row"},
+        "parameters": {
+            "token": "$response.body#/token",
+            "row": "$response.body#/rows/0/row",
+            f"header.{SESSION_HEADER}": f"$response.header.{SESSION_HEADER}",
+        },
         "description": "The full result of the first ranked firm (any 'row' of 'rows' works), "
-        "sent with the srdi_session cookie this answer set.",
+        f"in the same session (the {SESSION_COOKIE} cookie or the {SESSION_HEADER} header).",
     }
 }
 
@@ -237,10 +287,18 @@ _ROW_LINKS = {
             "model": PageScreenBody,
             "description": "The ranked list in compact rows.",
             "links": _ROW_LINKS,
+            "headers": {
+                SESSION_HEADER: {
+                    "description": f"The session the screen is kept for (also set as the "
+                    f"{SESSION_COOKIE} cookie); send it back to open firm details.",
+                    "required": True,
+                    "schema": _SESSION_SCHEMA,
+                }
+            },
         },
         **error_responses(400, 413, 415, 422, 503),
     },
-    openapi_extra={**TABLE_UPLOAD, "parameters": [column_map_parameter()]},
+    openapi_extra={**TABLE_UPLOAD, "parameters": [column_map_parameter(), _SESSION_PARAMETER]},
 )
 async def screen_for_page(
     request: Request,
@@ -269,8 +327,8 @@ async def screen_for_page(
             explain=True,
             top_reasons=top_reasons,
         )
-    session = request.cookies.get(SESSION_COOKIE)
-    if session is None or not _SESSION_VALUE.fullmatch(session):
+    session = _session_of(request)
+    if session is None:
         session = secrets.token_urlsafe(32)
     token: str | None = None
     notice: str | None = None
@@ -281,6 +339,7 @@ async def screen_for_page(
     response = StreamingResponse(
         compact_stream(ranked, token, top_reasons=top_reasons, notice=notice),
         media_type=JSON_MEDIA_TYPE,
+        headers={SESSION_HEADER: session},
     )
     response.set_cookie(
         SESSION_COOKIE,
@@ -302,6 +361,7 @@ async def screen_for_page(
         409: {"model": ErrorBody, "description": "The model changed."},
         **error_responses(422, 503),
     },
+    openapi_extra={"parameters": [_SESSION_PARAMETER]},
 )
 async def screen_page_row(
     request: Request,
@@ -314,7 +374,7 @@ async def screen_page_row(
     Only the browser session that made the screen (its ``srdi_session`` cookie) can
     open it.
     """
-    session = request.cookies.get(SESSION_COOKIE) or ""
+    session = _session_of(request) or ""
     try:
         firm = await run_in_threadpool(screen_store(request).get, session, token, row)
     except KeyError:

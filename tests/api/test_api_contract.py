@@ -327,19 +327,31 @@ def test_upload_parts_are_those_the_document_lists(api: httpx.Client) -> None:
     assert unknown.status_code == 415
 
 
-def test_the_page_screen_links_to_its_rows(api: httpx.Client) -> None:
+def test_the_page_screen_links_to_its_rows(api: httpx.Client, served: str) -> None:
     document = api.get("/openapi.json").json()
     links = document["paths"]["/v1/screen/page"]["post"]["responses"]["200"]["links"]
     (link,) = links.values()
     assert link["operationId"] == "screen_page_row"
+    assert link["parameters"] == {
+        "token": "$response.body#/token",
+        "row": "$response.body#/rows/0/row",
+        "header.X-SRDI-Session": "$response.header.X-SRDI-Session",
+    }
     csv = b"company_id,fiscal_year,province,industry,revenue\nA1,2024,Zhejiang,C39,1e8\n"
-    screen = api.post("/v1/screen/page", files={"file": ("f.csv", csv, "text/csv")}).json()
-    # Follow the link as a generated client would, with the runtime expressions.
-    token = screen["token"] if link["parameters"]["token"] == "$response.body#/token" else None
-    row = screen["rows"][0]["row"]
-    detail = api.get(f"/v1/screen/page/{token}/rows/{row}")
-    assert detail.status_code == 200
-    assert detail.json()["company_id"] == "A1"
+    files = {"file": ("f.csv", csv, "text/csv")}
+    # Followed as a client that keeps no cookies would: the runtime expressions only.
+    with httpx.Client(base_url=served, headers={"X-API-Key": API_KEY}, timeout=60) as bare:
+        screen = bare.post("/v1/screen/page", files=files)
+        bare.cookies.clear()
+        session = screen.headers["X-SRDI-Session"]
+        body = screen.json()
+        path = f"/v1/screen/page/{body['token']}/rows/{body['rows'][0]['row']}"
+        assert bare.get(path).status_code == 404  # the token alone opens nothing
+        detail = bare.get(path, headers={"X-SRDI-Session": session})
+        assert detail.status_code == 200
+        assert detail.json()["company_id"] == "A1"
+        malformed = bare.get(path, headers={"X-SRDI-Session": "not-a-session"})
+        assert malformed.status_code == 422
 
 
 # ---------------------------------------------------------------- spellings = normalizer
