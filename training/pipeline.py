@@ -227,7 +227,7 @@ def finish_training(
         )
     metrics = {**evaluation.metrics, **(heldout.metrics() if heldout is not None else {})}
 
-    bundle = build_bundle(trained, calibrated, pipeline, prepared, config, metrics, data_hash)
+    bundle = build_bundle(trained, calibrated, pipeline, prepared, config, metrics, data_hash, X)
     # What the model learned from, feature by feature: serving compares the firms it
     # scores with it (input drift, srdi.core.drift).
     reference = DriftReference.from_matrix(X[prepared.train], bundle.feature_names)

@@ -27,6 +27,7 @@ import numpy as np
 
 from features.pipeline import FeaturePipeline
 from srdi.core.bundle import ModelBundle, code_ruleset_versions
+from srdi.core.bundle.attribution import METADATA_KEY, attribution_metadata
 from training.baselines import fit_logreg, points_scores
 from training.calibration import CalibrationChoice, choose_calibrator
 from training.config import TrainingConfig
@@ -154,14 +155,30 @@ def build_bundle(
     config: TrainingConfig,
     metrics: Mapping[str, float],
     data_hash: str,
+    X: np.ndarray,
 ) -> ModelBundle:
     """The model bundle: booster, calibrator, feature state and the test rows as reference.
 
     The reference population of percentiles is the test-year candidates' calibrated
-    probabilities.
+    probabilities; the same rows (a sample of ``config.contribution_sample``) give each
+    feature's share of the attribution mass, from which a score's coverage is told
+    (:mod:`srdi.core.bundle.attribution`).
     """
     reference_prob = calibrated.prob[prepared.test]
     levels = np.linspace(0.0, 1.0, config.quantile_levels)
+    X_test = X[prepared.test]
+    # TreeSHAP costs milliseconds per row; a fixed sample measures the mean well enough.
+    sample = np.sort(
+        np.random.default_rng(0).permutation(X_test.shape[0])[: config.contribution_sample]
+    )
+    contributions = trained.booster.predict(
+        X_test[sample], pred_contrib=True, num_threads=config.model.num_threads
+    )
+    attribution = attribution_metadata(
+        np.asarray(contributions),
+        pipeline.feature_names,
+        f"test-year candidates ({sample.size} rows)",
+    )
     return ModelBundle(
         booster=trained.booster,
         calibrator=calibrated.choice.calibrator,
@@ -177,6 +194,7 @@ def build_bundle(
             "data_hash": data_hash,
             "reference_population": f"test-year candidates ({reference_prob.size} rows)",
             "split": asdict(prepared.split),
+            METADATA_KEY: attribution,
         },
     )
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from features.industries import DIVISION_CODES
 from features.provinces import PROVINCE_NAMES
+from srdi.core.bundle.attribution import THIN_DATA_BELOW
 
 __all__ = [
     "INDUSTRY_CODE",
@@ -128,7 +129,21 @@ class ScoreResult(BaseModel):
     band: Literal["A", "B", "C", "D"] | None = Field(
         description="A ≥ 95th percentile, B ≥ 80th, C ≥ 50th, D below."
     )
-    reasons: list[Reason] = Field(description="Top reasons; empty when explain=false.")
+    coverage: Number = Field(
+        default=None,
+        description="Share (0–1) of the model's attribution mass on the figures the firm "
+        "reported, measured over the reference population; null for certified firms.",
+    )
+    thin_data: bool | None = Field(
+        default=None,
+        description=f"True when coverage is below {THIN_DATA_BELOW}: the score rests on too "
+        "few reported figures to say much about this firm.",
+    )
+    reasons: list[Reason] = Field(
+        description="Top reasons, told from reported figures only, then one line of family "
+        "'unreported' summing the effect of the figures not reported; empty when "
+        "explain=false."
+    )
     schemes: list[SchemeResult]
     model: ModelRef
 

@@ -139,13 +139,18 @@ def candidate_scores(scorer: Scorer, columns: Columns) -> ScoreArrays:
     score = np.full(n, np.nan)
     percentile = np.full(n, np.nan)
     band = np.full(n, None, dtype=object)
+    coverage = np.full(n, np.nan)
     candidates = np.flatnonzero(~certified)
     if candidates.size:
         scored = scorer.score_arrays(take_rows(columns, candidates))
         score[candidates] = scored.score
         percentile[candidates] = scored.percentile
         band[candidates] = scored.band
-    return ScoreArrays(score=score, percentile=percentile, band=band, certified=certified)
+        if scored.coverage is not None:
+            coverage[candidates] = scored.coverage
+    return ScoreArrays(
+        score=score, percentile=percentile, band=band, certified=certified, coverage=coverage
+    )
 
 
 def scheme_columns(evaluation: SchemeEvaluation) -> dict[str, pa.Array]:

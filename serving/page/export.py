@@ -21,6 +21,7 @@ import pandas as pd
 from features.formats import TableFormat, output_format
 from features.rules import SCHEME_IDS
 from features.spreadsheet import csv_bytes, xlsx_bytes
+from serving.scoring.reasons import UNREPORTED
 
 __all__ = [
     "ERROR_COLUMNS",
@@ -47,6 +48,8 @@ IDENTITY_COLUMNS: tuple[str, ...] = (
     "score",
     "percentile",
     "band",
+    "coverage",
+    "thin_data",
 )
 REASONS_COLUMN = "top_reasons"
 ERROR_COLUMNS: tuple[str, ...] = ("row", "field", "value", "message")
@@ -80,12 +83,15 @@ def export_columns(scheme_ids: Sequence[str] = SCHEME_IDS) -> list[str]:
 def reasons_text(reasons: Iterable[Mapping[str, Any]], top: int = 3) -> str:
     """Join the first ``top`` reason texts of one firm into one cell.
 
+    The line that sums the unreported figures (family ``unreported``) is always
+    added last: a reader of the export must see what the score does not rest on.
+
     Parameters
     ----------
     reasons
         The ``reasons`` list of a score result, already ordered by the scorer.
     top
-        How many reasons to keep.
+        How many reasons (besides the unreported line) to keep.
 
     Returns
     -------
@@ -93,13 +99,16 @@ def reasons_text(reasons: Iterable[Mapping[str, Any]], top: int = 3) -> str:
         The texts joined by ``" | "``; empty when the result has no reasons.
     """
     texts: list[str] = []
+    gap = ""
     for reason in reasons:
-        if len(texts) >= top:
-            break
         text = reason.get("text") or reason.get("family_label") or reason.get("family")
-        if text:
+        if not text:
+            continue
+        if reason.get("family") == UNREPORTED:
+            gap = str(text)  # always told, after the reasons: what the score misses
+        elif len(texts) < top:
             texts.append(str(text))
-    return REASON_SEPARATOR.join(texts)
+    return REASON_SEPARATOR.join([*texts, gap] if gap else texts)
 
 
 def export_frame(
@@ -142,6 +151,8 @@ def export_frame(
         "score": [_float_or_none(r.get("score")) for r in results],
         "percentile": [_float_or_none(r.get("percentile")) for r in results],
         "band": [r.get("band") for r in results],
+        "coverage": [_float_or_none(r.get("coverage")) for r in results],
+        "thin_data": [r.get("thin_data") for r in results],
     }
     columns: dict[str, list[str | None]] = {sid: [None] * n for sid in scheme_ids}
     if verdicts is not None:
@@ -160,6 +171,8 @@ def export_frame(
     frame["rank"] = frame["rank"].astype("Int64")
     frame["score"] = frame["score"].astype("float64")
     frame["percentile"] = frame["percentile"].astype("float64")
+    frame["coverage"] = frame["coverage"].astype("float64")
+    frame["thin_data"] = frame["thin_data"].astype("boolean")
     return frame
 
 

@@ -123,6 +123,10 @@ class PageRow(BaseModel):
     score: float | None
     percentile: float | None
     band: Literal["A", "B", "C", "D"] | None
+    coverage: float | None = Field(
+        default=None, description="Share of the model's signal on reported figures."
+    )
+    thin_data: bool | None = Field(default=None, description="Coverage below the thin-data level.")
     verdicts: list[str | None] = Field(description="One verdict per entry of 'schemes'.")
     reasons: list[PageReason]
 

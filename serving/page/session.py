@@ -58,6 +58,8 @@ def compact_result(result: Mapping[str, Any], verdicts: Sequence[str | None]) ->
         "score": result.get("score"),
         "percentile": result.get("percentile"),
         "band": result.get("band"),
+        "coverage": result.get("coverage"),
+        "thin_data": result.get("thin_data"),
         "verdicts": list(verdicts),
         "reasons": [
             {

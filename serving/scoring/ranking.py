@@ -191,9 +191,11 @@ def concat_numbers(parts: list[ScoreArrays]) -> ScoreArrays:
     if not parts:
         empty = np.zeros(0, dtype=np.float64)
         return ScoreArrays(empty, empty, np.zeros(0, dtype=object), np.zeros(0, dtype=bool))
+    coverages = [p.coverage for p in parts if p.coverage is not None]
     return ScoreArrays(
         score=np.concatenate([p.score for p in parts]),
         percentile=np.concatenate([p.percentile for p in parts]),
         band=np.concatenate([p.band for p in parts]),
         certified=np.concatenate([p.certified for p in parts]),
+        coverage=np.concatenate(coverages) if len(coverages) == len(parts) else None,
     )

@@ -6,6 +6,14 @@ gives a handful of signed reasons; each names the features that drove it, with t
 firm's value beside its industry median so a reader sees *why*, e.g.
 "R&D intensity raises the score: R&D expense / revenue 7.2% (industry median 3.1%)".
 
+Reasons are told from reported values only: a feature the firm did not report
+(NaN) still moves the score — the trees send unknown values down a learned branch —
+but that is the effect of a gap, not evidence about the firm, so it never makes a
+family "raise the score". Those contributions are summed into one last line instead
+(family ``unreported``): "9 figures not reported: together −0.30", with the
+features behind it, so the reader sees how much of the score rests on what is
+missing.
+
 Grouping, ranking and the per-family feature order are vectorized over all rows;
 only the final dict assembly walks the rows.
 """
@@ -20,13 +28,25 @@ from typing import Any, Protocol
 import numpy as np
 
 __all__ = [
+    "UNREPORTED",
     "FeatureDescription",
     "ReasonBuilder",
     "format_value",
+    "unreported_text",
 ]
 
 # Contributions smaller than this (in log-odds) say nothing worth a sentence.
 _NEGLIGIBLE = 1e-9
+UNREPORTED = "unreported"
+"""The family id of the line that sums the contributions of unreported figures."""
+_UNREPORTED_LABEL = "Figures not reported"
+
+
+def unreported_text(count: int, total: float) -> str:
+    """E.g. ``"9 figures not reported: together −0.30"`` (log-odds, a true minus sign)."""
+    sign = "+" if total >= 0 else "−"
+    noun = "figure" if count == 1 else "figures"
+    return f"{count} {noun} not reported: together {sign}{abs(total):.2f}"
 
 
 class FeatureDescription(Protocol):
@@ -214,23 +234,26 @@ class ReasonBuilder:
         Returns
         -------
         list of list of dict
-            The ``reasons`` of docs/architecture.md for each row.
+            The ``reasons`` of docs/architecture.md for each row: the top families,
+            told from reported values only, then — when the firm left figures
+            unreported — one line of family ``unreported`` summing their effect.
         """
         n_features = len(self._specs)
-        contrib = np.asarray(contributions, dtype=np.float64)[:, :n_features]
-        n = contrib.shape[0]
+        everything = np.asarray(contributions, dtype=np.float64)[:, :n_features]
+        n = everything.shape[0]
         if n == 0 or top <= 0:
             return [[] for _ in range(n)]
+        x = np.asarray(values, dtype=np.float64)
+        reported = np.isfinite(x)
+        # Told from reported values only; what unknown values did is the last line.
+        contrib = np.where(reported, everything, 0.0)
+        gaps = everything - contrib
         family = self.family_contributions(contrib)
         k = min(top, len(self._families))
         # Stable sort on -|c| keeps the catalog's family order among ties.
         top_families = np.argsort(-np.abs(family), axis=1, kind="stable")[:, :k]
         per_family_order = [
-            fam.columns[
-                np.argsort(-np.abs(contrib[:, fam.columns]), axis=1, kind="stable")[
-                    :, : self.features_per_reason
-                ]
-            ]
+            fam.columns[np.argsort(-np.abs(contrib[:, fam.columns]), axis=1, kind="stable")]
             for fam in self._families
         ]
         # Each reason is told through the feature that pushes hardest in the family's
@@ -242,11 +265,20 @@ class ReasonBuilder:
             for k, fam in enumerate(self._families)
         ]
         family_list = family.tolist()
-        contrib_list = contrib.tolist()
-        values_list = np.asarray(values, dtype=np.float64).tolist()
+        contrib_list = everything.tolist()
+        reported_list = reported.tolist()
+        values_list = x.tolist()
         medians_list = np.asarray(medians, dtype=np.float64).tolist()
         top_list = top_families.tolist()
         orders = [order.tolist() for order in per_family_order]
+        gap_order = np.argsort(-np.abs(gaps), axis=1, kind="stable")[:, : self.features_per_reason]
+        gap_total = gaps.sum(axis=1).tolist()
+        # Figures not reported: distinct sources among the unknown features (an
+        # industry-relative feature is the same figure as its source).
+        sources = sorted(set(self._told_by))
+        one_hot = np.zeros((n_features, len(sources)))
+        one_hot[np.arange(n_features), [sources.index(t) for t in self._told_by]] = 1.0
+        missing_figures = (((~reported).astype(np.float64) @ one_hot) > 0).sum(axis=1).tolist()
 
         out: list[list[dict[str, Any]]] = []
         for i in range(n):
@@ -256,19 +288,11 @@ class ReasonBuilder:
                 if abs(total) < _NEGLIGIBLE:
                     continue
                 fam = self._families[fam_index]
-                features = []
-                for j in orders[fam_index][i]:
-                    spec = self._specs[j]
-                    features.append(
-                        {
-                            "name": spec.name,
-                            "label": spec.label,
-                            "unit": spec.unit,
-                            "value": _finite_or_none(values_list[i][j]),
-                            "industry_median": _finite_or_none(medians_list[i][j]),
-                            "contribution": contrib_list[i][j],
-                        }
-                    )
+                features = [
+                    self._feature(j, values_list[i][j], medians_list[i][j], contrib_list[i][j])
+                    for j in orders[fam_index][i]
+                    if reported_list[i][j]
+                ][: self.features_per_reason]
                 direction = "raises" if total > 0 else "lowers"
                 told = self._told_by[tellers[fam_index][i]]
                 spec = self._specs[told]
@@ -290,8 +314,35 @@ class ReasonBuilder:
                         "features": features,
                     }
                 )
+            if missing_figures[i]:
+                total = gap_total[i]
+                reasons.append(
+                    {
+                        "family": UNREPORTED,
+                        "family_label": _UNREPORTED_LABEL,
+                        "contribution": total,
+                        "direction": "raises" if total > 0 else "lowers",
+                        "text": unreported_text(missing_figures[i], total),
+                        "features": [
+                            self._feature(j, math.nan, medians_list[i][j], contrib_list[i][j])
+                            for j in gap_order[i].tolist()
+                            if not reported_list[i][j]
+                        ],
+                    }
+                )
             out.append(reasons)
         return out
+
+    def _feature(self, j: int, value: float, median: float, contribution: float) -> dict[str, Any]:
+        spec = self._specs[j]
+        return {
+            "name": spec.name,
+            "label": spec.label,
+            "unit": spec.unit,
+            "value": _finite_or_none(value),
+            "industry_median": _finite_or_none(median),
+            "contribution": contribution,
+        }
 
 
 def _finite_or_none(value: float) -> float | None:

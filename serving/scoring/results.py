@@ -8,6 +8,7 @@ documented key order, with non-finite numbers as ``null``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from features.columns import Columns
 from serving.scoring.target import ScoreArrays
+from srdi.core.bundle import THIN_DATA_BELOW
 
 __all__ = ["finite_or_none", "score_results"]
 
@@ -55,6 +57,7 @@ def score_results(
     percentile = numbers.percentile.tolist()
     band = numbers.band.tolist()
     certified = numbers.certified.tolist()
+    coverage = numbers.coverage.tolist() if numbers.coverage is not None else [math.nan] * n
     row_numbers = None if rows is None else [int(r) for r in rows]
 
     results: list[dict[str, Any]] = []
@@ -69,6 +72,8 @@ def score_results(
             "score": finite_or_none(score[i]),
             "percentile": finite_or_none(percentile[i]),
             "band": band[i],
+            "coverage": finite_or_none(coverage[i]),
+            "thin_data": _thin(coverage[i]),
             "reasons": reasons[i] if reasons is not None else [],
             "schemes": schemes[i] if schemes is not None else [],
             "model": model_info,
@@ -77,6 +82,10 @@ def score_results(
             result["row"] = row_numbers[i]
         results.append(result)
     return results
+
+
+def _thin(coverage: float) -> bool | None:
+    return None if coverage != coverage else bool(coverage < THIN_DATA_BELOW)
 
 
 def finite_or_none(value: float) -> float | None:

@@ -23,7 +23,7 @@ from features.catalog import FAMILIES, FEATURES
 from features.columns import Columns, column_length
 from features.tiers import CERTIFIED_TIERS, tiers_at_or_above
 from serving.scoring.explain import Explainer
-from srdi.core.bundle import ModelBundle
+from srdi.core.bundle import THIN_DATA_BELOW, ModelBundle
 
 __all__ = ["ScoreArrays", "TargetModel"]
 
@@ -32,13 +32,24 @@ __all__ = ["ScoreArrays", "TargetModel"]
 class ScoreArrays:
     """The numbers of a scored set of rows, vectorized.
 
-    ``score``, ``percentile`` are NaN and ``band`` is ``None`` for certified firms.
+    ``score``, ``percentile`` and ``coverage`` are NaN and ``band`` is ``None`` for
+    certified firms. ``coverage`` is the share of the model's attribution mass on
+    the figures each firm reported (:mod:`srdi.core.bundle.attribution`); ``None``
+    when not computed.
     """
 
     score: np.ndarray
     percentile: np.ndarray
     band: np.ndarray
     certified: np.ndarray
+    coverage: np.ndarray | None = None
+
+    @property
+    def thin_data(self) -> np.ndarray | None:
+        """True where the coverage is below :data:`srdi.core.bundle.THIN_DATA_BELOW`."""
+        if self.coverage is None:
+            return None
+        return np.asarray(self.coverage < THIN_DATA_BELOW)
 
 
 class TargetModel:
@@ -99,7 +110,10 @@ class TargetModel:
         score = np.where(certified, np.nan, score)
         percentile = self.bundle.percentile(score)
         band = self.bundle.band(percentile)
-        return ScoreArrays(score=score, percentile=percentile, band=band, certified=certified)
+        coverage = np.where(certified, np.nan, self.bundle.coverage(X))
+        return ScoreArrays(
+            score=score, percentile=percentile, band=band, certified=certified, coverage=coverage
+        )
 
     def reasons(
         self, columns: Columns, X: np.ndarray, numbers: ScoreArrays, *, top: int

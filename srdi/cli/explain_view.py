@@ -137,6 +137,12 @@ def _headline(result: Mapping[str, Any]) -> Panel:
         lines.append(f"   rank #{rank} in this file")
     if result.get("status") == "certified":
         lines.append("   (already certified)", "blue")
+    coverage = result.get("coverage")
+    if coverage is not None:
+        lines.append(f"\ncoverage {float(coverage) * 100:.0f}% of the model's signal rests on ")
+        lines.append("reported figures")
+        if result.get("thin_data"):
+            lines.append("   thin data: read the score with care", "bold yellow")
     return Panel(lines, title="SRDI potential", expand=False)
 
 

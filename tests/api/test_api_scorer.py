@@ -26,6 +26,8 @@ RESULT_KEYS = {
     "score",
     "percentile",
     "band",
+    "coverage",
+    "thin_data",
     "reasons",
     "schemes",
     "model",
@@ -55,7 +57,10 @@ def test_a_record_gets_the_full_score_result(scorer: Scorer, records: list[dict[
     assert result["model"] == {"name": "srdi-potential", "version": "1"}
     assert result["province"] == candidate["province"]
     assert result["fiscal_year"] == candidate["fiscal_year"]
-    assert 1 <= len(result["reasons"]) <= 5
+    told = [r for r in result["reasons"] if r["family"] != "unreported"]
+    assert 1 <= len(told) <= 5 and len(result["reasons"]) - len(told) <= 1
+    assert 0.0 <= result["coverage"] <= 1.0
+    assert result["thin_data"] is (result["coverage"] < 0.6)
     assert [s["scheme_id"] for s in result["schemes"]] == list(
         evaluate_schemes(validate_record(candidate)).scheme_ids
     )

@@ -106,8 +106,8 @@ def test_reason_content_and_sentence() -> None:
     medians = np.array([[0.031, 0.12, np.nan, 0.22, 0.08, 10.0, 7.0]])
     reasons = builder().build(contrib, values, medians, top=5)[0]
 
-    # Families without any contribution say nothing.
-    assert [r["family"] for r in reasons] == ["rd_intensity", "margin"]
+    # Families without any contribution say nothing; the unreported growth is the last line.
+    assert [r["family"] for r in reasons] == ["rd_intensity", "margin", "unreported"]
     rd = reasons[0]
     assert rd["family_label"] == "R&D intensity"
     assert rd["contribution"] == pytest.approx(0.35)
@@ -176,15 +176,54 @@ def test_a_reason_is_told_through_a_feature_pushing_its_way() -> None:
     )
 
 
-def test_unknown_values_and_medians_become_null_and_plain_words() -> None:
+def test_an_unreported_figure_is_never_told_as_evidence() -> None:
+    # Issue 14: "Growth lowers the score: Revenue growth not reported" told the effect of
+    # a gap as if it were a fact about the firm. Now the gap's effect is one summed line.
     contrib = np.zeros((1, len(NAMES) + 1))
     contrib[0, NAMES.index("revenue_cagr")] = -0.3
-    values = np.array([[0.1, 0.1, 0.0, 0.1, np.nan, 1.0, 1.0]])
+    contrib[0, NAMES.index("gross_margin")] = -0.05
+    contrib[0, NAMES.index("firm_age")] = 0.2
+    values = np.array([[0.1, 0.1, 0.0, np.nan, np.nan, 12.0, 1.0]])
     medians = np.full((1, len(NAMES)), np.nan)
-    (reason,) = builder().build(contrib, values, medians, top=3)[0]
-    feature = reason["features"][0]
-    assert feature["value"] is None and feature["industry_median"] is None
-    assert reason["text"] == "Growth lowers the score: Revenue growth (2-year CAGR) not reported"
+    reasons = builder().build(contrib, values, medians, top=3)[0]
+    assert [r["family"] for r in reasons] == ["scale_age", "unreported"]
+    gap = reasons[-1]
+    assert gap["text"] == "2 figures not reported: together −0.35"
+    assert gap["family_label"] == "Figures not reported" and gap["direction"] == "lowers"
+    assert gap["contribution"] == pytest.approx(-0.35)
+    assert [f["name"] for f in gap["features"]] == ["revenue_cagr", "gross_margin"]
+    assert all(f["value"] is None for f in gap["features"])
+    assert reasons[0]["text"] == "Scale and age raises the score: Firm age 12 years"
+
+
+def test_a_relative_feature_without_its_source_is_one_figure() -> None:
+    contrib = np.zeros((1, len(NAMES) + 1))
+    contrib[0, NAMES.index("rd_intensity")] = 0.1
+    contrib[0, NAMES.index("rd_intensity_vs_industry")] = 0.05
+    values = np.array([[np.nan, 0.1, np.nan, 0.2, 0.1, 12.0, 1.0]])
+    reasons = builder().build(contrib, values, np.full((1, len(NAMES)), np.nan), top=3)[0]
+    assert [r["family"] for r in reasons] == ["unreported"]
+    assert reasons[0]["text"] == "1 figure not reported: together +0.15"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    contrib=arrays(np.float64, (5, len(NAMES) + 1), elements=finite),
+    known=arrays(np.bool_, (5, len(NAMES))),
+)
+def test_reported_reasons_and_the_unreported_line_add_up(
+    contrib: np.ndarray, known: np.ndarray
+) -> None:
+    values = np.where(known, 0.5, np.nan)
+    medians = np.full(values.shape, np.nan)
+    for i, reasons in enumerate(builder().build(contrib, values, medians, top=len(FAMILIES))):
+        told = sum(r["contribution"] for r in reasons)
+        assert told == pytest.approx(contrib[i, : len(NAMES)].sum(), abs=1e-6)
+        for reason in reasons:
+            if reason["family"] != "unreported":
+                assert all(f["value"] is not None for f in reason["features"])
+        has_gap_line = any(r["family"] == "unreported" for r in reasons)
+        assert has_gap_line == (not known[i].all())
 
 
 def test_no_rows_and_no_reasons() -> None:

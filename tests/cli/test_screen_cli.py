@@ -67,7 +67,7 @@ def _assert_ranked(frame: pd.DataFrame, n_expected: int) -> None:
     assert np.all(np.diff(scores) <= 1e-12), "candidates must be ranked by descending score"
     assert ((scores > 0) & (scores < 1)).all()
     assert set(frame["band"].dropna()) <= set("ABCD")
-    for scheme in export_columns()[8:-1]:
+    for scheme in export_columns()[10:-1]:
         assert set(frame[scheme].dropna()) <= VERDICTS
     # Every ranked firm says why, in words.
     assert candidates["top_reasons"].str.len().gt(10).all()

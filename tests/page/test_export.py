@@ -56,7 +56,7 @@ def _result(
 
 def test_columns_are_identity_then_one_per_scheme_then_reasons() -> None:
     columns = export_columns()
-    assert columns[:8] == [
+    assert columns[:10] == [
         "rank",
         "company_id",
         "name",
@@ -65,8 +65,10 @@ def test_columns_are_identity_then_one_per_scheme_then_reasons() -> None:
         "score",
         "percentile",
         "band",
+        "coverage",
+        "thin_data",
     ]
-    assert columns[8:-1] == list(SCHEME_IDS)
+    assert columns[10:-1] == list(SCHEME_IDS)
     assert columns[-1] == "top_reasons"
 
 

@@ -199,7 +199,7 @@ def test_page_screen_is_the_api_screen_in_compact_form(model_client) -> None:
     assert page.status_code == 200, page.text
     body = page.json()
     scheme_ids = [s["scheme_id"] for s in body["schemes"]]
-    assert scheme_ids == export_columns()[8:-1]
+    assert scheme_ids == export_columns()[10:-1]
     assert body["n_rows"] == body["n_scored"] == 400
     rows = body["rows"]
     assert [r["rank"] for r in rows if r["rank"]] == list(range(1, 401))

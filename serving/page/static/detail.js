@@ -140,12 +140,16 @@ const WHY_REASONS = 5;
 
 function whyList(reasons) {
   if (!reasons.length) return h("p", { class: "muted" }, "No reasons were computed for this result.");
-  const rest = reasons.length - WHY_REASONS;
+  // Reasons come from reported figures; what the unreported ones did is one line, always shown.
+  const told = reasons.filter((r) => r.family !== "unreported");
+  const gap = reasons.find((r) => r.family === "unreported");
+  const rest = told.length - WHY_REASONS;
   return h(
     "div",
     {},
-    h("ul", { class: "reasons big-reasons" }, reasons.slice(0, WHY_REASONS).map(reasonItem)),
+    h("ul", { class: "reasons big-reasons" }, told.slice(0, WHY_REASONS).map(reasonItem)),
     rest > 0 ? h("p", { class: "muted small" }, `${rest} smaller effect${rest > 1 ? "s" : ""} in the chart below.`) : null,
+    gap ? h("p", { class: "unreported-line" }, gap.text) : null,
   );
 }
 
@@ -168,6 +172,9 @@ export function renderDetail(container, row, model) {
         h("div", { class: "small" }, `percentile ${percentile(row.percentile)}`),
         h("span", { class: `band band-${row.band}`, title: BAND_TEXT[row.band] || "" }, `Band ${row.band || "—"}`),
         row.status === "certified" ? h("div", { class: "chip" }, "already certified") : null,
+        row.coverage === null || row.coverage === undefined
+          ? null
+          : h("div", { class: `small coverage${row.thin_data ? " thin-data" : ""}`, title: "Share of the model's signal that rests on figures this firm reported" }, `coverage ${Math.round(row.coverage * 100)}%${row.thin_data ? " · thin data" : ""}`),
       ),
     ),
     h("p", { class: "muted small score-meaning" }, `Score: the calibrated probability that this firm is certified within the model's horizon; rank #${row.rank ?? "?"} of this list. ${BAND_TEXT[row.band] || ""}.`),

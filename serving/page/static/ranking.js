@@ -28,7 +28,7 @@ function eligibleCount(row) {
 
 /** The reasons to show first: the strongest ones that raise the score, then the rest. */
 export function topReasons(row, n = 2) {
-  const reasons = row.reasons || [];
+  const reasons = (row.reasons || []).filter((r) => r.family !== "unreported");
   const raising = reasons.filter((r) => (r.contribution ?? 0) > 0);
   const lowering = reasons.filter((r) => !((r.contribution ?? 0) > 0));
   return [...raising, ...lowering].slice(0, n);
@@ -121,7 +121,12 @@ export function renderTable(table, pageRows, sort, schemes, { onSort, onOpen }) 
       h("td", { class: "col-industry" }, r.industry || "—"),
       h("td", { class: "num col-score" }, pct(r.score), h("span", { class: "score-bar", style: `--w:${Math.round((r.score || 0) * 100)}%` })),
       h("td", { class: "num col-percentile" }, percentile(r.percentile)),
-      h("td", { class: "col-band" }, h("span", { class: `band band-${r.band}`, title: BAND_TEXT[r.band] || "" }, r.band || "—")),
+      h(
+        "td",
+        { class: "col-band" },
+        h("span", { class: `band band-${r.band}`, title: BAND_TEXT[r.band] || "" }, r.band || "—"),
+        r.thin_data ? h("span", { class: "chip thin-data", title: `Only ${Math.round((r.coverage || 0) * 100)}% of the model's signal rests on figures this firm reported` }, "thin data") : null,
+      ),
       h("td", { class: "col-schemes" }, h("div", { class: "badges" }, schemes.map((s, i) => badge({ ...s, verdict: (r.verdicts || [])[i] })))),
       h("td", { class: "col-reasons" }, h("ul", { class: "reasons" }, topReasons(r, 2).map(reasonLine))),
     ),

@@ -9,10 +9,12 @@ Exceptions defined here (:mod:`srdi.core.bundle.errors`)::
 
 Modules, one reason to change each: ``model`` (:class:`ModelBundle` and its
 prediction surface), ``reference`` (percentiles and bands in the reference
-population), ``files`` (the five text files on disk, their format version, the
+population), ``attribution`` (coverage: the share of the model's signal on reported
+figures), ``files`` (the five text files on disk, their format version, the
 checks against the code), ``registry`` (the champion from MLflow).
 """
 
+from srdi.core.bundle.attribution import THIN_DATA_BELOW
 from srdi.core.bundle.errors import (
     BundleError,
     BundleFormatError,
@@ -36,6 +38,7 @@ __all__ = [
     "BUNDLE_FILES",
     "BUNDLE_FORMAT_VERSION",
     "DRIFT_FILE",
+    "THIN_DATA_BELOW",
     "BundleError",
     "BundleFormatError",
     "BundleMismatchError",

@@ -19,6 +19,7 @@ import lightgbm as lgb
 import numpy as np
 
 from features.pipeline import FeaturePipeline
+from srdi.core.bundle.attribution import attribution_weights, coverage
 from srdi.core.bundle.errors import BundleFormatError
 from srdi.core.bundle.reference import bands, check_quantiles, percentile_levels, percentiles
 from srdi.core.calibrators import Calibrator
@@ -71,6 +72,7 @@ class ModelBundle:
     metadata: dict[str, Any] = field(default_factory=dict)
     drift_reference: DriftReference | None = None
     _levels: np.ndarray = field(init=False, repr=False)
+    _weights: tuple[np.ndarray, str] | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         quantiles = check_quantiles(self.reference_quantiles)
@@ -106,6 +108,23 @@ class ModelBundle:
         """
         out = self.booster.predict(X, pred_contrib=True, num_threads=num_threads)
         return np.asarray(out, dtype=np.float64)
+
+    def attribution_weights(self) -> tuple[np.ndarray, str]:
+        """Each feature's share of the model's attribution mass, and its basis in words.
+
+        From the ``attribution`` metadata written at training time, else the booster's
+        gain (:func:`srdi.core.bundle.attribution.attribution_weights`).
+        """
+        if self._weights is None:
+            gain = np.asarray(self.booster.feature_importance(importance_type="gain"), float)
+            weights = attribution_weights(self.metadata, self.feature_names, gain)
+            object.__setattr__(self, "_weights", weights)
+        assert self._weights is not None
+        return self._weights
+
+    def coverage(self, X: np.ndarray) -> np.ndarray:
+        """Each row's share of the attribution mass on the features it reports (0–1)."""
+        return coverage(X, self.attribution_weights()[0])
 
     def percentile(self, prob: np.ndarray) -> np.ndarray:
         """Return the percentile (0–100) of each probability in the reference population.
