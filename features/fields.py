@@ -26,10 +26,15 @@ __all__ = [
     "FIELDS",
     "FIELD_BY_NAME",
     "FIELD_NAMES",
+    "GROSS_MARGIN",
     "IDENTITY_FIELDS",
+    "NET_MARGIN",
+    "RATIO_INPUTS",
+    "RD_INTENSITY",
     "REQUIRED_FIELDS",
     "FieldKind",
     "FieldSpec",
+    "RatioInput",
     "csv_template",
 ]
 
@@ -539,16 +544,91 @@ DEBT_RATIO = FieldSpec(
     "float",
     "share",
     "Derived input, not a contract field: total liabilities / total assets (资产负债率). "
-    "Used only to fill a missing total_liabilities as debt_ratio × total_assets; a "
-    "given total_liabilities always wins. Above 1 means liabilities exceed assets.",
+    "Fills a missing total_liabilities as debt_ratio × total_assets; a given "
+    "total_liabilities always wins and is checked against it. Above 1 means liabilities "
+    "exceed assets (write it as 120% or under a (%) header).",
     minimum=0.0,
     maximum=10.0,
     example=0.4,
     aliases=("资产负债率", "负债率", "debt_to_assets", "debt_asset_ratio", "leverage_ratio"),
 )
+GROSS_MARGIN = FieldSpec(
+    "gross_margin",
+    "float",
+    "share",
+    "Derived input, not a contract field: gross profit / revenue (毛利率). Fills a missing "
+    "gross_profit as gross_margin × revenue; a given gross_profit always wins and is "
+    "checked against it. May be negative.",
+    minimum=-10.0,
+    maximum=1.0,
+    example=0.35,
+    aliases=("毛利率", "销售毛利率", "综合毛利率", "主营业务毛利率", "gross_profit_margin"),
+)
+NET_MARGIN = FieldSpec(
+    "net_margin",
+    "float",
+    "share",
+    "Derived input, not a contract field: net profit / revenue (净利率, 销售净利率). Fills a "
+    "missing net_profit as net_margin × revenue; a given net_profit always wins and is "
+    "checked against it. May be negative.",
+    minimum=-100.0,
+    maximum=100.0,
+    example=0.12,
+    aliases=("净利率", "销售净利率", "净利润率", "营业净利率", "net_profit_margin"),
+)
+RD_INTENSITY = FieldSpec(
+    "rd_intensity",
+    "float",
+    "share",
+    "Derived input, not a contract field: R&D expense / revenue (研发投入占比, 研发费用率). "
+    "Fills a missing rd_expense as rd_intensity × revenue; a given rd_expense always wins "
+    "and is checked against it.",
+    minimum=0.0,
+    maximum=100.0,
+    example=0.064,
+    aliases=(
+        "研发投入占比",
+        "研发费用率",
+        "研发强度",
+        "研发投入强度",
+        "研发投入占营业收入比例",
+        "研发费用占营业收入比例",
+        "rd_ratio",
+    ),
+)
 
-# Inputs that are not contract fields but fill one (see DEBT_RATIO).
-DERIVED_INPUTS: Mapping[str, FieldSpec] = MappingProxyType({DEBT_RATIO.name: DEBT_RATIO})
+
+@dataclass(frozen=True, slots=True)
+class RatioInput:
+    """A ratio a vendor publishes instead of an amount: ``amount = ratio × base``.
+
+    Attributes
+    ----------
+    spec : FieldSpec
+        The ratio's declaration (name, bounds, header aliases).
+    amount : str
+        The contract field it fills when missing (and is checked against when given).
+    base : str
+        The contract field it is a share of.
+    """
+
+    spec: FieldSpec
+    amount: str
+    base: str
+
+
+RATIO_INPUTS: tuple[RatioInput, ...] = (
+    RatioInput(DEBT_RATIO, "total_liabilities", "total_assets"),
+    RatioInput(GROSS_MARGIN, "gross_profit", "revenue"),
+    RatioInput(NET_MARGIN, "net_profit", "revenue"),
+    RatioInput(RD_INTENSITY, "rd_expense", "revenue"),
+)
+"""The derived inputs, each with the amount it fills and the base it is a share of."""
+
+# Inputs that are not contract fields but fill one (the ratios above).
+DERIVED_INPUTS: Mapping[str, FieldSpec] = MappingProxyType(
+    {ratio.spec.name: ratio.spec for ratio in RATIO_INPUTS}
+)
 
 
 def csv_template() -> str:

@@ -18,9 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from features.columns import FloatArray, ObjectArray
-from features.fields import DEBT_RATIO
-from features.validate.cells import BoolMask, ParsedTexts, RawColumn, as_array
-from features.validate.cross_field import check_pairs, fill_liabilities
+from features.fields import DERIVED_INPUTS
+from features.validate.cells import BoolMask, ParsedTexts, RawColumn
+from features.validate.cross_field import check_pairs, fill_from_ratios
 from features.validate.errors import ErrorLog, ValidatedFrame
 from features.validate.field_rules import (
     check_number_block,
@@ -87,12 +87,9 @@ def check(parsed: Parsed, rows: npt.NDArray[np.int64], warnings: list[str]) -> V
         _check_blocks(parsed, errors)
     report_bad_bools(parsed.bool_bad, errors)
     numbers = parsed.numbers
-    debt_ratio = parsed.raw.get(DEBT_RATIO.name)
-    if debt_ratio is not None:
+    if any(name in parsed.raw for name in DERIVED_INPUTS):
         numbers = list(numbers)
-        fill_liabilities(
-            numbers, as_array(debt_ratio), parsed.scales.get(DEBT_RATIO.name), errors, warnings
-        )
+        fill_from_ratios(numbers, parsed.raw, parsed.scales, errors, warnings)
     columns: dict[str, npt.NDArray[Any]] = dict(zip(NUMBER_NAMES, numbers, strict=True))
     columns.update(zip(BOOL_NAMES, parsed.bools, strict=True))
     texts: list[ObjectArray] = parsed.texts.values

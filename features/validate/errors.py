@@ -135,6 +135,10 @@ class ErrorLog:
             return format_number(float(v))
         return str(v)
 
+    def row_number(self, i: int) -> int:
+        """The source row number of row index ``i`` (0-based data row of the file)."""
+        return int(self._rows[i])
+
     def quote(self, name: str, i: int) -> str:
         """``name ('value') ``: how a message about a value as given starts."""
         return f"{name} ({self.value(name, i)!r}) "

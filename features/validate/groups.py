@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from features.fields import DEBT_RATIO, DERIVED_INPUTS, FIELD_BY_NAME, FIELDS, FieldSpec
+from features.fields import DERIVED_INPUTS, FIELD_BY_NAME, FIELDS, FieldSpec
 
 __all__ = [
     "BOOL_NAMES",
@@ -35,9 +35,9 @@ NUMBER_NAMES: tuple[str, ...] = tuple(f.name for f in NUMBER_SPECS)
 BOOL_NAMES: tuple[str, ...] = tuple(f.name for f in BOOL_SPECS)
 TEXT_NAMES: tuple[str, ...] = tuple(f.name for f in TEXT_SPECS)
 NUMBER_INDEX: Mapping[str, int] = {name: j for j, name in enumerate(NUMBER_NAMES)}
-# Errors are listed by row, then in contract order (debt_ratio last).
+# Errors are listed by row, then in contract order (the derived inputs last).
 FIELD_ORDER: Mapping[str, int] = {f.name: i for i, f in enumerate(FIELDS)} | {
-    DEBT_RATIO.name: len(FIELDS)
+    name: len(FIELDS) + k for k, name in enumerate(DERIVED_INPUTS)
 }
 KNOWN: frozenset[str] = frozenset(FIELD_BY_NAME) | frozenset(DERIVED_INPUTS)
 

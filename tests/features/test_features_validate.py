@@ -278,18 +278,88 @@ def test_missing_required_column_rejects_every_row() -> None:
 
 
 def test_debt_ratio_fills_missing_liabilities_only() -> None:
-    df = text_frame(4)
-    df["total_liabilities"] = ["", "", "50", ""]
-    df["total_assets"] = ["1000", "", "1000", "1000"]
-    df["资产负债率"] = ["40%", "0.4", "0.9", "45"]
+    df = text_frame(5)
+    df["total_liabilities"] = ["", "", "50", "", ""]
+    df["total_assets"] = ["1000", "", "1000", "1000", "1000"]
+    df["资产负债率"] = ["40%", "0.4", "0.05", "45", "abc"]
     result = validate_frame(df)
-    assert [(e.row, e.field) for e in result.errors] == [(3, "debt_ratio")]
-    assert "write 0.45 or 45%" in result.errors[0].message
-    np.testing.assert_allclose(result.columns["total_liabilities"], [400.0, np.nan, 50.0])
+    assert [(e.row, e.field) for e in result.errors] == [(4, "debt_ratio")]
+    assert "is not a number" in result.errors[0].message
+    # "45" without a % and above 1 is read as percent, and said so.
+    np.testing.assert_allclose(result.columns["total_liabilities"], [400.0, np.nan, 50.0, 450.0])
     assert result.warnings == [
+        "debt_ratio: 1 value(s) without % and above 1 read as percent (41.2 as 41.2%); "
+        "write 0.412, 41.2% or put (%) in the header to say which",
         "debt_ratio not used on 1 row(s): total_assets is missing, so total_liabilities "
-        "stays unknown"
+        "stays unknown",
     ]
+
+
+def required_frame(n: int) -> pd.DataFrame:
+    """Only the required fields, as CSV text, n times (revenue 1000)."""
+    row = {"company_id": "X", "fiscal_year": "2024", "province": "浙江", "industry": "C39"}
+    return pd.DataFrame([{**row, "revenue": "1000"}] * n)
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "expected"),
+    [
+        ("毛利率(%)", ["41.2", "41.2%", "-5"], [0.412, 0.412, -0.05]),
+        ("毛利率", ["41.2", "41.2%", "0.412"], [0.412, 0.412, 0.412]),
+        ("gross_margin", ["0.5", "-0.2", "1"], [0.5, -0.2, 1.0]),
+    ],
+)
+def test_gross_margin_fills_gross_profit_in_any_form(
+    header: str, values: list[str], expected: list[float]
+) -> None:
+    df = required_frame(3)
+    df["revenue"] = ["1000", "1000", "1000"]
+    df["gross_profit"] = ["", "", ""]
+    df[header] = values
+    result = validate_frame(df)
+    assert not result.errors
+    np.testing.assert_allclose(result.columns["gross_profit"], np.array(expected) * 1000)
+
+
+@pytest.mark.parametrize(
+    ("header", "amount"),
+    [("净利率", "net_profit"), ("销售净利率", "net_profit"), ("研发投入占比", "rd_expense"),
+     ("研发费用率", "rd_expense"), ("资产负债率", "total_liabilities")],
+)  # fmt: skip
+def test_each_ratio_input_fills_its_amount(header: str, amount: str) -> None:
+    df = required_frame(1)
+    df["revenue"] = ["2000"]
+    df["total_assets"] = ["2000"]
+    df[amount] = [""]
+    df[header] = ["12.5%"]
+    result = validate_frame(df)
+    assert not result.errors
+    assert result.columns[amount][0] == pytest.approx(250.0)
+
+
+def test_a_given_amount_wins_and_a_disagreement_names_row_and_fields() -> None:
+    df = required_frame(3)
+    df["revenue"] = ["1000", "1000", "1000"]
+    df["gross_profit"] = ["400", "300", ""]
+    df["毛利率(%)"] = ["40.2", "41.2", "35"]
+    result = validate_frame(df, row_offset=10)
+    np.testing.assert_allclose(result.columns["gross_profit"], [400.0, 300.0, 350.0])
+    assert result.warnings == [
+        "row 11: gross_margin (41.2%) disagrees with gross_profit / revenue (30.0%) by more "
+        "than 0.5 percentage points; gross_profit as given is kept"
+    ]
+
+
+def test_ratio_bounds_are_errors_on_the_ratio() -> None:
+    df = required_frame(2)
+    df["毛利率"] = ["150%", "-20%"]
+    df["研发投入占比"] = ["-1%", "5%"]
+    result = validate_frame(df)
+    assert [(e.row, e.field) for e in result.errors] == [(0, "gross_margin"), (0, "rd_intensity")]
+    assert (
+        result.errors[0].message
+        == "gross_margin (1.5) must be a fraction between -10 and 1 (write 0.45 or 45%)"
+    )
 
 
 def test_typed_frame_validates_like_text() -> None:
