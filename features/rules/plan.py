@@ -28,9 +28,10 @@ immutable, so a plan never changes once built.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 from typing import TypeAlias
 
 import numpy as np
@@ -51,7 +52,12 @@ from features.rules.plan_parts import (
     ints,
 )
 from features.rules.registry import SCHEME_IDS, resolve_schemes
-from features.rules.report import criterion_template, scheme_template, unknown_sentence
+from features.rules.report import (
+    criterion_template,
+    quantity_texts,
+    scheme_template,
+    unknown_sentence,
+)
 from features.rules.tables import Criterion, SchemeTable
 
 IntArray: TypeAlias = NDArray[np.intp]
@@ -143,6 +149,7 @@ class RulePlan:
         tuple[dict[str, object], int, int, int, int, str | None, tuple[tuple[int, str], ...]],
         ...,
     ]
+    threshold_texts: Mapping[str, Mapping[float, str]]  # by unit: the shown thresholds
     n_scored_schemes: int
     n_grades: int
     n_codes: int  # rows of the code matrix
@@ -289,9 +296,25 @@ def compile_plan(tables: Iterable[SchemeTable]) -> RulePlan:
             )
             for s in schemes
         ),
+        threshold_texts=_threshold_texts(criteria, display, ladders),
         n_scored_schemes=len(scoring.schemes),
         n_grades=len(ladders.graded),
         n_codes=rows.next,
+    )
+
+
+def _threshold_texts(
+    criteria: list[CriterionPlan], display: Display, ladders: Ladders
+) -> Mapping[str, Mapping[float, str]]:
+    """Every constant threshold and band edge, written once in its criterion's unit."""
+    values: dict[str, set[float]] = {}
+    for spec in criteria:
+        values.setdefault(spec.unit, set()).add(float(display.constant[spec.index, 0]))
+    for k, i in enumerate(ladders.criteria):
+        edges = ladders.edges[k * ladders.width : (k + 1) * ladders.width]
+        values.setdefault(criteria[i].unit, set()).update(edges.tolist())
+    return MappingProxyType(
+        {unit: MappingProxyType(quantity_texts(v, unit)) for unit, v in values.items()}
     )
 
 

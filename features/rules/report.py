@@ -9,7 +9,7 @@ short of 3%".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 
 from features.rules import units as u
@@ -104,6 +104,15 @@ _GAP_SIZE: Mapping[str, Callable[[float], str]] = MappingProxyType(
 )
 
 
+_NONE_KNOWN: Mapping[float, str] = MappingProxyType({})
+
+
+def quantity_texts(values: Iterable[float], unit: str) -> dict[float, str]:
+    """``values`` written in ``unit``, by value (what :class:`GapWriter` would write)."""
+    show = _QUANTITY.get(unit, _num)
+    return {v: show(v) for v in values if v == v}
+
+
 def unknown_sentence(label: str) -> str:
     """The gap text of a criterion the inputs cannot decide."""
     return f"{label}: not determined — input missing or not in the record"
@@ -126,6 +135,9 @@ class GapWriter:
     shown
         Texts of quantities in ``unit`` already written, by value (filled as it goes);
         pass the same dict to the writers of one batch's criteria of that unit.
+    known
+        Texts of quantities written once for good (the thresholds of a compiled
+        plan, :func:`quantity_texts`); read, never changed.
     """
 
     def __init__(
@@ -135,6 +147,7 @@ class GapWriter:
         op: str | None,
         max_points: float | None,
         shown: dict[float, str] | None = None,
+        known: Mapping[float, str] | None = None,
     ) -> None:
         self.label = label
         self.unit = unit
@@ -143,6 +156,7 @@ class GapWriter:
         self._format = _QUANTITY.get(unit, _num)
         self._size = _GAP_SIZE.get(unit, self._format)
         self._shown = {} if shown is None else shown
+        self._known = _NONE_KNOWN if known is None else known
         # Flags, levels, counts and ranks take a few values: their sentences repeat.
         self._written: dict[tuple[float | None, ...], str] | None = (
             {} if unit in _FEW_VALUES else None
@@ -155,7 +169,7 @@ class GapWriter:
 
     def _show(self, value: float) -> str:
         # -0.0 and 0.0 share a key; both are written "0".
-        text = self._shown.get(value)
+        text = self._known.get(value) or self._shown.get(value)
         if text is None:
             text = self._shown[value] = self._format(value)
         return text

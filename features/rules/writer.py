@@ -73,6 +73,7 @@ def _gap_texts(plan: RulePlan, out: PlanOutput, by_firm: bool) -> list[list[str 
                 spec.op,
                 spec.max_points,
                 shown.setdefault(spec.unit, {}),
+                plan.threshold_texts.get(spec.unit),
             ).sentence
             points = None if spec.scored < 0 else out.scored[0, spec.scored].tolist()
         assert sentence is not None
