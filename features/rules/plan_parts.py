@@ -375,6 +375,8 @@ class Display:
                 np.nan if op is None else -1.0 if op in ("<=", "<") else 1.0 for op in ops
             ),
             equal_criteria=ints(i for i, op in enumerate(ops) if op == "=="),
-            not_rule_criteria=np.array([c.rule is None for c in flat.criteria]).reshape(-1, 1),
+            not_rule_criteria=np.array([c.rule is None for c in flat.criteria], dtype=bool).reshape(
+                -1, 1
+            ),
             ops=tuple(ops),
         )

@@ -367,6 +367,14 @@ def test_the_json_path_gives_the_engines_errors(cols: Columns, options: dict, me
         schemes_json(cols, **options)
 
 
+def test_no_schemes_give_empty_lists() -> None:
+    cols = columns(FIRM_A, record())
+    evaluation = evaluate_schemes(cols, schemes=[])
+    assert evaluation.scheme_ids == () and evaluation.json() == [[], []]
+    assert schemes_json(cols, schemes=[]) == [[], []]
+    assert list(evaluation.summary_frame().columns) == ["company_id", "fiscal_year"]
+
+
 def test_no_rows_give_no_results() -> None:
     cols = {k: v[:0] for k, v in columns(FIRM_A).items()}
     assert schemes_json(cols) == []
