@@ -27,7 +27,13 @@ from features.rules.results import SchemeResult
 from features.rules.verdicts import VERDICT_LABELS
 from features.rules.writer import write_schemes
 
-__all__ = ["SchemeEvaluation", "SummaryColumn", "evaluate_schemes", "schemes_json"]
+__all__ = [
+    "SchemeEvaluation",
+    "SummaryColumn",
+    "evaluate_plan",
+    "evaluate_schemes",
+    "schemes_json",
+]
 
 # Firms per display run when writing the JSON of a whole evaluation: the display
 # matrices of a block stay small however many firms are written.

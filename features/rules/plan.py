@@ -13,12 +13,12 @@ one record and for a block of a million rows:
 3. **criteria**: a rule criterion is its condition's row (or, with an
    :class:`~features.rules.tables.Assumption`, a row with the assumed value where
    the rule is unknown); points criteria are *ladders* — the band codes of all
-   points criteria gathered into one padded ``(criteria, bands, rows)`` block whose
-   first band known met and first band possibly met are two ``argmax`` calls — and
+   points criteria gathered into one padded ``(bands, criteria, rows)`` block whose
+   first band known met and first band possibly met are counted band by band — and
    plug-in criteria take their points from the plug-ins;
-4. **schemes**: group sums, scheme totals, pass marks and group minima, required
-   gates, routes and the certified rank, each one gather plus one ``reduceat`` over
-   all schemes at once;
+4. **schemes**: group sums and scheme totals (added term by term in table order),
+   pass marks and group minima, required gates, routes and the certified rank, each
+   one gather plus one reduction over all schemes at once;
 5. **display** (only when asked): value, threshold and gap of every criterion as
    matrices.
 
@@ -144,10 +144,9 @@ class RulePlan:
     scored_rows: IntArray  # each criterion's row of the points matrices, -1 if none
     unknown_texts: NDArray[np.object_]  # (n_criteria, 1): each one's "not determined"
     json_entries: tuple[tuple[dict[str, object], int], ...]  # (template, scored row or -1)
-    # (template, index, first and last criterion, scored row, grade key, assumptions)
+    # (template, index, scored row, grade key, assumptions)
     json_schemes: tuple[
-        tuple[dict[str, object], int, int, int, int, str | None, tuple[tuple[int, str], ...]],
-        ...,
+        tuple[dict[str, object], int, int, str | None, tuple[tuple[int, str], ...]], ...
     ]
     threshold_texts: Mapping[str, Mapping[float, str]]  # by unit: the shown thresholds
     n_scored_schemes: int
@@ -285,16 +284,7 @@ def compile_plan(tables: Iterable[SchemeTable]) -> RulePlan:
         unknown_texts=np.array([c.unknown_text for c in criteria], dtype=object).reshape(-1, 1),
         json_entries=tuple((c.template, c.scored) for c in criteria),
         json_schemes=tuple(
-            (
-                s.template,
-                s.index,
-                s.criteria.start,
-                s.criteria.stop,
-                s.scored,
-                s.grade_key,
-                s.assumptions,
-            )
-            for s in schemes
+            (s.template, s.index, s.scored, s.grade_key, s.assumptions) for s in schemes
         ),
         threshold_texts=_threshold_texts(criteria, display, ladders),
         n_scored_schemes=len(scoring.schemes),

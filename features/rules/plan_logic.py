@@ -10,9 +10,9 @@ maximum and "at least k" two counts:
 * three constant rows: ``NEVER`` (0), ``UNKNOWN`` (1, every ``NoInput``) and
   ``ALWAYS`` (2);
 * the :class:`~features.rules.logic.AtLeast` nodes, level by level (a node's
-  children sit on lower levels): per level one gather of the children and one
-  ``minimum.reduceat`` (AND), ``maximum.reduceat`` (OR) or pair of
-  ``add.reduceat`` counts (at least k of n).
+  children sit on lower levels): per level one gather of the children, padded to
+  the widest node, and one ``minimum`` (AND), ``maximum`` (OR) or pair of counts
+  (at least k of n) along the children's axis.
 
 The same condition written twice (``Test("rd_intensity", ">=", 0.03)`` in two
 tables) is one node, evaluated once.

@@ -1,12 +1,14 @@
 """The one writer of the ``schemes`` JSON, for one record and for a batch alike.
 
-It works column by column on the plan's display matrices: each matrix is turned
-into Python lists once (``tolist``), every criterion dict is a copy of the
-criterion's template (``features.rules.report.criterion_template``) with the
-per-firm keys filled in, and gap sentences (``features.rules.report.GapWriter``)
-are written only for entries that do not pass: "not determined" is one sentence
-per criterion, and a quantity (a value or a threshold) is formatted once per call
-however many criteria show it.
+It works on the plan's display matrices: each matrix is turned into Python lists
+once (``tolist``), every criterion dict is a copy of the criterion's template
+(``features.rules.report.criterion_template``) with the per-firm keys filled in, and
+gap sentences (``features.rules.report.GapWriter``) are written only for entries
+that do not pass: "not determined" is one sentence per criterion, a threshold is
+written when the plan is compiled, and a value once per call however many criteria
+show it. The dicts are built firm by firm for a few firms and criterion by
+criterion for many (the same dicts either way; the tests hold one firm alone equal
+to itself inside a batch).
 """
 
 from __future__ import annotations
@@ -117,7 +119,7 @@ def _criteria_by_firm(plan: RulePlan, out: PlanOutput) -> list[list[dict[str, An
 
 
 def _criteria_by_criterion(plan: RulePlan, out: PlanOutput) -> list[list[dict[str, Any]]]:
-    """Every firm's criterion dicts, built criterion by criterion (cheapest for many)."""
+    """Every criterion's dict of each firm, criterion by criterion (cheapest for many)."""
     assert out.display is not None and out.criterion_verdict is not None
     assert out.scored is not None
     verdicts = _CRITERION_VERDICTS.take(out.criterion_verdict).tolist()
@@ -150,8 +152,7 @@ def _criteria_by_criterion(plan: RulePlan, out: PlanOutput) -> list[list[dict[st
                 item["gap_text"] = text
                 append(item)
         columns.append(column)
-    # zip(*columns) turns the per-criterion columns into per-firm rows at C speed.
-    return [list(firm) for firm in zip(*columns, strict=True)]
+    return columns
 
 
 # From this many firms on the criterion dicts are built criterion by criterion (the
@@ -180,10 +181,19 @@ def write_schemes(plan: RulePlan, out: PlanOutput) -> list[list[dict[str, Any]]]
     n = out.n_rows
     if not plan.schemes or not n:
         return [[] for _ in range(n)]
+    # Per scheme, per firm: the scheme's criterion dicts.
     if n < BY_CRITERION_FROM:
-        criteria = _criteria_by_firm(plan, out)
+        firms = _criteria_by_firm(plan, out)
+        criteria = [
+            [items[s.criteria.start : s.criteria.stop] for items in firms] for s in plan.schemes
+        ]
     else:
-        criteria = _criteria_by_criterion(plan, out)
+        columns = _criteria_by_criterion(plan, out)
+        # zip(*columns) turns per-criterion columns into per-firm rows at C speed.
+        criteria = [
+            [list(row) for row in zip(*columns[s.criteria.start : s.criteria.stop], strict=True)]
+            for s in plan.schemes
+        ]
     verdicts = _VERDICTS.take(out.verdict.T).tolist()
     known, upper = out.totals.transpose(0, 2, 1).tolist()
     grades = [
@@ -194,15 +204,15 @@ def write_schemes(plan: RulePlan, out: PlanOutput) -> list[list[dict[str, Any]]]
     ]
     assumed = [] if out.assumed is None else out.assumed.T.tolist()
     result: list[list[dict[str, Any]]] = []
-    for i, items in enumerate(criteria):
+    for i in range(n):
         firm: list[dict[str, Any]] = []
-        for template, k, first, last, scored, grade_key, assumptions in plan.json_schemes:
+        for template, k, scored, grade_key, assumptions in plan.json_schemes:
             entry = template.copy()
             entry["verdict"] = verdicts[i][k]
             if scored >= 0:
                 entry["points"] = known[i][scored]
                 entry["points_upper"] = upper[i][scored]
-            entry["criteria"] = items[first:last]
+            entry["criteria"] = criteria[k][i]
             if grade_key is not None:
                 entry[grade_key] = grades[k][i]
             if assumptions:
