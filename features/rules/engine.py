@@ -228,12 +228,13 @@ def _run_block(plan: RulePlan, inputs: PlanInputs, begin: int, end: int, level: 
     # Known and upper points of the scored criteria: ladders, then plug-ins.
     scoring = plan.scoring
     # Known and upper points; the last row is the zero the group sums are padded with.
-    padded = np.zeros((2, scoring.n_scored + 1, width))
+    padded = np.empty((2, scoring.n_scored + 1, width))
+    padded[:, -1] = 0.0
     scored = padded[:, :-1]
     if n_points:
         ladders.points.take(firsts[:, :n_points] + ladders.offsets, out=scored[:, :n_points])
     for j, (row, max_points) in enumerate(scoring.plugins):
-        if inputs.plugin_points is None:
+        if inputs.plugin_points is None:  # the neutral default: 0 known, the maximum at most
             scored[0, row] = 0.0
             scored[1, row] = max_points
         else:
@@ -246,9 +247,10 @@ def _run_block(plan: RulePlan, inputs: PlanInputs, begin: int, end: int, level: 
 
     # Group sums, scheme totals, pass marks and group minima.
     n_groups = scoring.n_groups
-    group_sums = np.zeros((2, n_groups + 1, width))  # the last row pads the totals
+    group_sums = np.empty((2, n_groups + 1, width))
+    group_sums[:, -1] = 0.0  # the last row pads the totals
     groups = group_sums[:, :-1]
-    totals = np.zeros((2, plan.n_scored_schemes, width))
+    totals = np.empty((2, plan.n_scored_schemes, width))
     if n_groups:
         _add_in_order(padded, scoring.group_members, groups, start=0.0)
         _add_in_order(group_sums, scoring.scheme_groups, totals)

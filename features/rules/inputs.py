@@ -48,7 +48,7 @@ class PlanInputs:
     n_rows: int
     fields: tuple[FloatArray | None, ...]
     lookup_values: FloatArray
-    lookup_codes: NDArray[np.intp]
+    lookup_codes: NDArray[np.int32]
     plugin_points: tuple[tuple[FloatArray, FloatArray], ...] | None
     divisors: tuple[FloatArray, FloatArray]
     rates: CurrencyRates
@@ -131,11 +131,10 @@ def prepare_inputs(
         starts.append(size + 1)
         size += 1 + len(uniques)
     lookup_values = np.concatenate(parts) if parts else np.empty(0)
-    lookup_codes = (
-        np.stack(codes) + np.array(starts).reshape(-1, 1)
-        if codes
-        else np.empty((0, n), dtype=np.intp)
-    )
+    # A few thousand distinct values at most: 32-bit codes take half the memory.
+    lookup_codes = np.empty((len(codes), n), dtype=np.int32)
+    for row, (field_codes, start) in enumerate(zip(codes, starts, strict=True)):
+        np.add(field_codes, start, out=lookup_codes[row], casting="unsafe")
     plugin_points = None
     if plugins and plan.scoring.plugins:
         province = text_column(columns, "province", n)

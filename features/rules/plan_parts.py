@@ -136,7 +136,9 @@ class Ladders:
     width: int
     size: int  # number of ladders
     n_points: int
-    offsets: IntArray  # (n_points, 1): first flat index of each points ladder
+    # (n_points, 1): first flat index of each points ladder; small integers, so the
+    # indices of a block are 2 bytes each rather than 8
+    offsets: NDArray[np.uint16]
     points: FloatArray  # (n_points * width,): band points, then the else points
     edges: FloatArray  # (n_points * width,): displayed band edges, NaN past the bands
     lengths: IntArray  # (n_points, 1): number of bands
@@ -177,12 +179,14 @@ class Ladders:
             edges += shown + [np.nan] * (width - len(shown))
             ops[i] = shown_ops[0] if shown_ops else None
         full = [r + [logic.always] * (width - len(r)) for r in bands]
+        if len(points_of) * width >= 2**16:
+            raise ValueError(f"{len(points_of)} points criteria of {width} bands: too many")
         return cls(
             rows=ints(r[k] for k in range(width) for r in full),  # band by band
             width=width,
             size=len(full),
             n_points=len(points_of),
-            offsets=(np.arange(len(points_of), dtype=np.intp) * width).reshape(-1, 1),
+            offsets=(np.arange(len(points_of), dtype=np.uint16) * width).reshape(-1, 1),
             points=np.array(points, dtype=np.float64),
             edges=np.array(edges, dtype=np.float64),
             lengths=ints(len(b) for b in bands[: len(points_of)]).reshape(-1, 1),
