@@ -40,7 +40,8 @@ from features.rules import measures as m
 from features.rules.categories import SMALL_COLUMN_ROWS, factorize
 from features.rules.engine import CRITERIA, DISPLAY, SUMMARY, PlanOutput, run_plan
 from features.rules.inputs import prepare_inputs
-from features.rules.logic import FloatArray, Test, any_of
+from features.rules.logic import FloatArray, any_of
+from features.rules.logic import Test as RuleTest
 from features.rules.plan import plan_for
 from features.rules.tables import Criterion, SchemeTable
 from features.rules.writer import BY_CRITERION_FROM
@@ -316,12 +317,12 @@ def test_each_distinct_test_is_one_row_of_the_plan() -> None:
     tests = {t for table in SCHEME_TABLES.values() for c in table.criteria for t in c.tests()}
     tests |= {t for table in SCHEME_TABLES.values() if table.grade for g in table.grade.grades
               for t in g.when.tests()}  # fmt: skip
-    tests |= {Test("tier_rank", ">=", float(t.certified_rank)) for t in SCHEME_TABLES.values()
+    tests |= {RuleTest("tier_rank", ">=", float(t.certified_rank)) for t in SCHEME_TABLES.values()
               if t.certified_rank is not None}  # fmt: skip
     logic = plan.logic
     assert logic.constant_tests.size + logic.measure_tests.size == len(tests)
     # rd_intensity >= 3% is both an SRDI entry condition and an innovative-SME band.
-    assert sum(1 for t in tests if t == Test("rd_intensity", ">=", 0.03)) == 1
+    assert sum(1 for t in tests if t == RuleTest("rd_intensity", ">=", 0.03)) == 1
 
 
 def test_ratio_and_growth_are_the_features_arithmetic_to_the_bit() -> None:
@@ -401,7 +402,7 @@ ROUTE_TABLE = SchemeTable(
             group="size",
             kind="required",
             measure="revenue_wan",
-            rule=Test("revenue_wan", ">=", 1000),
+            rule=RuleTest("revenue_wan", ">=", 1000),
         ),
         Criterion(
             id="certification",
@@ -409,7 +410,7 @@ ROUTE_TABLE = SchemeTable(
             group="quality",
             kind="required",
             measure="quality_certification",
-            rule=Test("quality_certification", "==", 1),
+            rule=RuleTest("quality_certification", "==", 1),
             assume=Assumption("pass", ASSUMED_CERTIFIED),
         ),
         Criterion(
@@ -418,7 +419,7 @@ ROUTE_TABLE = SchemeTable(
             group="direct route",
             kind="route",
             measure="equity_2y_wan",
-            rule=Test("equity_2y_wan", ">=", 500),
+            rule=RuleTest("equity_2y_wan", ">=", 500),
             assume=Assumption("fail", ASSUMED_NO_EQUITY),
         ),
         Criterion(
@@ -427,7 +428,7 @@ ROUTE_TABLE = SchemeTable(
             group="direct route",
             kind="route",
             measure="rd_institution_level",
-            rule=any_of(Test("rd_institution_level", ">=", 3)),
+            rule=any_of(RuleTest("rd_institution_level", ">=", 3)),
         ),
     ),
 )
@@ -484,7 +485,7 @@ def test_only_required_and_route_criteria_take_an_assumption() -> None:
             group="g",
             kind="advisory",
             measure="own_brand",
-            rule=Test("own_brand", "==", 1),
+            rule=RuleTest("own_brand", "==", 1),
             assume=Assumption("pass", "an own brand was assumed"),
         )
     with pytest.raises(ValueError, match="needs the sentence"):
