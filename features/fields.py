@@ -202,7 +202,17 @@ FIELDS: tuple[FieldSpec, ...] = (
         minimum=1949,
         maximum=2100,
         example=2024,
-        aliases=("年度", "年份", "会计年度", "报告年度", "财年", "year"),
+        aliases=(
+            "年度",
+            "年份",
+            "会计年度",
+            "报告年度",
+            "财年",
+            "报告期",
+            "统计年度",
+            "截止日期",
+            "year",
+        ),
     ),
     FieldSpec(
         "founded_year",

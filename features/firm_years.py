@@ -103,7 +103,11 @@ def _scale_text(scale: float) -> str:
     return "" if scale == 1.0 else f", × {scale:g}"
 
 
-def _mapping_text(resolution: HeaderResolution, plan: WidePlan | None) -> dict[str, str]:
+def _mapping_text(
+    resolution: HeaderResolution, plan: WidePlan | None, headers: list[str]
+) -> dict[str, str]:
+    """Source header → what it was read as, in the file's column order."""
+    order = {header: k for k, header in enumerate(headers)}
     out: dict[str, str] = {}
     years = plan.year_columns if plan is not None else {}
     by_base: dict[str, list[tuple[str, int]]] = {}
@@ -115,7 +119,7 @@ def _mapping_text(resolution: HeaderResolution, plan: WidePlan | None) -> dict[s
                 out[source] = f"{name}, {year}{_scale_text(match.scale)}"
         else:
             out[match.header] = name + _scale_text(match.scale)
-    return out
+    return dict(sorted(out.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 def _rereadable(source: TableSource | pd.DataFrame) -> bool:
@@ -385,7 +389,7 @@ def describe_columns(
         if sentence.startswith(f"column {header!r} ignored: ")
     }
     report = InputReport(
-        mapping=_mapping_text(resolution, plan),
+        mapping=_mapping_text(resolution, plan, given),
         ignored=ignored,
         unmatched=[
             h
