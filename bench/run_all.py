@@ -18,6 +18,7 @@ import time
 BENCHMARKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("bench.synth", ()),
     ("bench.features_record", ()),
+    ("bench.firm_years", ()),
     ("bench.features_rules", ()),
     ("bench.rules_row", ()),
     ("bench.train", ()),
