@@ -36,6 +36,7 @@ __all__ = [
     "absolute_uri",
     "plan_units",
     "read_unit",
+    "unit_headers",
     "unit_source_rows",
 ]
 
@@ -194,6 +195,25 @@ def read_unit(unit: PanelUnit, *, contract_columns_only: bool = True) -> pd.Data
         if key not in frame.columns:
             frame[key] = value
     return frame.reset_index(drop=True)
+
+
+def unit_headers(unit: PanelUnit) -> list[str]:
+    """The column headers of a unit's file (Parquet schema, or a CSV's first line).
+
+    Cheap: no row is read. Hive partition keys taken from the path are added.
+    """
+    fs, path = pafs.FileSystem.from_uri(unit.uri)
+    if unit.fmt == "csv":
+        from features.io import read_table
+
+        with fs.open_input_stream(path) as stream:
+            head = stream.read(1 << 16)
+        cut = head.rfind(b"\n")
+        frame = read_table(head[: cut + 1] if cut > 0 else head, format="csv")
+        names = [str(c) for c in frame.columns]
+    else:
+        names = list(pq.ParquetFile(path, filesystem=fs).schema_arrow.names)
+    return [*names, *(key for key, _ in unit.partition_keys if key not in names)]
 
 
 def _nullable_boolean(arrow_type: pa.DataType) -> pd.BooleanDtype | None:

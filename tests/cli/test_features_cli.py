@@ -85,3 +85,23 @@ def test_unreadable_input_and_no_valid_rows(tmp_path: Path) -> None:
     assert (tmp_path / "o.errors.csv").exists() and not (tmp_path / "o.parquet").exists()
     code, output = run("features", str(bad), "-o", str(tmp_path / "o.json"))
     assert code == 2 and ".csv or .parquet" in output
+
+
+def test_every_reading_verb_names_ignored_columns_and_strict_refuses_them(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "firms.csv"
+    source.write_bytes(GBK_CSV.encode("gbk"))
+    for verb in ("features", "schemes"):
+        out = tmp_path / f"{verb}.csv"
+        code, output = run(verb, str(source), "-o", str(out), "--strict")
+        assert code == 2 and "columns that match no field: '备注'" in output, output
+        code, output = run(verb, str(source), "-o", str(out), "--strict", "--map", "备注=")
+        assert code == 0, output
+        assert "column '备注' ignored: your map says so" in output
+    panel = tmp_path / "panel"
+    panel.mkdir()
+    pd.read_csv(source, encoding="gbk", dtype=str).to_parquet(panel / "a.parquet")
+    code, output = run("score-batch", str(panel), "-o", str(tmp_path / "out"), "--strict")
+    assert code == 2 and "columns that match no field: '备注'" in output, output
+    assert "资产负债率 → debt_ratio" in output

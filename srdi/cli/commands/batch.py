@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from srdi.cli.input_report import StrictOption
 from srdi.cli.support import fail
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ def score_batch(
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Replace the output of an earlier run in OUT.")
     ] = False,
+    strict: StrictOption = False,
 ) -> None:
     """Score every firm-year of a panel on a Dask cluster, writing partitioned Parquet.
 
@@ -76,6 +78,7 @@ def score_batch(
 
     console = Console(stderr=True)
     settings = load_settings()
+    _report_columns(input_dir, strict)
     try:
         report = score_parquet_dir(
             input_dir,
@@ -94,6 +97,29 @@ def score_batch(
     _summary(console, report, Path(output))
     if not report.complete:
         raise typer.Exit(1)
+
+
+def _report_columns(input_dir: str, strict: bool) -> None:
+    """Print how the first file's headers are read and warn about each ignored column.
+
+    The files of a panel share one schema; a column no field matches is never scored.
+    With ``strict`` such a column is an error before any work is sent to the cluster.
+    """
+    from features.firm_years import describe_columns
+    from srdi.cli.input_report import print_input_report
+    from srdi.core.panel_units import PanelInputError, plan_units, unit_headers
+
+    try:
+        units = plan_units(input_dir, partition_rows=1 << 62)
+    except PanelInputError as error:
+        fail(str(error), code=2)
+    if not units:
+        return
+    report = describe_columns(unit_headers(units[0]))
+    print_input_report(report, err=True)
+    if strict and report.unmatched:
+        shown = ", ".join(repr(h) for h in report.unmatched)
+        fail(f"columns that match no field: {shown}; leave out --strict to ignore them", code=2)
 
 
 def _summary(console: Console, report: BatchReport, output: Path) -> None:
