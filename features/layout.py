@@ -280,46 +280,45 @@ def fill_previous(
     if "company_id" not in frame.columns or "fiscal_year" not in frame.columns:
         return frame, {}
     out = frame.copy(deep=False)
-    years = out["fiscal_year"].to_numpy(dtype=object)
-    out["fiscal_year"] = np.array([annual_year(v) for v in years], dtype=object)
-    firm, year = _keys(out)
+    if not pd.api.types.is_numeric_dtype(out["fiscal_year"].dtype):
+        # A typed year column stays typed (validation reads integers faster).
+        years = out["fiscal_year"].to_numpy(dtype=object)
+        out["fiscal_year"] = np.array([annual_year(v) for v in years], dtype=object)
     source_frame = out if lookup is None else lookup
+    # A _prev column the file gives is its word (empty cells stay unknown): only a
+    # column it lacks, or leaves wholly empty, is filled.
+    wanted = [
+        (base, lag, target)
+        for base, previous in PREVIOUS_FIELDS.items()
+        if base in source_frame.columns
+        for lag, target in enumerate(previous, start=1)
+        if target not in out.columns or is_missing(out[target].to_numpy(dtype=object)).all()
+    ]
+    if not wanted:
+        return out, {}
+    firm, year = _keys(out)
     source_firm, source_year = (firm, year) if lookup is None else _keys(lookup)
     known = np.array([f is not None for f in source_firm], dtype=bool) & ~np.isnan(source_year)
     index = pd.Series(np.flatnonzero(known), dtype=np.int64)
     index.index = pd.MultiIndex.from_arrays([source_firm[known], source_year[known]])
     index = index[~index.index.duplicated(keep="first")]
     filled: dict[str, int] = {}
-    for base, previous in PREVIOUS_FIELDS.items():
-        if base not in source_frame.columns:
-            continue
+    for base, lag, target in wanted:
         base_values = source_frame[base].to_numpy(dtype=object)
         # Only a readable figure lends itself: a bad cell is reported once, on its own row.
-        parsed = parse_numbers(base_values, money=True)
-        base_missing = np.isnan(parsed.values)
-        for lag, target in enumerate(previous, start=1):
-            wanted = pd.MultiIndex.from_arrays([firm, year - lag])
-            source = index.reindex(wanted).to_numpy(dtype=np.float64)
-            have = ~np.isnan(source)
-            if not have.any():
-                continue
-            if target in out.columns:
-                values = out[target].to_numpy(dtype=object).copy()
-                empty = is_missing(values)
-                if not empty.all():
-                    continue  # a column the file gives is its word: empty cells stay unknown
-            else:
-                values = np.full(len(out), None, dtype=object)
-                empty = np.ones(len(out), dtype=bool)
-            rows = np.flatnonzero(have & empty)
-            src = source[rows].astype(np.int64)
-            usable = ~base_missing[src]
-            rows, src = rows[usable], src[usable]
-            if rows.size == 0:
-                continue
-            values[rows] = base_values[src]
-            out[target] = values
-            filled[target] = int(rows.size)
+        base_missing = np.isnan(parse_numbers(base_values, money=True).values)
+        wanted_keys = pd.MultiIndex.from_arrays([firm, year - lag])
+        source = index.reindex(wanted_keys).to_numpy(dtype=np.float64)
+        rows = np.flatnonzero(~np.isnan(source))
+        src = source[rows].astype(np.int64)
+        usable = ~base_missing[src]
+        rows, src = rows[usable], src[usable]
+        if rows.size == 0:
+            continue
+        values = np.full(len(out), None, dtype=object)
+        values[rows] = base_values[src]
+        out[target] = values
+        filled[target] = int(rows.size)
     return out, filled
 
 
