@@ -164,6 +164,8 @@ def _flag(name: str, description: str, *, example: bool, aliases: tuple[str, ...
 
 
 RD_INSTITUTION_CHOICES = ("none", "below_municipal", "municipal", "provincial", "national")
+ST_AWARD_CHOICES = ("none", "provincial", "national")
+CONTEST_RANK_CHOICES = ("none", "provincial_top", "national_top500", "national_top50")
 
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
@@ -541,6 +543,96 @@ FIELDS: tuple[FieldSpec, ...] = (
         ),
         example="srdi_sme",
         aliases=("当前资质", "认定层级", "已获认定", "资质等级", "认定等级", "tier"),
+    ),
+    FieldSpec(
+        "tier_since",
+        "int",
+        "year",
+        "Year the held tier was granted or last confirmed at re-review (not after "
+        "fiscal_year); the status lasts 3 years, then it is re-reviewed.",
+        minimum=1949,
+        maximum=2100,
+        example=2023,
+        aliases=(
+            "认定年份",
+            "认定年度",
+            "获评年份",
+            "资质认定年份",
+            "认定时间",
+            "复核年份",
+            "tier_year",
+            "certified_since",
+        ),
+    ),
+    _flag(
+        "high_tech_enterprise",
+        "Holds a valid 高新技术企业 status or a similar honour of the innovative-SME direct "
+        "route (national technology-innovation demonstration enterprise, IP advantage or "
+        "demonstration enterprise).",
+        example=True,
+        aliases=("高新技术企业", "国家高新技术企业", "是否高新技术企业", "高企", "high_tech"),
+    ),
+    FieldSpec(
+        "st_award_3y",
+        "enum",
+        "",
+        "Best science-and-technology award won in the last 3 years, by level (the rank "
+        "among the award's winning units is not recorded).",
+        choices=ST_AWARD_CHOICES,
+        choice_aliases=MappingProxyType(
+            {
+                "无": "none",
+                "没有": "none",
+                "省级": "provincial",
+                "省部级": "provincial",
+                "省级科技奖励": "provincial",
+                "国家级": "national",
+                "国家级科技奖励": "national",
+            }
+        ),
+        example="none",
+        aliases=("科技奖励", "近三年科技奖励", "科技奖励级别", "科技奖", "科技奖项", "st_award"),
+    ),
+    FieldSpec(
+        "contest_rank",
+        "enum",
+        "",
+        "Best placing in the 创客中国 SME innovation contest (or a similar national "
+        "contest) in the last 3 years: a provincial top placing, the national top 500 "
+        "or the national top 50.",
+        choices=CONTEST_RANK_CHOICES,
+        choice_aliases=MappingProxyType(
+            {
+                "无": "none",
+                "没有": "none",
+                "省级": "provincial_top",
+                "省赛": "provincial_top",
+                "省级优胜": "provincial_top",
+                "全国500强": "national_top500",
+                "500强": "national_top500",
+                "全国50强": "national_top50",
+                "50强": "national_top50",
+            }
+        ),
+        example="none",
+        aliases=("创客中国", "创客中国名次", "创客中国排名", "创客中国大赛", "contest"),
+    ),
+    _flag(
+        "serious_violation_3y",
+        "In the last 3 years: a major safety (incl. network and data security), quality or "
+        "environmental incident, tax evasion, or a listing as seriously dishonest or as "
+        "operating abnormally.",
+        example=False,
+        aliases=(
+            "重大违法/失信",
+            "重大违法失信",
+            "近三年重大违法失信",
+            "重大违法",
+            "严重失信",
+            "重大事故",
+            "失信",
+            "serious_violation",
+        ),
     ),
 )
 

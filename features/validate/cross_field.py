@@ -40,6 +40,7 @@ PAIR_RULES: tuple[PairRule, ...] = (
     PairRule("rd_staff", "employees", "exceeds"),
     PairRule("gross_profit", "revenue", "exceeds"),
     PairRule("founded_year", "fiscal_year", "is after"),
+    PairRule("tier_since", "fiscal_year", "is after"),
 )
 _LEFT = np.array([NUMBER_INDEX[r.left] for r in PAIR_RULES])
 _RIGHT = np.array([NUMBER_INDEX[r.right] for r in PAIR_RULES])

@@ -130,7 +130,8 @@ def true_records() -> tuple[dict[str, np.ndarray], object]:
     state = simulate_panel(firms, 2021, 2021, rng, cal.dynamics)[2021]
     firms = firms.rows(0, len(state))
     level = np.where(np.arange(len(state)) % 2 == 0, SRDI, 0).astype(np.int8)
-    return record_columns(state, firms, 2021, level), (firms, level)
+    expiry = np.where(level > 0, 2023, 0).astype(np.int64)
+    return record_columns(state, firms, 2021, level, expiry, 3), (firms, level)
 
 
 def test_review_agrees_with_the_engine_wherever_its_verdict_is_settled(

@@ -50,7 +50,8 @@ def test_one_year_of_dynamics_stays_within_the_contract(
     state = simulate_panel(firms, year - 1, year - 1, rng, CAL.dynamics)[year - 1]
     firms = firms.rows(0, len(state))
     after = advance(state, firms, year, rng, CAL.dynamics)
-    rec = record_columns(after, firms, year, np.zeros(len(firms), dtype=np.int8))
+    none = np.zeros(len(firms), dtype=np.int8)
+    rec = record_columns(after, firms, year, none, np.zeros(len(firms), dtype=np.int64), 3)
     for name in SHARES:
         assert ((rec[name] >= 0) & (rec[name] <= 1)).all(), name
     for name in COUNTS:

@@ -64,7 +64,7 @@ def _naive(snapshot: tuple, rng: np.random.Generator) -> tuple[np.ndarray, np.nd
 
     rep_firms = firms.take(rep, identity=False)
     nxt = advance(state.take(rep), rep_firms, YEAR + 1, rng, CAL.dynamics)
-    columns = record_columns(nxt, rep_firms, YEAR + 1, lvl)
+    columns = record_columns(nxt, rep_firms, YEAR + 1, lvl, exp_, CAL.certification.status_years)
     second = review_records(columns, lvl, rep_firms, (SRDI, LITTLE_GIANT), cfg)
     odds2 = year_odds(YEAR + 2, lvl, exp_, second, rep_firms, cfg)
     p2 = (

@@ -90,9 +90,16 @@ def test_customer_and_market_fields_are_missing_most_others_rarely(
     for name in CUSTOMER + MARKET:
         assert 0.30 <= missing[name] <= 0.60, (name, missing[name])
     structural = {"revenue_prev", "revenue_prev2", "main_business_revenue_prev",
-                  "main_business_revenue_prev2", "rd_expense_prev"}  # fmt: skip
+                  "main_business_revenue_prev2", "rd_expense_prev", "tier_since"}  # fmt: skip
     for name in set(missing.index) - set(CUSTOMER + MARKET) - structural:
         assert missing[name] <= 0.05, (name, missing[name])
+    # tier_since exists for a held tier only, and then (up to the rare holes) always.
+    fin = synth_world.financials
+    held = fin["current_tier"] != "none"
+    assert fin.loc[~held, "tier_since"].isna().all()
+    assert fin.loc[held, "tier_since"].isna().mean() <= 0.05
+    since = fin.loc[held, ["tier_since", "fiscal_year"]].dropna()
+    assert (since["tier_since"] <= since["fiscal_year"]).all()
     for name in REQUIRED_FIELDS:
         assert missing[name] == 0.0, name
     # Customer fields of one firm-year tend to go missing together.

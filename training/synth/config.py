@@ -236,6 +236,25 @@ class Population:
     # key supply-chain gap", CRITERIA.md §1b row 4): the reviewer knows them.
     merit_intercept: float = -1.0
     merit_capability: float = 0.8
+    # Honours and events behind the direct routes and the "no serious violation"
+    # condition (assumptions; rates in docs/synthetic-world.md). A firm whose figures
+    # meet the 高新技术企业 tests holds the status when it applies for it: most do,
+    # the status being the most common way innovative SMEs qualify.
+    high_tech_take_up: float = 0.85
+    # At most one S&T award, one 创客中国 placing and one serious violation per firm,
+    # each in a year drawn uniformly over the firm's life (up to two years past the
+    # panel, which the oracle's horizon reaches). The chance of ever having one is a
+    # logistic in capability (awards, contests) or management (violations).
+    award_intercept: float = -3.2
+    award_capability: float = 0.9
+    award_national_share: float = 0.06  # national awards are rare next to provincial ones
+    contest_first_year: int = 2016  # 创客中国 started in 2016
+    contest_intercept: float = -3.0
+    contest_capability: float = 0.6
+    contest_national_top500_share: float = 0.20
+    contest_national_top50_share: float = 0.04
+    violation_intercept: float = -3.4
+    violation_management: float = -0.6
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,14 @@ import numpy as np
 import numpy.typing as npt
 
 from features.provinces import PROVINCES as CANONICAL_PROVINCES
-from training.synth.config import INDUSTRIES, LAST_YEAR, PROVINCES, Calibration
+from training.synth.config import (
+    HORIZON,
+    INDUSTRIES,
+    LAST_YEAR,
+    PROVINCES,
+    Calibration,
+    Population,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -64,6 +71,18 @@ class Firms:
     unobserved_merit: FloatArray
     """1.0 where the review items the input contract cannot carry (e.g. whether a
     chain supplier fills a key gap) go the firm's way, else 0.0."""
+    high_tech_applicant: BoolArray
+    """Holds 高新技术企业 status whenever its figures meet the tests."""
+    award_year: IntArray
+    """Year of the firm's S&T award (0: none)."""
+    award_level: IntArray
+    """Index into ``st_award_3y``'s choices (1 provincial, 2 national; 0 none)."""
+    contest_year: IntArray
+    """Year of the firm's 创客中国 placing (0: none)."""
+    contest_level: IntArray
+    """Index into ``contest_rank``'s choices (0 none)."""
+    violation_year: IntArray
+    """Year of a serious violation (0: none)."""
 
     def __len__(self) -> int:
         return int(self.founded_year.shape[0])
@@ -182,6 +201,8 @@ def draw_firms(n_firms: int, rng: np.random.Generator, calibration: Calibration)
     merit_p = 1 / (1 + np.exp(-(pop.merit_intercept + pop.merit_capability * capability)))
     unobserved_merit = (rng.random(n_firms) < merit_p).astype(np.float64)
 
+    events = _draw_events(rng, pop, founded_year, capability, management)
+
     codes = np.array([p.code for p in PROVINCES], dtype=object)[province]
     company_id = _company_ids(codes)
     short_by_code = {p.code: p.short for p in CANONICAL_PROVINCES}
@@ -213,4 +234,73 @@ def draw_firms(n_firms: int, rng: np.random.Generator, calibration: Calibration)
         disclosure=disclosure,
         local_points=local_points.astype(np.float64),
         unobserved_merit=unobserved_merit,
+        high_tech_applicant=events.high_tech_applicant,
+        award_year=events.award_year,
+        award_level=events.award_level,
+        contest_year=events.contest_year,
+        contest_level=events.contest_level,
+        violation_year=events.violation_year,
+    )
+
+
+def _logistic(x: FloatArray) -> FloatArray:
+    out: FloatArray = 1.0 / (1.0 + np.exp(-x))
+    return out
+
+
+def _event_year(
+    rng: np.random.Generator, happens: BoolArray, first: IntArray, last: int
+) -> IntArray:
+    """A year uniform over ``first..last`` where ``happens``, else 0."""
+    span = np.maximum(last - first + 1, 1)
+    year = first + np.floor(rng.random(first.shape[0]) * span).astype(np.int64)
+    out: IntArray = np.where(happens, year, 0)
+    return out
+
+
+@dataclass(frozen=True)
+class _Events:
+    high_tech_applicant: BoolArray
+    award_year: IntArray
+    award_level: IntArray
+    contest_year: IntArray
+    contest_level: IntArray
+    violation_year: IntArray
+
+
+def _draw_events(
+    rng: np.random.Generator,
+    pop: Population,
+    founded_year: IntArray,
+    capability: FloatArray,
+    management: FloatArray,
+) -> _Events:
+    """Honours and events of the direct routes and of the violation condition.
+
+    Drawn after every other trait, so adding them left the rest of a seeded world
+    as it was.
+    """
+    n = founded_year.shape[0]
+    last = LAST_YEAR + HORIZON  # the oracle's rollouts look this far
+    high_tech_applicant: BoolArray = np.less(rng.random(n), pop.high_tech_take_up)
+    won = rng.random(n) < _logistic(pop.award_intercept + pop.award_capability * capability)
+    award_year = _event_year(rng, won, founded_year + 1, last)
+    award_level = np.where(won, 1 + (rng.random(n) < pop.award_national_share), 0)
+    placed = rng.random(n) < _logistic(pop.contest_intercept + pop.contest_capability * capability)
+    contest_year = _event_year(rng, placed, np.maximum(founded_year, pop.contest_first_year), last)
+    u = rng.random(n)
+    top50 = pop.contest_national_top50_share
+    top500 = top50 + pop.contest_national_top500_share
+    contest_level = np.where(placed, np.where(u < top50, 3, np.where(u < top500, 2, 1)), 0)
+    violated = rng.random(n) < _logistic(
+        pop.violation_intercept + pop.violation_management * management
+    )
+    violation_year = _event_year(rng, violated, founded_year, last)
+    return _Events(
+        high_tech_applicant=high_tech_applicant,
+        award_year=award_year,
+        award_level=award_level.astype(np.int64),
+        contest_year=contest_year,
+        contest_level=contest_level.astype(np.int64),
+        violation_year=violation_year,
     )

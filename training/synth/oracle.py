@@ -92,7 +92,7 @@ def _second_year_odds(
     cfg = cal.certification
     next_state = advance(state, firms, year - 1, rng, cal.dynamics)
     n = len(firms)
-    columns = record_columns(next_state, firms, year - 1, level)
+    columns = record_columns(next_state, firms, year - 1, level, expiry, cfg.status_years)
     # Only what can change the target probabilities is reviewed: provincial for all
     # (eligibility and the Little Giant ranking), Little Giant where the prerequisite
     # (provincial status) holds; the innovative tier cannot lead to either in t+2.

@@ -17,7 +17,7 @@ from dataclasses import fields, replace
 import numpy as np
 import numpy.typing as npt
 
-from features.fields import RD_INSTITUTION_CHOICES
+from features.fields import CONTEST_RANK_CHOICES, RD_INSTITUTION_CHOICES, ST_AWARD_CHOICES
 from features.provinces import PROVINCES as CANONICAL_PROVINCES
 from features.tiers import TIER_CHOICES
 from training.synth.config import INDUSTRIES, PROVINCES, Dynamics
@@ -38,6 +38,15 @@ _PROVINCE_NAMES = np.array(
 )
 _RD_INSTITUTIONS = np.array(RD_INSTITUTION_CHOICES, dtype=object)
 _TIER_NAMES = np.array(TIER_CHOICES, dtype=object)
+_AWARDS = np.array(ST_AWARD_CHOICES, dtype=object)
+_CONTESTS = np.array(CONTEST_RANK_CHOICES, dtype=object)
+# 高新技术企业 tests (高新技术企业认定管理办法, 2016) the record can show: R&D
+# intensity by revenue (< 5000万 5%, up to 2亿 4%, above 3%), S&T staff >= 10% of
+# employees, and own IP. The 3-year window and the high-tech revenue share are not
+# modelled: the year's figures stand for them.
+_HIGH_TECH_RD_FLOORS = np.array([0.05, 0.04, 0.03])
+_HIGH_TECH_REVENUE_EDGES = np.array([5e7, 2e8])
+_HIGH_TECH_STAFF_SHARE = 0.10
 
 
 def found(firms: Firms, year: int, rng: np.random.Generator, dyn: Dynamics) -> FirmState:
@@ -83,7 +92,12 @@ def exit_probability(state: FirmState, firms: Firms, dyn: Dynamics) -> FloatArra
 
 
 def record_columns(
-    state: FirmState, firms: Firms, year: int, tier: npt.NDArray[np.int8]
+    state: FirmState,
+    firms: Firms,
+    year: int,
+    tier: npt.NDArray[np.int8],
+    expiry: npt.NDArray[np.int64],
+    status_years: int,
 ) -> dict[str, npt.NDArray[np.float64] | npt.NDArray[np.object_]]:
     """The complete, true input record of every firm for fiscal ``year``.
 
@@ -97,6 +111,11 @@ def record_columns(
         Fiscal year of the record.
     tier
         Tier level held at the end of ``year`` (0 none … 3 Little Giant).
+    expiry
+        Year the held tier's grant expires (0 when none is held).
+    status_years
+        Years a grant lasts: the held tier was granted or confirmed in
+        ``expiry - status_years`` (``tier_since``).
 
     Returns
     -------
@@ -148,7 +167,31 @@ def record_columns(
         "key_chain_supplier": state.key_chain_supplier,
         "staff_turnover": state.staff_turnover,
         "current_tier": _TIER_NAMES[tier],
+        "tier_since": np.where(tier > 0, expiry - status_years, np.nan),
+        "high_tech_enterprise": _high_tech(state, firms),
+        "st_award_3y": _AWARDS[_within_3y(firms.award_year, year) * firms.award_level],
+        "contest_rank": _CONTESTS[_within_3y(firms.contest_year, year) * firms.contest_level],
+        "serious_violation_3y": _within_3y(firms.violation_year, year).astype(np.float64),
     }
+
+
+def _within_3y(event_year: npt.NDArray[np.int64], year: int) -> npt.NDArray[np.int64]:
+    """1 where the firm's event fell in ``year - 2 .. year``, else 0."""
+    return ((event_year > 0) & (event_year >= year - 2) & (event_year <= year)).astype(np.int64)
+
+
+def _high_tech(state: FirmState, firms: Firms) -> FloatArray:
+    """1.0 where the firm holds 高新技术企业 status: it applies and its figures pass."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        intensity = state.rd_expense / state.revenue
+        staff_share = state.rd_staff / state.employees
+    floor = _HIGH_TECH_RD_FLOORS[np.searchsorted(_HIGH_TECH_REVENUE_EDGES, state.revenue)]
+    qualifies = (
+        (intensity >= floor)
+        & (staff_share >= _HIGH_TECH_STAFF_SHARE)
+        & (state.class1_ip + state.class2_ip >= 1)
+    )
+    return (qualifies & firms.high_tech_applicant).astype(np.float64)
 
 
 def simulate_panel(

@@ -112,6 +112,7 @@ def financials_table(
     history: History,
     rng: np.random.Generator,
     cfg: Missingness,
+    status_years: int,
 ) -> pa.Table:
     """One row per observed firm-year 2014–2025, ordered by firm then year.
 
@@ -123,6 +124,8 @@ def financials_table(
         Random stream of missingness.
     cfg
         Missingness rates.
+    status_years
+        Years a grant lasts (``tier_since`` is its expiry minus this).
 
     Returns
     -------
@@ -135,7 +138,14 @@ def financials_table(
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         snap = history.years[year]
         parts.append(
-            record_columns(states[year].take(snap.rows), firms.take(snap.rows), year, snap.level)
+            record_columns(
+                states[year].take(snap.rows),
+                firms.take(snap.rows),
+                year,
+                snap.level,
+                snap.expiry,
+                status_years,
+            )
         )
         firm_index.append(snap.rows)
     index = np.concatenate(firm_index)

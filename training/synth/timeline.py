@@ -126,7 +126,9 @@ def simulate_history(
     def snapshot(year: int) -> YearSnapshot:
         rows = observed[year]
         sub_firms = firms.take(rows)
-        records = record_columns(states[year].take(rows), sub_firms, year, level[rows])
+        records = record_columns(
+            states[year].take(rows), sub_firms, year, level[rows], expiry[rows], cfg.status_years
+        )
         reviews = review_records(records, level[rows], sub_firms, _REVIEWED, cfg)
         return YearSnapshot(rows, level[rows].copy(), expiry[rows].copy(), reviews)
 

@@ -181,7 +181,14 @@ def generate_world(
     done += _STAGES[2][1]
 
     report(3, 0.0)
-    financials = financials_table(firms, states, history, rng_missing, calibration.missingness)
+    financials = financials_table(
+        firms,
+        states,
+        history,
+        rng_missing,
+        calibration.missingness,
+        calibration.certification.status_years,
+    )
     certifications = certifications_table(firms, history, calibration.certification.status_years)
     oracle_rows = oracle_table(firms, history, oracle)
     latent = latent_table(firms, history)
