@@ -102,8 +102,14 @@ def industry_pattern() -> str:
 # empty cell ("NA", "null", "-", … in any case), which the validator reads as missing.
 # Written as "some non-space character, and not only a word for empty" so that
 # generators (hypothesis, schemathesis) build matching strings instead of filtering.
+# Spaces are written out as Python's str.isspace() sees them: ECMA-262's \s lacks
+# \x1c-\x1f and \x85, so with \s a generator could build an "identifier" of those
+# characters that the server reads as blank.
+_SPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 IDENTIFIER_PATTERN = (
-    r"^(?!\s*(?:" + "|".join(_any_case(t) for t in sorted(MISSING_TOKENS) if t) + r")\s*$)\s*\S"
+    rf"^(?![{_SPACE}]*(?:"
+    + "|".join(_any_case(t) for t in sorted(MISSING_TOKENS) if t)
+    + rf")[{_SPACE}]*$)[{_SPACE}]*[^{_SPACE}]"
 )
 
 # Compiled once here for the checks of one record (re caches, but a lookup per call

@@ -14,6 +14,7 @@ from features.industries import (
     normalize_industry,
 )
 from features.provinces import PROVINCES, normalize_province
+from features.spellings import IDENTIFIER_PATTERN, IDENTIFIER_RE
 
 # Canonical name, full Chinese, short Chinese, code: spot checks written out by hand
 # so a table edit cannot silently pass.
@@ -119,3 +120,15 @@ def test_bad_industries_are_none(raw: object) -> None:
 def test_industry_section_and_index() -> None:
     assert list(industry_section(["C39", "I65", "A01", None, "X"])) == ["C", "I", "A", None, None]
     assert list(division_index(["A01", "T97", "C39", None, "bad"])) == [0, 96, 38, -1, -1]
+
+
+def test_identifier_pattern_reads_spaces_as_python_does() -> None:
+    # The schema's pattern is matched by ECMA-262 engines too, whose \s misses
+    # \x1c-\x1f and \x85: every character Python calls a space is spelled out, so a
+    # string of them is blank on both sides (a generated one once got through).
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert all(IDENTIFIER_RE.search(space * 3) is None for space in spaces)
+    assert IDENTIFIER_RE.search("\x0b \x0b\t\n\x1f") is None
+    assert IDENTIFIER_RE.search(" 9133X ") is not None
+    assert IDENTIFIER_RE.search(" n/a ") is None
+    assert "\\s" not in IDENTIFIER_PATTERN and "\\S" not in IDENTIFIER_PATTERN
