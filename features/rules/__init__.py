@@ -15,13 +15,15 @@ from features.rules.evaluation import (
     evaluate_schemes,
     schemes_json,
 )
+from features.rules.inputs import REVIEW_HORIZON
 from features.rules.plan import RulePlan, compile_plan
 from features.rules.registry import RULESET_VERSIONS, SCHEME_IDS, SCHEME_TABLES, rule_tables
 from features.rules.results import CriterionResult, SchemeResult
-from features.rules.tables import Assumption
+from features.rules.tables import Assumption, Explanation
 from features.rules.verdicts import CriterionVerdict, Verdict
 
 __all__ = [
+    "REVIEW_HORIZON",
     "RULESET_VERSIONS",
     "SCHEME_IDS",
     "SCHEME_TABLES",
@@ -30,6 +32,7 @@ __all__ = [
     "CriterionVerdict",
     "CurrencyRates",
     "DistinctivePlugin",
+    "Explanation",
     "FixedDistinctive",
     "NeutralDistinctive",
     "RulePlan",

@@ -1,21 +1,90 @@
 """China, MIIT graded cultivation of quality SMEs (工信部企业〔2022〕63号): version ``cn-2022``.
 
-Band edges follow CRITERIA.md §1 to the letter: "≥5% 20; 3–5% 15" puts 5% in the
-20-point band and 3% in the 15-point band; for lower-is-better ratios the edge goes
-to the better band unless the text says otherwise ("<50% 5; 50–60% 3": 50% → 3,
-60% → 3). Every reading of the official wording is in ``docs/schemes.md``.
+Band edges follow the official wording read statutorily (民法典 art. 1259: 以上,
+以下 and 以内 include the number itself; 不满, 超过 and 以外 do not): "5%以上 20;
+3%-5% 15" puts 5% in the 20-point band and 3% in the 15-point band, and a number
+written in two bands ("55%以下 10; 55%-75% 5") goes to the better one, as the
+provincial guidance scores edges ("边界值按高分档计分"). Every reading of the
+official wording is in ``docs/schemes.md``.
+
+Every tier first asks for what the text asks of every applicant (第三条): an SME
+under the size standard (:mod:`features.rules.cn_sme_2011`), no serious violation
+in 3 years, and the general conditions the record cannot show (stated as assumed).
+The 2026 revision (工信部企业〔2026〕2号) renames the bottom tier 科技和创新型中小企业
+and sets new standards for new applications; these tables encode the 2022 text,
+which the 2026 re-reviews still apply.
 """
 
 from __future__ import annotations
 
+from features.rules import cn_sme_2011
 from features.rules.logic import NoInput, Test, all_of, any_of, at_least
-from features.rules.tables import Band, Criterion, SchemeTable
+from features.rules.tables import Assumption, Band, Criterion, Explanation, SchemeTable
 
 VERSION = "cn-2022"
 SOURCES = (
     "工信部企业〔2022〕63号 优质中小企业梯度培育管理暂行办法 (in force 2022-08-01)",
+    cn_sme_2011.SOURCE,
     "shared/domain/CRITERIA.md §1",
 )
+STATUS_YEARS = 3  # each status lasts 3 years, then it is re-reviewed (复核)
+
+# --- what every tier asks of every applicant (第三条) -------------------------------
+
+_SME_LABEL = "SME status"
+
+
+def _general() -> tuple[Criterion, ...]:
+    """The SME size test, no serious violation, and the conditions the record lacks."""
+    return (
+        Criterion(
+            id="sme",
+            label=_SME_LABEL,
+            group="general",
+            kind="required",
+            measure="cn_sme_status",
+            rule=Test("cn_sme_status", "==", 1),
+            explain=Explanation(
+                "cn_sme_sector",
+                fail=cn_sme_2011.fail_sentences(_SME_LABEL),
+                unknown=cn_sme_2011.unknown_sentences(_SME_LABEL),
+            ),
+            note=(
+                f"{cn_sme_2011.VERSION}: large when every limit of the industry's sector is "
+                "reached (>=); an SME as soon as one known figure is below its limit"
+            ),
+        ),
+        Criterion(
+            id="no_serious_violation",
+            label="No serious violation in 3 years",
+            group="general",
+            kind="required",
+            measure="serious_violation_3y",
+            rule=Test("serious_violation_3y", "==", 0),
+            assume=Assumption(
+                "pass",
+                "no major safety, quality or environmental incident, tax evasion, or "
+                "serious-dishonesty or abnormal-operation listing in the last 3 years was "
+                "assumed",
+            ),
+        ),
+        Criterion(
+            id="general_conditions",
+            label="Registration, operation and products",
+            group="general",
+            kind="required",
+            rule=NoInput(
+                "registered in China with independent legal-person status, operating "
+                "normally, products not prohibited, restricted or eliminated"
+            ),
+            assume=Assumption(
+                "pass",
+                "registration in China as an independent legal person, normal operation and "
+                "products outside the prohibited, restricted and eliminated lists were assumed",
+            ),
+            note="no input field: always assumed met, and said so where a verdict rests on it",
+        ),
+    )
 
 
 def _ascending(measure: str, *edges_points: tuple[float, float]) -> tuple[Band, ...]:
@@ -41,16 +110,25 @@ _IP_NOTE = (
 )
 _PROXY_EQUITY = "equity_raised_2y stands in for the 3-year window"
 
+_NO_AWARD = Assumption(
+    "fail", "no national or provincial S&T award in the last 3 years was assumed"
+)
+_NO_HIGH_TECH = Assumption(
+    "fail", "no valid high-tech enterprise status (or a similar honour) was assumed"
+)
+
 INNOVATIVE_SME = SchemeTable(
     scheme_id="cn_innovative_sme",
-    name="Innovative SME (创新型中小企业)",
+    name="Innovative SME (创新型中小企业; 科技和创新型中小企业 from 2026)",
     version=VERSION,
     country="CN",
     sources=SOURCES,
     pass_mark=60.0,
     group_minima=(("innovation", 20.0), ("growth", 15.0), ("specialization", 15.0)),
     certified_rank=1.0,
+    status_years=STATUS_YEARS,
     criteria=(
+        *_general(),
         Criterion(
             id="ip",
             label="IP tied to the main product",
@@ -83,10 +161,10 @@ INNOVATIVE_SME = SchemeTable(
             kind="points",
             measure="debt_ratio",
             bands=(
-                Band(10, Test("debt_ratio", "<", 0.55)),
+                Band(10, Test("debt_ratio", "<=", 0.55)),
                 Band(5, Test("debt_ratio", "<=", 0.75)),
             ),
-            note="<55% 10; 55-75% 5 (both edges in the 5-point band); >75% 0",
+            note="55%以下 10; 55%-75% 5; 75%以上 0: 55% -> 10 and 75% -> 5 (the better band)",
         ),
         Criterion(
             id="strategic_emerging",
@@ -106,6 +184,28 @@ INNOVATIVE_SME = SchemeTable(
             bands=_ascending("main_business_share", (0.70, 20), (0.60, 15), (0.55, 10), (0.50, 5)),
         ),
         Criterion(
+            id="route_st_award",
+            label="National or provincial S&T award in 3 years",
+            group="direct route",
+            kind="route",
+            measure="st_award_level",
+            rule=Test("st_award_level", ">=", 1),
+            assume=_NO_AWARD,
+        ),
+        Criterion(
+            id="route_high_tech",
+            label="High-tech enterprise or similar honour",
+            group="direct route",
+            kind="route",
+            measure="high_tech_enterprise",
+            rule=Test("high_tech_enterprise", "==", 1),
+            assume=_NO_HIGH_TECH,
+            note=(
+                "高新技术企业, national technology-innovation demonstration enterprise, IP "
+                "advantage or demonstration enterprise, within validity"
+            ),
+        ),
+        Criterion(
             id="route_rd_institution",
             label="R&D institution at provincial level or above",
             group="direct route",
@@ -122,10 +222,6 @@ INNOVATIVE_SME = SchemeTable(
             rule=Test("equity_2y_wan", ">=", 500),
             note=_PROXY_EQUITY,
         ),
-    ),
-    not_evaluated=(
-        "direct route: national or provincial S&T award in 3 years (no input field)",
-        "direct route: valid high-tech-enterprise or similar honour (no input field)",
     ),
 )
 
@@ -144,7 +240,9 @@ SRDI_SME = SchemeTable(
     sources=SOURCES,
     pass_mark=60.0,
     certified_rank=2.0,
+    status_years=STATUS_YEARS,
     criteria=(
+        *_general(),
         # The four entry conditions; condition 4 is the score or a direct route.
         Criterion(
             id="entry_years_in_niche",
@@ -267,11 +365,14 @@ SRDI_SME = SchemeTable(
             kind="points",
             measure="debt_ratio",
             bands=(
-                Band(5, Test("debt_ratio", "<", 0.50)),
+                Band(5, Test("debt_ratio", "<=", 0.50)),
                 Band(3, Test("debt_ratio", "<=", 0.60)),
                 Band(1, Test("debt_ratio", "<=", 0.70)),
             ),
-            note="<50% 5; 50-60% 3; 60-70% 1; >70% 0 (60% and 70% go to the better band)",
+            note=(
+                "50%以下 5; 50%-60% 3; 60%-70% 1; 70%以上 0: an edge goes to the better band "
+                "(50% -> 5, 60% -> 3, 70% -> 1)"
+            ),
         ),
         Criterion(
             id="distinctive",
@@ -344,12 +445,38 @@ SRDI_SME = SchemeTable(
             measure="equity_2y_wan",
             rule=Test("equity_2y_wan", ">=", 6000),
         ),
-    ),
-    not_evaluated=(
-        "direct route: provincial S&T award ranked top 3 / national top 5 (no input field)",
-        "direct route: national top 500 of the 创客中国 contest in 3 years (no input field)",
+        Criterion(
+            id="route_st_award",
+            label="S&T award in 3 years (provincial top 3 / national top 5)",
+            group="direct route",
+            kind="route",
+            measure="st_award_level",
+            rule=Test("st_award_level", ">=", 1),
+            assume=Assumption(
+                "fail",
+                "no provincial S&T award ranked in the top 3 of its winning units, nor a "
+                "national one in the top 5, in the last 3 years was assumed",
+            ),
+            note=(
+                "a reported provincial or national award is read as ranked within the "
+                "route's places (the field has the level, not the rank)"
+            ),
+        ),
+        Criterion(
+            id="route_contest",
+            label="创客中国 national top 500 in 3 years",
+            group="direct route",
+            kind="route",
+            measure="contest_level",
+            rule=Test("contest_level", ">=", 2),
+            assume=Assumption(
+                "fail", "no 创客中国 national top-500 placing in the last 3 years was assumed"
+            ),
+        ),
     ),
 )
+
+_LG_INNOVATION = ("rd_intensity", "rd_institution", "class1_ip")
 
 LITTLE_GIANT = SchemeTable(
     scheme_id="cn_little_giant",
@@ -358,7 +485,9 @@ LITTLE_GIANT = SchemeTable(
     country="CN",
     sources=SOURCES,
     certified_rank=3.0,
+    status_years=STATUS_YEARS,
     criteria=(
+        *_general(),
         Criterion(
             id="prerequisite_srdi",
             label="Holds provincial SRDI status",
@@ -402,11 +531,29 @@ LITTLE_GIANT = SchemeTable(
         ),
         Criterion(
             id="certification",
-            label="Management-system or product certification",
+            label="Management-system certification",
             group="refinement",
             kind="required",
             measure="quality_certification",
             rule=Test("quality_certification", "==", 1),
+            note=(
+                "取得相关管理体系认证, or (route below) 产品通过发达国家和地区产品认证; "
+                "quality_certification is the management-system certification"
+            ),
+        ),
+        Criterion(
+            id="certification_developed_markets",
+            label="Product certified in developed markets",
+            group="refinement",
+            kind="route",
+            rule=NoInput("product certification in developed countries or regions"),
+            assume=Assumption(
+                "fail",
+                "no product certification in developed countries or regions (the "
+                "alternative to a management-system certification) was assumed",
+            ),
+            replaces=("certification",),
+            note="no input field: the alternative is assumed not met where it would decide",
         ),
         Criterion(
             id="debt_ratio",
@@ -444,16 +591,18 @@ LITTLE_GIANT = SchemeTable(
                     Test("rd_intensity_prev", ">=", "lg_rd_intensity_threshold"),
                 ),
                 all_of(
-                    Test("revenue_wan", "<", 5000),
+                    Test("revenue_wan", "<=", 5000),
                     Test("equity_2y_wan", ">=", 8000),
                     Test("rd_cum_2y_wan", ">=", 3000),
                     Test("rd_staff_share", ">=", 0.50),
                 ),
             ),
             note=(
-                "each of years t and t-1 against the floor set by year-t revenue: >= 1亿 3%, "
-                "5000万-1亿 6%; below 5000万: >= 8000万 financing in 2 years, >= 3000万 "
-                "R&D over t and t-1 and R&D staff >= 50%"
+                "each of years t and t-1 against the floor set by year-t revenue: 1亿以上 3%, "
+                "5000万-1亿 6%; 5000万以下: >= 8000万 financing in 2 years, >= 3000万 "
+                "R&D over t and t-1 and R&D staff >= 50%. An edge is in both brackets: "
+                "1亿 meets either floor (3% suffices), 5000万 either the 6% floor or the "
+                "financing route"
             ),
         ),
         Criterion(
@@ -472,6 +621,37 @@ LITTLE_GIANT = SchemeTable(
             kind="required",
             measure="class1_ip",
             rule=Test("class1_ip", ">=", 2),
+        ),
+        Criterion(
+            id="route_st_award",
+            label="National S&T award in 3 years (top 3)",
+            group="innovation direct route",
+            kind="route",
+            measure="st_award_level",
+            rule=Test("st_award_level", ">=", 2),
+            assume=Assumption(
+                "fail",
+                "no national S&T award ranked in the top 3 of its winning units in the last "
+                "3 years was assumed",
+            ),
+            replaces=_LG_INNOVATION,
+            note=(
+                "replaces the three innovation conditions; a reported national award is "
+                "read as ranked in the top 3 (the field has the level, not the rank)"
+            ),
+        ),
+        Criterion(
+            id="route_contest",
+            label="创客中国 national top 50 in 3 years",
+            group="innovation direct route",
+            kind="route",
+            measure="contest_level",
+            rule=Test("contest_level", ">=", 3),
+            assume=Assumption(
+                "fail", "no 创客中国 national top-50 placing in the last 3 years was assumed"
+            ),
+            replaces=_LG_INNOVATION,
+            note="replaces the three innovation conditions",
         ),
         Criterion(
             id="chain_role",
@@ -496,8 +676,6 @@ LITTLE_GIANT = SchemeTable(
         ),
     ),
     not_evaluated=(
-        "innovation direct route: national S&T award ranked top 3 or national top 50 of "
-        "创客中国 (no input field)",
         "main product field (core industrial foundation, ten key manufacturing industries, "
         "key network fields): 'in principle' only, shown as advisory",
     ),

@@ -6,9 +6,10 @@ block runs the plan's stages — measures, conditions, ladders, points, scheme g
 and, when asked, the display matrices — as a few dozen array operations whatever
 the number of criteria. Three levels of output:
 
-* :data:`SUMMARY`: scheme verdicts, points and grades (what a large batch writes);
-* :data:`CRITERIA`: plus every criterion's verdict and points, the group sums and
-  where an assumption was made;
+* :data:`SUMMARY`: scheme verdicts, points and grades, and the re-review of the
+  held tier (what a large batch writes);
+* :data:`CRITERIA`: plus every criterion's verdict and points, the group sums,
+  where an assumption was made and where the verdict rests on it;
 * :data:`DISPLAY`: plus every criterion's value, threshold and gap (the JSON).
 
 A large batch therefore never pays for gaps it does not show.
@@ -26,6 +27,7 @@ from features.rules.logic import FloatArray
 from features.rules.plan import RulePlan
 from features.rules.plan_logic import FAIL, PASS, UNKNOWN
 from features.rules.plan_measures import FormulaStep
+from features.rules.plan_parts import OrOfAnd
 
 __all__ = ["BLOCK_ROWS", "CRITERIA", "DISPLAY", "SUMMARY", "PlanOutput", "run_plan"]
 
@@ -55,6 +57,18 @@ class PlanOutput:
         ``(2, scored schemes, n)``: known points, and the most unknown inputs could add.
     grades
         ``(graded schemes, n)`` indices into the scheme's grade labels.
+    review_scheme
+        ``(n,)`` index of the scheme whose tier the firm holds and is re-reviewed on
+        (``-1``: none held, or no such scheme evaluated).
+    review_verdict
+        ``(n,)`` that scheme's :class:`~features.rules.verdicts.Verdict` without the
+        certified override (``-1`` where none).
+    review_year
+        ``(n,)`` year of the re-review: ``tier_since`` + the status's years (NaN
+        where none or unknown).
+    review_due
+        ``(n,)`` 1 where the re-review falls within ``fiscal_year`` + the horizon, 0
+        where later, ``-1`` where none or unknown.
     criterion_verdict
         ``(criteria, n)`` :class:`~features.rules.verdicts.CriterionVerdict` codes
         (:data:`CRITERIA` and up).
@@ -64,8 +78,13 @@ class PlanOutput:
         ``(2, groups, n)``: the same summed per group of each scored scheme.
     assumed
         ``(criteria with an assumption, n)``: where the assumption was used.
+    stated
+        ``(criteria with an assumption, n)``: where the scheme's verdict rests on it
+        (without it the verdict would differ): the assumptions the JSON lists.
     display
         ``(3, criteria, n)``: value, threshold and gap (:data:`DISPLAY`).
+    explained
+        ``(criteria with an Explanation, n)``: the measure choosing each one's sentence.
     """
 
     n_rows: int
@@ -73,22 +92,34 @@ class PlanOutput:
     verdict: NDArray[np.int8]
     totals: FloatArray
     grades: NDArray[np.int8]
+    review_scheme: NDArray[np.int8]
+    review_verdict: NDArray[np.int8]
+    review_year: FloatArray
+    review_due: NDArray[np.int8]
     criterion_verdict: NDArray[np.int8] | None = None
     scored: FloatArray | None = None
     groups: FloatArray | None = None
     assumed: NDArray[np.bool_] | None = None
+    stated: NDArray[np.bool_] | None = None
     display: FloatArray | None = None
+    explained: FloatArray | None = None
 
 
 _ARRAYS = (
     "verdict",
     "totals",
     "grades",
+    "review_scheme",
+    "review_verdict",
+    "review_year",
+    "review_due",
     "criterion_verdict",
     "scored",
     "groups",
     "assumed",
+    "stated",
     "display",
+    "explained",
 )
 
 
@@ -178,6 +209,54 @@ def _reduce(
     return result
 
 
+def _or_of_and(N: NDArray[np.uint8], part: OrOfAnd) -> None:
+    """Write ``max(min(all_of), max(any_of))`` of each row of ``part`` into ``N``."""
+    if part.size:
+        out = N[part.rows]
+        _reduce(np.minimum, N, part.all_of, out=out)
+        np.maximum(out, _reduce(np.maximum, N, part.any_of), out=out)
+
+
+def _gate_codes(
+    N: NDArray[np.uint8], required: NDArray[np.intp], alternatives: NDArray[np.intp]
+) -> NDArray[np.uint8]:
+    """``min(min(required), max(alternatives))`` per row of the two index matrices."""
+    code = _reduce(np.minimum, N, required)
+    np.minimum(code, _reduce(np.maximum, N, alternatives), out=code)
+    return code
+
+
+def _review(
+    plan: RulePlan,
+    inputs: PlanInputs,
+    W: FloatArray,
+    N: NDArray[np.uint8],
+    code: NDArray[np.uint8],
+) -> tuple[NDArray[np.int8], NDArray[np.int8], FloatArray, NDArray[np.int8]]:
+    """The re-review of the held tier: scheme, verdict, year and whether it is due."""
+    width = N.shape[1]
+    review = plan.review
+    scheme = np.full(width, -1, dtype=np.int8)
+    verdict = np.full(width, -1, dtype=np.int8)
+    year = np.full(width, np.nan)
+    due = np.full(width, -1, dtype=np.int8)
+    if not review.size or not width:
+        return scheme, verdict, year, due
+    held = N.take(review.held, axis=0) == PASS  # (re-reviewed schemes, rows)
+    holds = held.any(axis=0)
+    which = held.argmax(axis=0)  # a tier is held exactly in one scheme at most
+    schemes = review.schemes.take(which)
+    columns = np.arange(width)
+    base = _VERDICT_OF.take(code[schemes, columns])
+    scheme[holds] = schemes[holds]
+    verdict[holds] = base[holds]
+    year[holds] = (W[review.since_slot] + review.status_years.take(which))[holds]
+    last = W[review.year_slot] + inputs.horizon
+    known = holds & (year == year) & (last == last)
+    due[known] = (year[known] <= last[known]).view(np.int8)
+    return scheme, verdict, year, due
+
+
 def _add_in_order(
     terms: FloatArray, index: NDArray[np.intp], out: FloatArray, start: float | None = None
 ) -> None:
@@ -259,24 +338,44 @@ def _run_block(plan: RulePlan, inputs: PlanInputs, begin: int, end: int, level: 
         np.add(cleared[0], cleared[1], out=N[scoring.score_test_rows], dtype=np.uint8)
         _reduce(np.minimum, N, scoring.score_tests, out=N[scoring.score_rows])
 
+    # Required criteria that routes replace: all of a group, or one of its routes.
+    _or_of_and(N, plan.replaced.groups)
+
     # The verdict: required AND (score OR routes), then the certified rank.
     verdict = np.empty((len(plan.schemes), width), dtype=np.int8)
+    code = np.empty((len(plan.schemes), width), dtype=np.uint8)
+    certified = np.zeros((len(plan.schemes), width), dtype=bool)
     if plan.schemes:
         gates = plan.gates
-        code = _reduce(np.minimum, N, gates.required)
-        np.minimum(code, _reduce(np.maximum, N, gates.alternatives), out=code)
+        code = _gate_codes(N, gates.required, gates.alternatives)
         certified = N.take(gates.certified, axis=0) == PASS
-        code += np.uint8(3) * certified.view(np.uint8)
-        _VERDICT_OF.take(code, out=verdict)
+        _VERDICT_OF.take(code + np.uint8(3) * certified.view(np.uint8), out=verdict)
 
     grade_met, grade_possible = firsts[0, n_points:], firsts[1, n_points:]
     grades = np.where(grade_met == grade_possible, grade_met, ladders.grade_lengths + 1)
-    summary = (width, level, verdict, totals, grades.astype(np.int8))
+    review = _review(plan, inputs, W, N, code)
+    summary = (width, level, verdict, totals, grades.astype(np.int8), *review)
     if level < CRITERIA:
         return PlanOutput(*summary)
 
+    # An assumption is stated where the verdict without it (its criterion unknown)
+    # differs: a route nobody needed or a condition a failing firm would not meet
+    # anyway is not listed. A tier held above a scheme makes it "certified" whatever
+    # its criteria: there only the held tier's re-review rests on assumptions.
+    stated = plan.stated
+    listed = np.zeros(used.shape, dtype=bool)
+    if len(stated.scheme):
+        _or_of_and(N, stated.groups)
+        without = _gate_codes(N, stated.required, stated.alternatives)
+        np.not_equal(without, code.take(stated.scheme, axis=0), out=listed)
+        listed &= used
+        held_elsewhere = certified.take(stated.scheme, axis=0)
+        review_scheme = review[0]
+        held_elsewhere &= review_scheme[None, :] != stated.scheme[:, None]
+        listed &= ~held_elsewhere
+
     criterion_verdict = _CRITERION_OF.take(N.take(plan.code_rows, axis=0))
-    criteria = (*summary, criterion_verdict, scored, groups, used)
+    criteria = (*summary, criterion_verdict, scored, groups, used, listed)
     if level < DISPLAY:
         return PlanOutput(*criteria)
 
@@ -284,6 +383,8 @@ def _run_block(plan: RulePlan, inputs: PlanInputs, begin: int, end: int, level: 
     shown = np.empty((3, len(plan.criteria), width))
     value, threshold, gap = shown
     W.take(display.value_slots, axis=0, out=value)
+    if len(display.no_value):
+        value[display.no_value] = np.nan
     if len(display.plugin_criteria):
         plugin_lo, plugin_hi = scored[0, n_points:], scored[1, n_points:]
         value[display.plugin_criteria] = np.where(plugin_lo == plugin_hi, plugin_lo + 0.0, np.nan)
@@ -307,4 +408,5 @@ def _run_block(plan: RulePlan, inputs: PlanInputs, begin: int, end: int, level: 
     show_gap &= display.not_rule_criteria | (criterion_verdict == 0)
     np.add(distance, 0.0, out=gap)  # -0.0 is shown as 0.0
     gap[~show_gap] = np.nan
-    return PlanOutput(*criteria, shown)
+    explained = W.take(display.explain_slots, axis=0)
+    return PlanOutput(*criteria, shown, explained)

@@ -21,10 +21,11 @@ from features.columns import Columns
 from features.rules.currency import CurrencyRates
 from features.rules.distinctive import DistinctivePlugin
 from features.rules.engine import CRITERIA, DISPLAY, SUMMARY, PlanOutput, run_plan
-from features.rules.inputs import PlanInputs, prepare_inputs
+from features.rules.inputs import REVIEW_HORIZON, PlanInputs, prepare_inputs
 from features.rules.plan import RulePlan, plan_for
 from features.rules.results import SchemeResult
-from features.rules.verdicts import VERDICT_LABELS
+from features.rules.verdicts import REVIEW_LABELS, VERDICT_LABELS
+from features.rules.writer import review_dicts as _review_dicts
 from features.rules.writer import write_schemes
 
 __all__ = [
@@ -42,10 +43,14 @@ JSON_BLOCK_ROWS = 2_048
 
 @dataclass(frozen=True)
 class SummaryColumn:
-    """One column of the summary table: numbers, or codes into ``labels``."""
+    """One column of the summary table: numbers, or codes into ``labels``.
+
+    ``whole``: the numbers are whole (years); ``NaN`` is a missing value.
+    """
 
     values: NDArray[Any]
-    labels: tuple[str, ...] | None = None
+    labels: tuple[str | None, ...] | None = None
+    whole: bool = False
 
     def decoded(self) -> NDArray[Any]:
         """The column's values (labels looked up for coded columns)."""
@@ -121,7 +126,32 @@ class SchemeEvaluation(Mapping[str, SchemeResult]):
             codes = result.grade_codes
             if codes is not None:
                 out[f"{sid}_{result.grade_name}"] = SummaryColumn(codes, result.grade_labels)
+        if self.plan.review.size:
+            out.update(self.review_columns())
         return out
+
+    def review_columns(self) -> dict[str, SummaryColumn]:
+        """The re-review of each certified firm's held tier, one column each.
+
+        ``re_review_year`` (``tier_since`` + 3; NaN where no tier is held or its
+        year is unknown), ``re_review_due`` (``yes`` when it falls within
+        ``fiscal_year`` + the horizon, ``no``, or empty) and ``re_review_verdict``
+        (``pass``, ``fail``, ``undetermined``, or empty where no tier is held): the
+        held tier's table evaluated without the "already certified" override.
+        """
+        out = self.summary_output
+        return {
+            "re_review_year": SummaryColumn(out.review_year, whole=True),
+            # Codes -1 (none or unknown), 0, 1; the label after "yes" is the empty one.
+            "re_review_due": SummaryColumn(
+                np.where(out.review_due >= 0, out.review_due, 2).astype(np.intp),
+                ("no", "yes", None),
+            ),
+            "re_review_verdict": SummaryColumn(
+                np.where(out.review_verdict >= 0, out.review_verdict, len(REVIEW_LABELS) - 1),
+                REVIEW_LABELS,
+            ),
+        }
 
     def summary_frame(self) -> pd.DataFrame:
         """One row per firm, ready to write as CSV/Parquet.
@@ -139,12 +169,37 @@ class SchemeEvaluation(Mapping[str, SchemeResult]):
             whole = np.isnan(years) | (years == np.round(years))
             data["fiscal_year"] = pd.array(years, dtype="Int64") if whole.all() else years
         for name, column in self.summary_columns().items():
-            if column.labels is None:
+            if column.whole:
+                missing = np.isnan(column.values)
+                whole = np.where(missing, 0, column.values).astype(np.int64)
+                data[name] = pd.arrays.IntegerArray(whole, missing)
+            elif column.labels is None:
                 data[name] = column.values
             else:
                 # object dtype: building pandas' inferred string dtype costs ten times more.
                 data[name] = pd.Series(column.decoded(), dtype=object, index=index)
         return pd.DataFrame(data, index=index)
+
+    def reviews(self) -> list[dict[str, Any] | None]:
+        """Per firm, its held tier's ``re_review`` dict (as in the JSON), or ``None``."""
+        return _review_dicts(self.summary_output)
+
+    def assumptions(self) -> list[list[tuple[str, str]]]:
+        """Per firm, ``(scheme id, sentence)`` of every assumption a verdict rests on.
+
+        The same sentences as the JSON's ``assumptions`` lists, from the criterion-level
+        run (no gap texts written).
+        """
+        stated = self.criteria_output.stated
+        out: list[list[tuple[str, str]]] = [[] for _ in range(self.n_rows)]
+        if stated is None:
+            return out
+        for scheme in self.plan.schemes:
+            sid = scheme.table.scheme_id
+            for row, sentence in scheme.assumptions:
+                for i in np.flatnonzero(stated[row]).tolist():
+                    out[i].append((sid, sentence))
+        return out
 
     def iter_json(self, block_rows: int = JSON_BLOCK_ROWS) -> Iterator[list[dict[str, Any]]]:
         """Yield every firm's ``schemes`` list in row order, ``block_rows`` at a time."""
@@ -177,6 +232,7 @@ def evaluate_schemes(
     schemes: Iterable[str] | str | None = None,
     rates: CurrencyRates | None = None,
     distinctive: Mapping[str, DistinctivePlugin] | None = None,
+    horizon: int = REVIEW_HORIZON,
 ) -> SchemeEvaluation:
     """Evaluate scheme rule tables for every firm-year.
 
@@ -198,6 +254,9 @@ def evaluate_schemes(
     distinctive
         Plug-ins for the provincial "distinctive" indicators, keyed by canonical
         province (``"Zhejiang"``); provinces without one get the neutral default.
+    horizon
+        A certified firm's re-review is "due" when it falls in ``fiscal_year`` +
+        ``horizon`` or earlier (default: the model's label horizon, 2).
 
     Returns
     -------
@@ -210,7 +269,7 @@ def evaluate_schemes(
         For an unknown scheme id, columns of different lengths, a non-numeric
         numeric field, an unknown enum value, or a plug-in returning bad points.
     """
-    return evaluate_plan(plan_for(schemes), columns, rates, distinctive)
+    return evaluate_plan(plan_for(schemes), columns, rates, distinctive, horizon)
 
 
 def evaluate_plan(
@@ -218,9 +277,12 @@ def evaluate_plan(
     columns: Columns | pd.DataFrame,
     rates: CurrencyRates | None = None,
     distinctive: Mapping[str, DistinctivePlugin] | None = None,
+    horizon: int = REVIEW_HORIZON,
 ) -> SchemeEvaluation:
     """:func:`evaluate_schemes` with a plan of one's own (``features.rules.compile_plan``)."""
-    inputs = prepare_inputs(plan, _columns(columns), rates or CurrencyRates(), distinctive or {})
+    inputs = prepare_inputs(
+        plan, _columns(columns), rates or CurrencyRates(), distinctive or {}, horizon
+    )
     return SchemeEvaluation(plan, inputs, run_plan(plan, inputs, SUMMARY))
 
 
@@ -229,6 +291,7 @@ def schemes_json(
     schemes: Iterable[str] | str | None = None,
     rates: CurrencyRates | None = None,
     distinctive: Mapping[str, DistinctivePlugin] | None = None,
+    horizon: int = REVIEW_HORIZON,
 ) -> list[list[dict[str, Any]]]:
     """Every firm's ``schemes`` list (``docs/architecture.md``) in one plan run.
 
@@ -241,5 +304,7 @@ def schemes_json(
         As :func:`evaluate_schemes`.
     """
     plan = plan_for(schemes)
-    inputs = prepare_inputs(plan, _columns(columns), rates or CurrencyRates(), distinctive or {})
+    inputs = prepare_inputs(
+        plan, _columns(columns), rates or CurrencyRates(), distinctive or {}, horizon
+    )
     return write_schemes(plan, run_plan(plan, inputs, DISPLAY))

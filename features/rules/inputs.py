@@ -23,6 +23,11 @@ from features.rules.distinctive import DistinctivePlugin, distinctive_points
 from features.rules.logic import FloatArray
 from features.rules.plan import RulePlan
 
+# Years after fiscal_year within which a re-review counts as due: the model's label
+# horizon (training.labels.DEFAULT_HORIZON), so "due" means "within what the score
+# looks at".
+REVIEW_HORIZON = 2
+
 _MISSING = np.array([np.nan])
 _FLOAT64 = np.dtype(np.float64)
 
@@ -43,6 +48,8 @@ class PlanInputs:
         no plug-in is given (every row then gets ``(0, max_points)``).
     divisors
         The formulas' divisor columns for the evaluation's rates.
+    horizon
+        Years after ``fiscal_year`` within which a re-review counts as due.
     """
 
     n_rows: int
@@ -53,6 +60,7 @@ class PlanInputs:
     divisors: tuple[FloatArray, FloatArray]
     rates: CurrencyRates
     identity: Mapping[str, NDArray[Any]]
+    horizon: int = REVIEW_HORIZON
 
 
 def number_column(columns: Columns, field: str) -> FloatArray | None:
@@ -104,8 +112,9 @@ def prepare_inputs(
     columns: Columns,
     rates: CurrencyRates,
     plugins: Mapping[str, DistinctivePlugin],
+    horizon: int = REVIEW_HORIZON,
 ) -> PlanInputs:
-    """Check and convert ``columns`` for ``plan``.
+    """Check and convert ``columns`` for ``plan`` (``horizon``: see :class:`PlanInputs`).
 
     Raises
     ------
@@ -159,4 +168,5 @@ def prepare_inputs(
         divisors=divisors,
         rates=rates,
         identity=identity,
+        horizon=horizon,
     )

@@ -26,6 +26,8 @@ from typing import Literal, TypeAlias
 import numpy as np
 
 from features.derive import RD_INSTITUTION_LEVELS, TIER_LEVELS
+from features.fields import CONTEST_RANK_CHOICES, ST_AWARD_CHOICES
+from features.rules import cn_sme_2011
 from features.rules import units as u
 from features.rules.currency import CurrencyRates
 from features.rules.logic import FloatArray
@@ -216,7 +218,19 @@ def nanmean_rows(stacked: FloatArray) -> FloatArray:
     return ratio(total, np.add.reduce(known, axis=0, dtype=np.float64))
 
 
+# Enum levels, lowest first: none 0, then each choice one higher.
+ST_AWARD_LEVELS: Mapping[str, float] = MappingProxyType(
+    {choice: float(level) for level, choice in enumerate(ST_AWARD_CHOICES)}
+)
+CONTEST_LEVELS: Mapping[str, float] = MappingProxyType(
+    {choice: float(level) for level, choice in enumerate(CONTEST_RANK_CHOICES)}
+)
+
 # --- custom measures -----------------------------------------------------------------
+
+
+def _cn_sme_status(x: FloatArray, rates: CurrencyRates) -> FloatArray:
+    return cn_sme_2011.sme_status(x)
 
 
 def _quality_items_met(x: FloatArray, rates: CurrencyRates) -> FloatArray:
@@ -435,6 +449,61 @@ MEASURES: Mapping[str, MeasureSpec] = MappingProxyType(
             "ISO9001-type certification",
         ),
         "own_brand": _spec("Own brand", u.FLAG, field("own_brand"), "has an own brand"),
+        "high_tech_enterprise": _spec(
+            "High-tech enterprise",
+            u.FLAG,
+            field("high_tech_enterprise"),
+            "valid 高新技术企业 status or a similar honour",
+        ),
+        "serious_violation_3y": _spec(
+            "Serious violation in 3 years",
+            u.FLAG,
+            field("serious_violation_3y"),
+            "major incident, tax evasion or a serious-dishonesty listing in 3 years",
+        ),
+        "st_award_level": _spec(
+            "S&T award in 3 years",
+            u.LEVEL,
+            Lookup("st_award_3y", ST_AWARD_LEVELS.__getitem__),
+            "none 0, provincial 1, national 2",
+        ),
+        "contest_level": _spec(
+            "创客中国 placing in 3 years",
+            u.LEVEL,
+            Lookup("contest_rank", CONTEST_LEVELS.__getitem__),
+            "none 0, provincial top 1, national top 500 2, national top 50 3",
+        ),
+        # The SME size standard (features.rules.cn_sme_2011)
+        "employees": _spec("Employees", u.COUNT, field("employees"), "headcount at year end"),
+        "total_assets_wan": _spec(
+            "Total assets", u.WAN_YUAN, field("total_assets", WAN), "total assets at year end"
+        ),
+        "cn_sme_sector": _spec(
+            "Sector of the SME size standard",
+            u.LEVEL,
+            Lookup("industry", cn_sme_2011.sector_index),
+            f"index of the industry's sector in {cn_sme_2011.VERSION}",
+        ),
+        "cn_sme_status": _spec(
+            "SME",
+            u.FLAG,
+            Custom(
+                (
+                    "employees",
+                    MeasureRef("revenue_wan"),
+                    MeasureRef("total_assets_wan"),
+                    MeasureRef("cn_sme_sector"),
+                ),
+                _cn_sme_status,
+            ),
+            f"1 SME, 0 large firm under {cn_sme_2011.VERSION}; unknown when the figures "
+            "cannot tell",
+        ),
+        # Re-review
+        "tier_since": _spec(
+            "Tier held since", u.YEARS, field("tier_since"), "year the held tier was granted"
+        ),
+        "fiscal_year": _spec("Fiscal year", u.YEARS, field("fiscal_year"), "fiscal year t"),
         "quality_award": _spec(
             "Quality award", u.FLAG, field("quality_award"), "provincial-or-higher quality award"
         ),

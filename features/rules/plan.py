@@ -46,9 +46,13 @@ from features.rules.plan_parts import (
     Flat,
     Gates,
     Ladders,
+    Replaced,
+    Review,
     Rows,
     Scoring,
+    Stated,
     certified_test,
+    held_test,
     ints,
 )
 from features.rules.registry import SCHEME_IDS, resolve_schemes
@@ -112,6 +116,8 @@ class SchemePlan:
         ``(group, row of the group sums)`` of a scored scheme, in table order.
     assumptions
         ``(row of the assumption flags, sentence)`` of each criterion that states one.
+    review
+        Its row of the re-review parts, else ``-1``.
     """
 
     table: SchemeTable
@@ -124,6 +130,7 @@ class SchemePlan:
     assumptions: tuple[tuple[int, str], ...]
     template: dict[str, object]
     grade_key: str | None  # the JSON key of the grade (``export_tier``)
+    review: int = -1
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,15 +145,20 @@ class RulePlan:
     assumed: Assumed
     ladders: Ladders
     scoring: Scoring
+    replaced: Replaced
     gates: Gates
+    stated: Stated
+    review: Review
     display: Display
     code_rows: IntArray  # each criterion's code row, in criteria order
     scored_rows: IntArray  # each criterion's row of the points matrices, -1 if none
     unknown_texts: NDArray[np.object_]  # (n_criteria, 1): each one's "not determined"
+    # Per criterion with an Explanation (Display.explained order): fail and unknown texts
+    explanations: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
     json_entries: tuple[tuple[dict[str, object], int], ...]  # (template, scored row or -1)
-    # (template, index, scored row, grade key, assumptions)
+    # (template, index, scored row, grade key, assumptions, re-reviewed or not)
     json_schemes: tuple[
-        tuple[dict[str, object], int, int, str | None, tuple[tuple[int, str], ...]], ...
+        tuple[dict[str, object], int, int, str | None, tuple[tuple[int, str], ...], bool], ...
     ]
     threshold_texts: Mapping[str, Mapping[float, str]]  # by unit: the shown thresholds
     n_scored_schemes: int
@@ -170,6 +182,8 @@ def _conditions(tables: tuple[SchemeTable, ...]) -> list[Condition]:
             out.extend(g.when for g in table.grade.grades)
         if table.certified_rank is not None:
             out.append(certified_test(table))
+        if table.status_years is not None:
+            out.append(held_test(table))
     return out
 
 
@@ -184,6 +198,10 @@ def _measure_names(tables: tuple[SchemeTable, ...], conditions: list[Condition])
         for crit in table.criteria:
             if crit.measure is not None:
                 names[crit.measure] = None
+            if crit.explain is not None:
+                names[crit.explain.measure] = None
+        if table.status_years is not None:
+            names.update(dict.fromkeys(("tier_since", "fiscal_year")))
     return list(names)
 
 
@@ -212,7 +230,10 @@ def compile_plan(tables: Iterable[SchemeTable]) -> RulePlan:
     assumed = Assumed.compile(flat, logic, rows)
     ladders = Ladders.compile(flat, logic)
     scoring = Scoring.compile(flat, ladders, logic, rows)
-    gates = Gates.compile(flat, logic, scoring, assumed.gate_rows())
+    replaced = Replaced.compile(flat, logic, assumed.gate_rows(), rows)
+    gates = Gates.compile(flat, logic, scoring, assumed.gate_rows(), replaced)
+    stated = Stated.compile(flat, logic, assumed, replaced, gates, rows)
+    review = Review.compile(flat, logic, measures.slots)
     display = Display.compile(flat, ladders, measures.slots)
 
     criteria: list[CriterionPlan] = []
@@ -245,11 +266,11 @@ def compile_plan(tables: Iterable[SchemeTable]) -> RulePlan:
     start = 0
     for k, table in enumerate(tables):
         stop = start + len(table.criteria)
-        stated = []
+        sentences = []
         for i in range(start, stop):
             assume = flat.criteria[i].assume
             if assume is not None:
-                stated.append((flag_row[i], assume.sentence))
+                sentences.append((flag_row[i], assume.sentence))
         grade = table.grade
         schemes.append(
             SchemePlan(
@@ -262,9 +283,10 @@ def compile_plan(tables: Iterable[SchemeTable]) -> RulePlan:
                 if grade is None
                 else (*(g.label for g in grade.grades), grade.below, "unknown"),
                 groups=scoring.groups.get(k, ()),
-                assumptions=tuple(stated),
+                assumptions=tuple(sentences),
                 template=scheme_template(table),
                 grade_key=None if grade is None else grade.name,
+                review=review.schemes.tolist().index(k) if k in review.schemes else -1,
             )
         )
         start = stop
@@ -277,14 +299,23 @@ def compile_plan(tables: Iterable[SchemeTable]) -> RulePlan:
         assumed=assumed,
         ladders=ladders,
         scoring=scoring,
+        replaced=replaced,
         gates=gates,
+        stated=stated,
+        review=review,
         display=display,
         code_rows=ints(c.code_row for c in criteria),
         scored_rows=ints(c.scored for c in criteria),
         unknown_texts=np.array([c.unknown_text for c in criteria], dtype=object).reshape(-1, 1),
+        explanations=tuple(
+            (explain.fail, explain.unknown)
+            for explain in (flat.criteria[i].explain for i in display.explained)
+            if explain is not None
+        ),
         json_entries=tuple((c.template, c.scored) for c in criteria),
         json_schemes=tuple(
-            (s.template, s.index, s.scored, s.grade_key, s.assumptions) for s in schemes
+            (s.template, s.index, s.scored, s.grade_key, s.assumptions, s.review >= 0)
+            for s in schemes
         ),
         threshold_texts=_threshold_texts(criteria, display, ladders),
         n_scored_schemes=len(scoring.schemes),

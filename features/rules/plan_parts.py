@@ -5,7 +5,10 @@ Each part is a few index and constant arrays the engine walks for every block:
 * :class:`Assumed`: rule criteria whose unknown value is replaced by an assumption;
 * :class:`Ladders`: points criteria and grade ladders as padded band blocks;
 * :class:`Scoring`: points, group sums, scheme totals, pass marks, group minima;
+* :class:`Replaced`: required criteria a route stands in for, each group one row;
 * :class:`Gates`: required criteria, the score or direct routes, the certified rank;
+* :class:`Stated`: where an assumption decides the verdict (the verdict without it);
+* :class:`Review`: the re-review of the held tier;
 * :class:`Display`: where each criterion's shown threshold comes from.
 
 Rows of the code matrix are handed out in order by :class:`Rows`.
@@ -282,12 +285,97 @@ class Scoring:
 
 
 @dataclass(frozen=True, eq=False)
+class OrOfAnd:
+    """Rows of ``N`` computed as ``max(min(N[all_of]), max(N[any_of]))``.
+
+    A group of required criteria (all of them) or the routes that replace them (any
+    one): each row of ``all_of`` is padded with the always-true row, each row of
+    ``any_of`` with the never-true one.
+    """
+
+    all_of: IntArray
+    any_of: IntArray
+    rows: slice
+
+    @property
+    def size(self) -> int:
+        """Number of rows computed."""
+        return int(self.rows.stop - self.rows.start)
+
+    @classmethod
+    def compile(
+        cls, groups: list[tuple[list[int], list[int]]], logic: LogicPlan, rows: Rows
+    ) -> OrOfAnd:
+        """One row per ``(all of these rows, or any of those)``."""
+        return cls(
+            all_of=padded([a for a, _ in groups], pad=logic.always),
+            any_of=padded([b for _, b in groups], pad=logic.never),
+            rows=rows.take(len(groups)),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Replaced:
+    """Required criteria that routes replace: per group, all of them or one route.
+
+    ``gate_row`` maps each criterion to the row the gates read (its assumed value
+    where it states an assumption); ``group_of`` maps a replaced criterion or a
+    replacing route to its group.
+    """
+
+    groups: OrOfAnd
+    members: tuple[tuple[int, ...], ...]  # criterion indices of each group
+    routes: tuple[tuple[int, ...], ...]
+    scheme: tuple[int, ...]  # each group's scheme
+    group_of: Mapping[int, int]
+
+    @classmethod
+    def compile(
+        cls, flat: Flat, logic: LogicPlan, gate_row: Mapping[int, int], rows: Rows
+    ) -> Replaced:
+        """The replaced groups of every scheme of ``flat``, in table order."""
+        index = {(flat.scheme_of[i], c.id): i for i, c in enumerate(flat.criteria)}
+        members: list[tuple[int, ...]] = []
+        routes: list[tuple[int, ...]] = []
+        scheme: list[int] = []
+        for k, table in enumerate(flat.tables):
+            for replaced, route_ids in table.replaced_groups():
+                members.append(tuple(index[k, i] for i in replaced))
+                routes.append(tuple(index[k, i] for i in route_ids))
+                scheme.append(k)
+        group_of = {
+            i: g
+            for g, group in enumerate(zip(members, routes, strict=True))
+            for i in (*group[0], *group[1])
+        }
+
+        def row(i: int) -> int:
+            return gate_row.get(i, logic.rows[_rule(flat.criteria[i])])
+
+        groups = OrOfAnd.compile(
+            [
+                ([row(i) for i in m], [row(i) for i in r])
+                for m, r in zip(members, routes, strict=True)
+            ],
+            logic,
+            rows,
+        )
+        return cls(groups, tuple(members), tuple(routes), tuple(scheme), group_of)
+
+
+@dataclass(frozen=True, eq=False)
 class Gates:
-    """The scheme verdict: AND of required criteria, OR of score and routes, rank."""
+    """The scheme verdict: AND of required criteria, OR of score and routes, rank.
+
+    A group of required criteria that routes replace is one required row (see
+    :class:`Replaced`); routes that replace nothing are alternatives to the score.
+    """
 
     required: IntArray  # (schemes, most): rows of N, padded always-true
     alternatives: IntArray  # (schemes, most): rows of N, padded never-true
     certified: IntArray  # row of each scheme's "tier_rank >= rank" test, or NEVER
+    required_lists: tuple[tuple[int, ...], ...]  # unpadded, for the counterfactuals
+    alternative_lists: tuple[tuple[int, ...], ...]
 
     @classmethod
     def compile(
@@ -296,6 +384,7 @@ class Gates:
         logic: LogicPlan,
         scoring: Scoring,
         gate_row: Mapping[int, int],
+        replaced: Replaced,
     ) -> Gates:
         """Each scheme's required rows, alternative rows and certified-rank row."""
         required: list[list[int]] = []
@@ -306,10 +395,20 @@ class Gates:
             return gate_row.get(i, logic.rows[_rule(flat.criteria[i])])
 
         for k, table in enumerate(flat.tables):
-            routes = [row(i) for i in flat.where("route", scheme=k)]
+            routes = [
+                row(i) for i in flat.where("route", scheme=k) if not flat.criteria[i].replaces
+            ]
             if k in scoring.schemes:
                 routes.insert(0, scoring.score_rows.start + scoring.schemes.index(k))
-            required.append([row(i) for i in flat.where("required", scheme=k)] or [logic.always])
+            needed = [
+                row(i) for i in flat.where("required", scheme=k) if i not in replaced.group_of
+            ]
+            needed += [
+                replaced.groups.rows.start + g
+                for g, scheme in enumerate(replaced.scheme)
+                if scheme == k
+            ]
+            required.append(needed or [logic.always])
             alternatives.append(routes or [logic.always])
             certified.append(
                 logic.rows[certified_test(table)]
@@ -320,7 +419,111 @@ class Gates:
             required=padded(required, pad=logic.always),
             alternatives=padded(alternatives, pad=logic.never),
             certified=ints(certified),
+            required_lists=tuple(tuple(r) for r in required),
+            alternative_lists=tuple(tuple(a) for a in alternatives),
         )
+
+
+@dataclass(frozen=True, eq=False)
+class Stated:
+    """Where a scheme's verdict rests on an assumption: the verdict without it differs.
+
+    For each criterion that states an assumption, the scheme's gates are compiled
+    once more with that criterion's raw (unknown) row in place of its assumed one —
+    through its replaced group, where it is in one — so all the counterfactual
+    verdicts of a block are two reductions. An assumption is listed where its
+    counterfactual verdict is not the verdict.
+    """
+
+    groups: OrOfAnd  # the replaced groups again, with the criterion's raw row
+    required: IntArray  # (assumptions, most): rows of N, padded always-true
+    alternatives: IntArray  # (assumptions, most): rows of N, padded never-true
+    scheme: IntArray  # (assumptions,): each one's scheme
+
+    @classmethod
+    def compile(
+        cls,
+        flat: Flat,
+        logic: LogicPlan,
+        assumed: Assumed,
+        replaced: Replaced,
+        gates: Gates,
+        rows: Rows,
+    ) -> Stated:
+        """The counterfactual gates of every assumption of ``flat``."""
+        gate_row = assumed.gate_rows()
+        raw_of = {i: int(assumed.sources[j]) for j, i in enumerate(assumed.criteria)}
+        group_rows: list[tuple[list[int], list[int]]] = []
+        swaps: list[tuple[int, int]] = []  # (row in the gates, its counterfactual)
+        for i in assumed.criteria:
+            g = replaced.group_of.get(i)
+            if g is None:
+                swaps.append((gate_row[i], raw_of[i]))
+                continue
+
+            def row(c: int, i: int = i) -> int:
+                if c == i:
+                    return raw_of[i]
+                return gate_row.get(c, logic.rows[_rule(flat.criteria[c])])
+
+            group_rows.append(
+                ([row(c) for c in replaced.members[g]], [row(c) for c in replaced.routes[g]])
+            )
+            swaps.append((replaced.groups.rows.start + g, -len(group_rows)))
+        groups = OrOfAnd.compile(group_rows, logic, rows)
+        required: list[list[int]] = []
+        alternatives: list[list[int]] = []
+        for i, (old, new) in zip(assumed.criteria, swaps, strict=True):
+            new_row = groups.rows.start + (-new - 1) if new < 0 else new
+            k = flat.scheme_of[i]
+            required.append([new_row if r == old else r for r in gates.required_lists[k]])
+            alternatives.append([new_row if r == old else r for r in gates.alternative_lists[k]])
+        return cls(
+            groups=groups,
+            required=padded(required, pad=logic.always),
+            alternatives=padded(alternatives, pad=logic.never),
+            scheme=ints(flat.scheme_of[i] for i in assumed.criteria),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Review:
+    """The re-review of a held tier: the table's verdict without the certified override.
+
+    A firm holds a scheme's tier exactly (``tier_rank == rank``) in at most one
+    scheme; its re-review falls ``status_years`` after ``tier_since``.
+    """
+
+    schemes: IntArray  # scheme indices with a re-review
+    held: IntArray  # their "tier_rank == rank" rows of N
+    status_years: FloatArray  # (k,)
+    since_slot: int  # workspace rows of tier_since and fiscal_year (-1: none)
+    year_slot: int
+
+    @property
+    def size(self) -> int:
+        """Number of schemes with a re-review."""
+        return len(self.schemes)
+
+    @classmethod
+    def compile(cls, flat: Flat, logic: LogicPlan, slots: Mapping[str, int]) -> Review:
+        """The re-reviewed schemes of ``flat``."""
+        which = [k for k, t in enumerate(flat.tables) if t.status_years is not None]
+        return cls(
+            schemes=ints(which),
+            held=ints(logic.rows[held_test(flat.tables[k])] for k in which),
+            status_years=np.array(
+                [float(flat.tables[k].status_years or 0) for k in which], dtype=np.float64
+            ),
+            since_slot=slots["tier_since"] if which else -1,
+            year_slot=slots["fiscal_year"] if which else -1,
+        )
+
+
+def held_test(table: SchemeTable) -> Test:
+    """The test of "holds exactly this tier" (the tier re-reviewed)."""
+    assert table.certified_rank is not None
+    return Test("tier_rank", "==", float(table.certified_rank))
 
 
 def certified_test(table: SchemeTable) -> Test:
@@ -339,6 +542,7 @@ class Display:
 
     value_slots: IntArray
     plugin_criteria: IntArray  # criteria indices of plug-ins, aligned with Scoring.plugins
+    no_value: IntArray  # rule criteria without a measure: nothing to show
     constant: FloatArray  # (n_criteria, 1): NaN unless a number
     slot_criteria: IntArray
     slot_sources: IntArray
@@ -347,6 +551,8 @@ class Display:
     equal_criteria: IntArray  # criteria shown with "==": the gap is |t - v|
     not_rule_criteria: NDArray[np.bool_]  # (n_criteria, 1): else the gap shows on a fail only
     ops: tuple[str | None, ...]  # each criterion's shown comparison
+    explained: IntArray  # criteria with an Explanation
+    explain_slots: IntArray  # the workspace rows choosing their sentences
 
     @classmethod
     def compile(cls, flat: Flat, ladders: Ladders, slots: Mapping[str, int]) -> Display:
@@ -371,6 +577,9 @@ class Display:
         return cls(
             value_slots=ints(0 if c.measure is None else slots[c.measure] for c in flat.criteria),
             plugin_criteria=ints(flat.where("plugin")),
+            no_value=ints(
+                i for i, c in enumerate(flat.criteria) if c.measure is None and c.kind != "plugin"
+            ),
             constant=column(constant),
             slot_criteria=ints(slot_criteria),
             slot_sources=ints(slot_sources),
@@ -383,4 +592,8 @@ class Display:
                 -1, 1
             ),
             ops=tuple(ops),
+            explained=ints(i for i, c in enumerate(flat.criteria) if c.explain is not None),
+            explain_slots=ints(
+                slots[c.explain.measure] for c in flat.criteria if c.explain is not None
+            ),
         )

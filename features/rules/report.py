@@ -113,6 +113,15 @@ def quantity_texts(values: Iterable[float], unit: str) -> dict[float, str]:
     return {v: show(v) for v in values if v == v}
 
 
+_REVIEW_OUTLOOK = {"pass": "meets the criteria", "fail": "at risk", "undetermined": "undetermined"}
+
+
+def review_text(year: int | None, verdict: str) -> str:
+    """The re-review badge: ``re-review 2026: at risk`` (fail), ``...: meets the criteria``."""
+    when = "year unknown" if year is None else str(year)
+    return f"re-review {when}: {_REVIEW_OUTLOOK[verdict]}"
+
+
 def unknown_sentence(label: str) -> str:
     """The gap text of a criterion the inputs cannot decide."""
     return f"{label}: not determined — input missing or not in the record"
@@ -267,7 +276,9 @@ def scheme_template(table: SchemeTable) -> dict[str, object]:
     """One scheme's JSON with the per-firm keys left ``None``, in the contract's order.
 
     The grade of a graded scheme (``export_tier``) follows ``criteria``, then
-    ``assumptions`` for a table that states assumptions.
+    ``assumptions`` for a table that states assumptions, then ``re_review`` for a
+    re-reviewed tier (``{"year", "due", "verdict", "text"}`` for a firm holding exactly
+    that tier, else ``None``).
     """
     out: dict[str, object] = {
         "scheme_id": table.scheme_id,
@@ -284,4 +295,6 @@ def scheme_template(table: SchemeTable) -> dict[str, object]:
         out[table.grade.name] = None
     if table.states_assumptions:
         out["assumptions"] = None
+    if table.status_years is not None:
+        out["re_review"] = None
     return out

@@ -72,6 +72,21 @@ class CriterionResult:
         return codes
 
     @property
+    def assumed(self) -> NDArray[np.bool_] | None:
+        """Where the criterion's stated assumption stood in for its unknown value.
+
+        ``None`` for a criterion that states no assumption; the value assumed is
+        ``criterion.assume.verdict`` of the table.
+        """
+        plan = self._evaluation.plan
+        if self._spec.index not in plan.assumed.criteria:
+            return None
+        out = self._evaluation.criteria_output.assumed
+        assert out is not None
+        used: NDArray[np.bool_] = out[plan.assumed.criteria.index(self._spec.index)]
+        return used
+
+    @property
     def value(self) -> FloatArray:
         """The displayed measure of every firm (``NaN`` = unknown)."""
         out = self._evaluation.display_output.display

@@ -19,8 +19,14 @@ A ``required`` or ``route`` criterion may declare an :class:`Assumption`: what t
 verdict takes it to be where its input is unknown (e.g. "a direct route with no
 reported field is assumed not met"). The criterion itself is still reported
 *unknown*; the scheme's verdict uses the assumed value and its JSON lists the
-assumption's sentence under ``assumptions`` (a key only tables that declare
-assumptions carry).
+assumption's sentence under ``assumptions`` wherever the verdict rests on it (a key
+only tables that declare assumptions carry).
+
+A ``route`` stands in for the points test by default; one that ``replaces`` named
+``required`` criteria stands in for those instead (the Little Giant's innovation
+route replaces its three innovation conditions). A criterion whose failure needs
+a sentence of its own per row (the SME size test names the firm's sector and its
+limits) declares an :class:`Explanation`.
 
 Tables are versioned: a revision of the official rules is a new table with a new
 ``version``, never an edit in place.
@@ -33,9 +39,9 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Literal, TypeAlias
 
-from features.rules.logic import Condition, Test
+from features.rules.logic import Condition, NoInput, Test
 from features.rules.measures import MEASURES
-from features.rules.units import POINTS
+from features.rules.units import FLAG, POINTS
 
 CriterionKind: TypeAlias = Literal["required", "points", "plugin", "route", "advisory"]
 
@@ -80,6 +86,25 @@ class Assumption:
 
 
 @dataclass(frozen=True)
+class Explanation:
+    """Sentences of a criterion that does not pass, chosen per row by a measure.
+
+    The measure's value (a whole number, e.g. the sector of the SME size standard)
+    indexes ``fail`` and ``unknown``; where it is unknown the usual gap text stays.
+    """
+
+    measure: str
+    fail: tuple[str, ...]
+    unknown: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if self.measure not in MEASURES:
+            raise ValueError(f"explanation: unknown measure {self.measure!r}")
+        if len(self.fail) != len(self.unknown) or not self.fail:
+            raise ValueError("an explanation needs one fail and one unknown sentence per value")
+
+
+@dataclass(frozen=True)
 class Criterion:
     """One criterion of a scheme.
 
@@ -96,7 +121,8 @@ class Criterion:
     measure
         The measure shown as the criterion's value; its unit is the criterion's unit,
         and the first test on it inside the rule gives the displayed threshold.
-        ``None`` only for ``plugin`` criteria (their value is the points).
+        ``None`` only for ``plugin`` criteria (their value is the points) and rules the
+        input contract has no field for (``NoInput``: no value to show).
     rule
         The condition (``required``, ``route``, ``advisory``).
     bands
@@ -110,6 +136,11 @@ class Criterion:
     assume
         For ``required`` and ``route`` criteria: what the verdict assumes where the
         rule is unknown (see the module docstring).
+    replaces
+        For a ``route``: ids of the ``required`` criteria of its scheme it stands in
+        for, all together (empty: it stands in for the points test).
+    explain
+        Sentences of a failing or undetermined row chosen by a measure's value.
     """
 
     id: str
@@ -123,9 +154,11 @@ class Criterion:
     max_points: float | None = None
     note: str = ""
     assume: Assumption | None = None
+    replaces: tuple[str, ...] = ()
+    explain: Explanation | None = None
 
     def __post_init__(self) -> None:
-        if self.measure is None and self.kind != "plugin":
+        if self.measure is None and self.kind != "plugin" and not isinstance(self.rule, NoInput):
             raise ValueError(f"{self.kind} criterion {self.id!r} needs a measure")
         if self.measure is not None and self.measure not in MEASURES:
             raise ValueError(f"criterion {self.id!r}: unknown measure {self.measure!r}")
@@ -152,11 +185,15 @@ class Criterion:
                 f"criterion {self.id!r}: only required and route criteria take an "
                 f"assumption, not {self.kind}"
             )
+        if self.replaces and self.kind != "route":
+            raise ValueError(f"criterion {self.id!r}: only a route replaces criteria")
 
     @property
     def unit(self) -> str:
         """The unit of the displayed value (the measure's; ``points`` for a plug-in)."""
-        return POINTS if self.measure is None else MEASURES[self.measure].unit
+        if self.measure is None:
+            return POINTS if self.kind == "plugin" else FLAG
+        return MEASURES[self.measure].unit
 
     @property
     def has_points(self) -> bool:
@@ -193,6 +230,8 @@ class Criterion:
             out["note"] = self.note
         if self.assume is not None:
             out["assumed_when_unknown"] = self.assume.to_dict()
+        if self.replaces:
+            out["replaces"] = list(self.replaces)
         return out
 
 
@@ -225,10 +264,12 @@ class GradeLadder:
 class SchemeTable:
     """One versioned scheme.
 
-    The verdict: eligible when every ``required`` criterion passes and either the
-    points clear ``pass_mark`` (and each group its minimum) or a ``route`` passes.
-    ``certified_rank``: a firm whose ``current_tier`` rank is at least this already
-    holds the scheme (Chinese tiers only).
+    The verdict: eligible when every ``required`` criterion passes (or a route that
+    replaces it does) and either the points clear ``pass_mark`` (and each group its
+    minimum) or a ``route`` passes. ``certified_rank``: a firm whose
+    ``current_tier`` rank is at least this already holds the scheme (Chinese tiers
+    only). ``status_years``: a status lasts this long, then it is re-reviewed
+    against the table (the held tier's verdict without the "certified" override).
     """
 
     scheme_id: str
@@ -242,17 +283,45 @@ class SchemeTable:
     certified_rank: float | None = None
     grade: GradeLadder | None = None
     not_evaluated: tuple[str, ...] = field(default=())
+    status_years: int | None = None
 
     def __post_init__(self) -> None:
         ids = [c.id for c in self.criteria]
         if len(set(ids)) != len(ids):
             raise ValueError(f"{self.scheme_id}: duplicate criterion ids in {ids}")
+        self._check_replaced()
+        if self.status_years is not None and self.certified_rank is None:
+            raise ValueError(f"{self.scheme_id}: a re-review needs a certified tier rank")
         groups = {c.group for c in self.criteria if c.has_points}
         for group, _ in self.group_minima:
             if group not in groups:
                 raise ValueError(f"{self.scheme_id}: group minimum for unknown group {group!r}")
         if self.pass_mark is not None and not groups:
             raise ValueError(f"{self.scheme_id}: a pass mark needs points criteria")
+
+    def _check_replaced(self) -> None:
+        required = {c.id for c in self.criteria if c.kind == "required"}
+        sets = {c.replaces for c in self.criteria if c.replaces}
+        for replaced in sets:
+            unknown = [i for i in replaced if i not in required]
+            if unknown:
+                raise ValueError(
+                    f"{self.scheme_id}: a route replaces {unknown}, not required criteria"
+                )
+            for other in sets - {replaced}:
+                if set(replaced) & set(other):
+                    raise ValueError(
+                        f"{self.scheme_id}: routes replace overlapping criteria "
+                        f"{list(replaced)} and {list(other)}"
+                    )
+
+    def replaced_groups(self) -> list[tuple[tuple[str, ...], list[str]]]:
+        """``(replaced criterion ids, ids of the routes replacing them)``, in table order."""
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for crit in self.criteria:
+            if crit.replaces:
+                groups.setdefault(crit.replaces, []).append(crit.id)
+        return list(groups.items())
 
     @property
     def has_points(self) -> bool:
@@ -282,6 +351,7 @@ class SchemeTable:
             "max_points": self.max_points,
             "group_minima": dict(self.group_minima),
             "certified_tier_rank": self.certified_rank,
+            "status_years": self.status_years,
             "criteria": [c.to_dict() for c in self.criteria],
             "grade": self.grade.to_dict() if self.grade else None,
             "not_evaluated": list(self.not_evaluated),

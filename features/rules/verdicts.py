@@ -38,3 +38,7 @@ class Verdict(IntEnum):
 
 VERDICT_LABELS: tuple[str, ...] = tuple(v.label for v in Verdict)
 CRITERION_VERDICT_LABELS: tuple[str, ...] = tuple(v.label for v in CriterionVerdict)
+
+# A re-review's outcome by Verdict code of the held tier's table (NOT_ELIGIBLE,
+# ELIGIBLE, UNDETERMINED), then the label of a firm with no re-review.
+REVIEW_LABELS: tuple[str | None, ...] = ("fail", "pass", "undetermined", None)

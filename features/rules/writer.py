@@ -20,12 +20,18 @@ import numpy as np
 from features.rules.engine import DISPLAY, PlanOutput
 from features.rules.logic import FloatArray
 from features.rules.plan import RulePlan
-from features.rules.report import GapWriter
-from features.rules.verdicts import CRITERION_VERDICT_LABELS, VERDICT_LABELS, CriterionVerdict
+from features.rules.report import GapWriter, review_text
+from features.rules.verdicts import (
+    CRITERION_VERDICT_LABELS,
+    REVIEW_LABELS,
+    VERDICT_LABELS,
+    CriterionVerdict,
+)
 
-__all__ = ["write_schemes"]
+__all__ = ["review_dicts", "write_schemes"]
 
 _FAIL = int(CriterionVerdict.FAIL)
+_PASS = int(CriterionVerdict.PASS)
 _UNKNOWN = int(CriterionVerdict.UNKNOWN)
 _VERDICTS = np.array(VERDICT_LABELS, dtype=object)
 _CRITERION_VERDICTS = np.array(CRITERION_VERDICT_LABELS, dtype=object)
@@ -42,11 +48,37 @@ def _json_numbers(values: FloatArray) -> list[Any]:
     return rows
 
 
+def _explained(
+    plan: RulePlan, out: PlanOutput, texts: list[list[str | None]], by_firm: bool
+) -> None:
+    """Put the sentences of criteria with an Explanation in ``texts``, where they apply."""
+    if out.explained is None or not len(plan.explanations):
+        return
+    assert out.criterion_verdict is not None
+    for row, c in enumerate(plan.display.explained.tolist()):
+        fail, unknown = plan.explanations[row]
+        index = out.explained[row]
+        codes = out.criterion_verdict[c]
+        for i in np.flatnonzero((codes != _PASS) & (index == index)).tolist():
+            sentence = (fail if codes[i] == _FAIL else unknown)[int(index[i])]
+            if by_firm:
+                texts[i][c] = sentence
+            else:
+                texts[c][i] = sentence
+
+
 def _gap_texts(plan: RulePlan, out: PlanOutput, by_firm: bool) -> list[list[str | None]]:
     """The gap sentence of each entry that does not pass (else ``None``).
 
     Nested ``[firm][criterion]`` when ``by_firm``, else ``[criterion][firm]``.
     """
+    texts = _rule_gap_texts(plan, out, by_firm)
+    _explained(plan, out, texts, by_firm)
+    return texts
+
+
+def _rule_gap_texts(plan: RulePlan, out: PlanOutput, by_firm: bool) -> list[list[str | None]]:
+    """The gap sentences written from each criterion's value, threshold and gap."""
     assert out.display is not None and out.criterion_verdict is not None
     assert out.scored is not None
     codes = out.criterion_verdict
@@ -202,11 +234,13 @@ def write_schemes(plan: RulePlan, out: PlanOutput) -> list[list[dict[str, Any]]]
         else []
         for s in plan.schemes
     ]
-    assumed = [] if out.assumed is None else out.assumed.T.tolist()
+    stated = [] if out.stated is None else out.stated.T.tolist()
+    reviews = _reviews(out)
     result: list[list[dict[str, Any]]] = []
     for i in range(n):
         firm: list[dict[str, Any]] = []
-        for template, k, scored, grade_key, assumptions in plan.json_schemes:
+        review = reviews[i]
+        for template, k, scored, grade_key, assumptions, reviewed in plan.json_schemes:
             entry = template.copy()
             entry["verdict"] = verdicts[i][k]
             if scored >= 0:
@@ -215,8 +249,42 @@ def write_schemes(plan: RulePlan, out: PlanOutput) -> list[list[dict[str, Any]]]
             entry["criteria"] = criteria[k][i]
             if grade_key is not None:
                 entry[grade_key] = grades[k][i]
+            if reviewed and review is not None and review[0] == k:
+                entry["re_review"] = review[1].copy()
             if assumptions:
-                entry["assumptions"] = [text for row, text in assumptions if assumed[i][row]]
+                entry["assumptions"] = [text for row, text in assumptions if stated[i][row]]
             firm.append(entry)
         result.append(firm)
     return result
+
+
+_DUE = (False, True, None)
+
+
+def review_dicts(out: PlanOutput) -> list[dict[str, Any] | None]:
+    """Per firm, the ``re_review`` dict of its held tier (``None`` when none is held)."""
+    return [None if review is None else review[1] for review in _reviews(out)]
+
+
+def _reviews(out: PlanOutput) -> list[tuple[int, dict[str, Any]] | None]:
+    """Per firm, ``(scheme index, re_review dict)`` of its held tier, or ``None``."""
+    schemes = out.review_scheme.tolist()
+    years = _json_numbers(out.review_year)
+    verdicts = out.review_verdict.tolist()
+    dues = out.review_due.tolist()
+    return [
+        None
+        if k < 0
+        else (
+            k,
+            {
+                "year": None if year is None else int(year),
+                "due": _DUE[due],
+                "verdict": REVIEW_LABELS[verdict],
+                "text": review_text(
+                    None if year is None else int(year), str(REVIEW_LABELS[verdict])
+                ),
+            },
+        )
+        for k, year, verdict, due in zip(schemes, years, verdicts, dues, strict=True)
+    ]

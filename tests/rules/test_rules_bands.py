@@ -1,9 +1,12 @@
-"""Every band of every points table, checked against CRITERIA.md's wording.
+"""Every band of every points table, checked against the official wording.
 
-The expected points are written here again, straight from the text (not read from
-the rule tables), and computed exactly on integer inputs (basis points, 万元,
-quarter-years), so a value exactly on an edge must land where the text says:
-"≥5% 20; 3–5% 15" puts 5% in 20 and 3% in 15.
+The expected points are written here again, straight from the text of 工信部企业
+〔2022〕63号 (not read from the rule tables), read statutorily (民法典 art. 1259:
+以上 and 以下 include the number itself), and computed exactly on integer inputs
+(basis points, 万元, quarter-years). A number the wording puts in two bands ("55%以下
+10; 55%-75% 5") earns the better one, as provincial guidance scores edges
+("边界值按高分档计分"): so 5% is in "5%以上" (20), 3% in "3%-5%" (15), 55% in
+"55%以下" (10).
 """
 
 from __future__ import annotations
@@ -38,6 +41,22 @@ def first_band(value: Fraction, bands: list[tuple[Fraction, int]], below: int = 
     return below
 
 
+Worded = tuple[int | None, int | None, int]  # (from, to, points); None: open end
+
+
+def statutory(value: int, bands: list[Worded]) -> int:
+    """The best band whose wording contains ``value`` (both ends included).
+
+    ``(500, None, 20)`` is "5%以上 20", ``(300, 500, 15)`` "3%-5% 15", ``(None, 100, 0)``
+    "1%以下 0" (values in basis points).
+    """
+    return max(
+        points
+        for lo, hi, points in bands
+        if (lo is None or value >= lo) and (hi is None or value <= hi)
+    )
+
+
 def bp(x: int) -> Fraction:
     return Fraction(x, 10_000)
 
@@ -59,30 +78,44 @@ SHARE_CASES: list[ShareCase] = [
         "rd_intensity",
         [500, 300, 200, 100],
         lambda x: record(revenue=1e8, rd_expense=x * 1e4),
-        lambda x: first_band(bp(x), [(bp(500), 20), (bp(300), 15), (bp(200), 10), (bp(100), 5)]),
+        # "5%以上 20; 3%-5% 15; 2%-3% 10; 1%-2% 5; 1%以下 0"
+        lambda x: statutory(
+            x, [(500, None, 20), (300, 500, 15), (200, 300, 10), (100, 200, 5), (None, 100, 0)]
+        ),
     ),
     (
         INNOVATIVE,
         "main_business_growth",
         [1500, 1000, 500, 0],
         lambda x: record(main_business_revenue_prev=1e8, main_business_revenue=1e8 + x * 1e4),
-        lambda x: first_band(bp(x), [(bp(1500), 20), (bp(1000), 15), (bp(500), 10), (bp(0), 5)]),
+        # "15%以上 20; 10%-15% 15; 5%-10% 10; 0-5% 5; 0以下 0"
+        lambda x: statutory(
+            x, [(1500, None, 20), (1000, 1500, 15), (500, 1000, 10), (0, 500, 5), (None, 0, 0)]
+        ),
     ),
     (
         INNOVATIVE,
         "debt_ratio",
         [5500, 7500],
         lambda x: record(total_assets=1e8, total_liabilities=x * 1e4),
-        # "<55% 10; 55–75% 5; >75% 0"
-        lambda x: 10 if bp(x) < bp(5500) else (5 if bp(x) <= bp(7500) else 0),
+        # "55%以下 10; 55%-75% 5; 75%以上 0": 55% -> 10, 75% -> 5
+        lambda x: statutory(x, [(None, 5500, 10), (5500, 7500, 5), (7500, None, 0)]),
     ),
     (
         INNOVATIVE,
         "main_business_share",
         [7000, 6000, 5500, 5000],
         lambda x: record(revenue=1e8, main_business_revenue=x * 1e4),
-        lambda x: first_band(
-            bp(x), [(bp(7000), 20), (bp(6000), 15), (bp(5500), 10), (bp(5000), 5)]
+        # "70%以上 20; 60%-70% 15; 55%-60% 10; 50%-55% 5; 50%以下 0"
+        lambda x: statutory(
+            x,
+            [
+                (7000, None, 20),
+                (6000, 7000, 15),
+                (5500, 6000, 10),
+                (5000, 5500, 5),
+                (None, 5000, 0),
+            ],
         ),
     ),
     (
@@ -90,15 +123,27 @@ SHARE_CASES: list[ShareCase] = [
         "main_business_share",
         [8000, 7000, 6000],
         lambda x: record(revenue=1e8, main_business_revenue=x * 1e4),
-        lambda x: first_band(bp(x), [(bp(8000), 5), (bp(7000), 3), (bp(6000), 1)]),
+        # "80%以上 5; 70%-80% 3; 60%-70% 1; 60%以下 0"
+        lambda x: statutory(
+            x, [(8000, None, 5), (7000, 8000, 3), (6000, 7000, 1), (None, 6000, 0)]
+        ),
     ),
     (
         SRDI,
         "net_margin",
         [1000, 800, 600, 400, 200],
         lambda x: record(revenue=1e8, net_profit=x * 1e4),
-        lambda x: first_band(
-            bp(x), [(bp(1000), 10), (bp(800), 8), (bp(600), 6), (bp(400), 4), (bp(200), 2)]
+        # "10%以上 10; 8%-10% 8; 6%-8% 6; 4%-6% 4; 2%-4% 2; 2%以下 0"
+        lambda x: statutory(
+            x,
+            [
+                (1000, None, 10),
+                (800, 1000, 8),
+                (600, 800, 6),
+                (400, 600, 4),
+                (200, 400, 2),
+                (None, 200, 0),
+            ],
         ),
     ),
     (
@@ -106,15 +151,18 @@ SHARE_CASES: list[ShareCase] = [
         "debt_ratio",
         [5000, 6000, 7000],
         lambda x: record(total_assets=1e8, total_liabilities=x * 1e4),
-        # "<50% 5; 50–60% 3; 60–70% 1; >70% 0"; 60% and 70% go to the better band.
-        lambda x: 5 if x < 5000 else 3 if x <= 6000 else 1 if x <= 7000 else 0,
+        # "50%以下 5; 50%-60% 3; 60%-70% 1; 70%以上 0": 50% -> 5, 60% -> 3, 70% -> 1
+        lambda x: statutory(
+            x, [(None, 5000, 5), (5000, 6000, 3), (6000, 7000, 1), (7000, None, 0)]
+        ),
     ),
     (
         SRDI,
         "rd_staff_share",
         [2000, 1000, 500],
         lambda x: record(employees=10_000, rd_staff=x),
-        lambda x: first_band(bp(x), [(bp(2000), 5), (bp(1000), 3), (bp(500), 1)]),
+        # "20%以上 5; 10%-20% 3; 5%-10% 1; 5%以下 0"
+        lambda x: statutory(x, [(2000, None, 5), (1000, 2000, 3), (500, 1000, 1), (None, 500, 0)]),
     ),
 ]
 

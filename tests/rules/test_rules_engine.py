@@ -32,13 +32,16 @@ REQUIRED = {"company_id", "fiscal_year", "province", "industry", "revenue"}
 # unknown, by design (docs/schemes.md), so the monotonicity below excludes them.
 POOLED = {"revenue_prev", "revenue_prev2", "rd_expense", "rd_expense_prev"}
 KOREA = {"kr_world_class_300", "kr_global_strong_small", "kr_mid_sized"}
+# A missing route field or violation flag is not "unknown" for the verdict: it is a
+# stated assumption (docs/schemes.md), so the verdict follows the assumption there.
+ASSUMED = {"high_tech_enterprise", "st_award_3y", "contest_rank", "serious_violation_3y"}
 
 
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), keep_pooled=st.booleans())
 def test_a_missing_input_never_turns_into_a_fail(seed: int, keep_pooled: bool) -> None:
     full = random_firms(seed, 300)
-    excluded = REQUIRED | {"current_tier"} | (POOLED if keep_pooled else set())
+    excluded = REQUIRED | {"current_tier"} | ASSUMED | (POOLED if keep_pooled else set())
     holes = blank(full, np.random.default_rng(seed + 1), [f for f in full if f not in excluded])
     before, after = evaluate_schemes(full), evaluate_schemes(holes)
     for sid in SCHEME_IDS:
@@ -143,8 +146,11 @@ def _gap_text(scheme: str, criterion: str, **fields: Any) -> str | None:
          "Exports US$0.069M — US$0.031M short of US$0.1M"),
         ("cn_innovative_sme", "rd_intensity", {"rd_expense": 2.1e6},
          "R&D intensity 2.1% — 0.9 points short of 3%"),  # the next band's edge
+        # "55%以下 10": 55% itself earns the 10 points, 56% is 1 point above the edge.
         ("cn_innovative_sme", "debt_ratio", {"total_assets": 1e8, "total_liabilities": 5.5e7},
-         "Debt ratio 55% — must be below 55%"),
+         None),
+        ("cn_innovative_sme", "debt_ratio", {"total_assets": 1e8, "total_liabilities": 5.6e7},
+         "Debt ratio 56% — 1 points above 55%"),
         ("cn_srdi_sme", "entry_rd_expense", {"rd_expense": None},
          "R&D expense: not determined — input missing or not in the record"),
         ("cn_srdi_sme", "entry_rd_expense", {"rd_expense": 2e6}, None),
@@ -236,7 +242,11 @@ def test_rule_tables_are_json_data_for_every_scheme() -> None:
     assert srdi["max_points"] == 100 and srdi["pass_mark"] == 60
     innovative = next(t for t in tables if t["scheme_id"] == "cn_innovative_sme")
     assert innovative["max_points"] == 100
-    assert all(t["not_evaluated"] for t in tables if t["country"] == "CN")
+    # Every direct route is an input or a stated assumption now: only the Little
+    # Giant's "in principle" product field is left out of the verdict.
+    chinese = {t["scheme_id"]: t["not_evaluated"] for t in tables if t["country"] == "CN"}
+    assert chinese["cn_innovative_sme"] == [] and chinese["cn_srdi_sme"] == []
+    assert len(chinese["cn_little_giant"]) == 1
 
 
 def test_versions_and_ids_are_the_public_contract() -> None:

@@ -319,6 +319,8 @@ def test_each_distinct_test_is_one_row_of_the_plan() -> None:
               for t in g.when.tests()}  # fmt: skip
     tests |= {RuleTest("tier_rank", ">=", float(t.certified_rank)) for t in SCHEME_TABLES.values()
               if t.certified_rank is not None}  # fmt: skip
+    tests |= {RuleTest("tier_rank", "==", float(t.certified_rank)) for t in SCHEME_TABLES.values()
+              if t.status_years is not None}  # fmt: skip
     logic = plan.logic
     assert logic.constant_tests.size + logic.measure_tests.size == len(tests)
     # rd_intensity >= 3% is both an SRDI entry condition and an innovative-SME band.
@@ -445,9 +447,20 @@ def _route_scheme(**fields: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("fields", "verdict", "assumptions"),
     [
-        # Nothing reported: the equity route is assumed not met, the certification met.
-        ({"rd_institution": "none"}, "not_eligible", [ASSUMED_CERTIFIED, ASSUMED_NO_EQUITY]),
-        ({"rd_institution": "national"}, "eligible", [ASSUMED_CERTIFIED, ASSUMED_NO_EQUITY]),
+        # Nothing reported: the equity route is assumed not met, the certification met;
+        # only the assumptions the verdict rests on are listed. Not eligible because no
+        # route is met: the missing equity figure is the question, not the
+        # certification (the firm fails either way).
+        ({"rd_institution": "none"}, "not_eligible", [ASSUMED_NO_EQUITY]),
+        # Eligible through the R&D institution: the equity route does not matter, the
+        # assumed certification does.
+        ({"rd_institution": "national"}, "eligible", [ASSUMED_CERTIFIED]),
+        # Nothing met by a route, certification reported: the equity assumption decides.
+        (
+            {"rd_institution": "none", "quality_certification": 1.0},
+            "not_eligible",
+            [ASSUMED_NO_EQUITY],
+        ),
         # Without an assumption, an unknown route still leaves the verdict open.
         ({"equity_raised_2y": 0.0, "quality_certification": 1.0}, "undetermined", []),
         ({"equity_raised_2y": 6e6, "quality_certification": 1.0}, "eligible", []),
@@ -466,11 +479,13 @@ def test_a_stated_assumption_decides_the_verdict_and_is_listed(
         assert by_id["route_equity"]["verdict"] == "unknown"
 
 
-def test_shipped_tables_state_no_assumptions_so_their_json_has_no_key() -> None:
-    assert not any(t.states_assumptions for t in SCHEME_TABLES.values())
+def test_only_tables_that_state_assumptions_carry_the_key() -> None:
+    stating = {sid for sid, t in SCHEME_TABLES.items() if t.states_assumptions}
+    assert stating == {"cn_innovative_sme", "cn_srdi_sme", "cn_little_giant"}
     for scheme in schemes_json(columns(FIRM_A, FIRM_B))[0]:
-        assert "assumptions" not in scheme
-    assert all("assumed_when_unknown" not in c for t in rule_tables() for c in t["criteria"])  # type: ignore[attr-defined]
+        assert ("assumptions" in scheme) == (scheme["scheme_id"] in stating)
+    foreign = [t for t in rule_tables() if t["country"] != "CN"]
+    assert all("assumed_when_unknown" not in c for t in foreign for c in t["criteria"])  # type: ignore[attr-defined]
     assert ROUTE_TABLE.to_dict()["criteria"][2]["assumed_when_unknown"] == {  # type: ignore[index]
         "verdict": "fail",
         "sentence": ASSUMED_NO_EQUITY,
@@ -490,3 +505,96 @@ def test_only_required_and_route_criteria_take_an_assumption() -> None:
         )
     with pytest.raises(ValueError, match="needs the sentence"):
         Assumption("fail", " ")
+
+
+# --- routes that replace required criteria ------------------------------------------
+
+REPLACE_TABLE = SchemeTable(
+    scheme_id="test_replace",
+    name="A test scheme whose route replaces two conditions",
+    version="test-1",
+    country="CN",
+    sources=("tests",),
+    criteria=(
+        Criterion(
+            id="revenue",
+            label="Revenue",
+            group="size",
+            kind="required",
+            measure="revenue_wan",
+            rule=RuleTest("revenue_wan", ">=", 1000),
+        ),
+        Criterion(
+            id="class1_ip",
+            label="Class-I IP",
+            group="innovation",
+            kind="required",
+            measure="class1_ip",
+            rule=RuleTest("class1_ip", ">=", 2),
+        ),
+        Criterion(
+            id="brand",
+            label="Own brand",
+            group="innovation",
+            kind="required",
+            measure="own_brand",
+            rule=RuleTest("own_brand", "==", 1),
+        ),
+        Criterion(
+            id="route_award",
+            label="National award",
+            group="innovation route",
+            kind="route",
+            measure="st_award_level",
+            rule=RuleTest("st_award_level", ">=", 2),
+            assume=Assumption("fail", ASSUMED_NO_EQUITY),
+            replaces=("class1_ip", "brand"),
+        ),
+    ),
+)
+
+K = {"pass": 2, "unknown": 1, "fail": 0}
+
+
+@pytest.mark.parametrize("ip", [3, 0, None])
+@pytest.mark.parametrize("brand", [1, 0, None])
+@pytest.mark.parametrize("award", ["national", "none", None])
+def test_a_route_replaces_its_criteria_together_in_three_valued_logic(
+    ip: int | None, brand: int | None, award: str | None
+) -> None:
+    plan = compile_plan([REPLACE_TABLE])
+    scheme = evaluate_plan(
+        plan, columns(record(class1_ip=ip, own_brand=brand, st_award_3y=award))
+    ).firm(0)[0]
+    code = {c["id"]: K[c["verdict"]] for c in scheme["criteria"]}
+    assumed = 0 if code["route_award"] == 1 else code["route_award"]
+    group = max(min(code["class1_ip"], code["brand"]), assumed)
+    expected = min(code["revenue"], group)
+    assert scheme["verdict"] == ["not_eligible", "undetermined", "eligible"][expected]
+    # The assumption is listed where it decides: the route unknown, the criteria not met.
+    without = min(code["revenue"], max(min(code["class1_ip"], code["brand"]), code["route_award"]))
+    listed = [ASSUMED_NO_EQUITY] if without != expected else []
+    assert scheme["assumptions"] == listed
+
+
+def test_a_route_replaces_only_required_criteria_of_its_scheme() -> None:
+    with pytest.raises(ValueError, match="not required criteria"):
+        SchemeTable(
+            scheme_id="x",
+            name="x",
+            version="x",
+            country="CN",
+            sources=(),
+            criteria=(
+                Criterion(
+                    id="r",
+                    label="r",
+                    group="g",
+                    kind="route",
+                    measure="own_brand",
+                    rule=RuleTest("own_brand", "==", 1),
+                    replaces=("missing",),
+                ),
+            ),
+        )
+    assert REPLACE_TABLE.to_dict()["criteria"][3]["replaces"] == ["class1_ip", "brand"]  # type: ignore[index]

@@ -108,6 +108,10 @@ PROVINCES = np.array(["Zhejiang", "Jiangsu", "Guangdong", "Sichuan"], dtype=obje
 INDUSTRIES = np.array(["C34", "C38", "C39", "I65", "F51", "J66", "H62"], dtype=object)
 LEVELS = np.array(["none", "below_municipal", "municipal", "provincial", "national"], dtype=object)
 TIERS = np.array(["none", "innovative_sme", "srdi_sme", "little_giant"], dtype=object)
+AWARDS = np.array(["none", "none", "none", "provincial", "national"], dtype=object)
+CONTESTS = np.array(
+    ["none", "none", "provincial_top", "national_top500", "national_top50"], dtype=object
+)
 
 
 def random_firms(seed: int, n: int) -> dict[str, np.ndarray]:
@@ -153,6 +157,11 @@ def random_firms(seed: int, n: int) -> dict[str, np.ndarray]:
         "strategic_emerging": rng.integers(0, 2, n).astype(float),
         "key_chain_supplier": rng.integers(0, 2, n).astype(float),
         "current_tier": rng.choice(TIERS, n),
+        "tier_since": rng.integers(2018, 2025, n).astype(float),
+        "high_tech_enterprise": rng.integers(0, 2, n).astype(float),
+        "st_award_3y": rng.choice(AWARDS, n),
+        "contest_rank": rng.choice(CONTESTS, n),
+        "serious_violation_3y": (rng.random(n) < 0.1).astype(float),
     }
     cols["rd_staff"] = np.minimum(cols["rd_staff"] * cols["employees"] / 10, cols["employees"])
     return cols

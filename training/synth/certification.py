@@ -24,7 +24,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import ndtr
 
-from features.rules import SCHEME_TABLES, CriterionVerdict, SchemeResult, evaluate_schemes
+from features.rules import (
+    SCHEME_TABLES,
+    CriterionResult,
+    CriterionVerdict,
+    SchemeResult,
+    evaluate_schemes,
+)
+from features.rules.tables import Criterion, SchemeTable
 from features.tiers import TIER_CHOICES
 from training.synth.config import (
     INNOVATIVE,
@@ -109,14 +116,22 @@ def _review_scheme(
     """
     table = SCHEME_TABLES[result.scheme_id]
     n = result.verdict.shape[0]
+    met = {cid: _met(crit, table) for cid, crit in result.criteria.items()}
     required_ok = np.ones(n, dtype=bool)
     route_ok = np.zeros(n, dtype=bool)
+    # Required criteria a route stands in for: all of them, or one of the routes.
+    replaced: set[str] = set()
+    for members, routes in table.replaced_groups():
+        replaced.update(members)
+        required_ok &= np.logical_and.reduce([met[c] for c in members]) | np.logical_or.reduce(
+            [met[c] for c in routes]
+        )
     groups: dict[str, FloatArray] = {}
     for crit in result.criteria.values():
-        if crit.kind == "required":
-            required_ok &= crit.verdict == _PASS
-        elif crit.kind == "route":
-            route_ok |= crit.verdict == _PASS
+        if crit.kind == "required" and crit.id not in replaced:
+            required_ok &= met[crit.id]
+        elif crit.kind == "route" and not _table_criterion(table, crit.id).replaces:
+            route_ok |= met[crit.id]
         if crit.points is not None and crit.points_upper is not None:
             if crit.kind == "plugin":
                 true = np.clip(local_points, crit.points, crit.points_upper)
@@ -124,7 +139,7 @@ def _review_scheme(
                 true = crit.points + merit * (crit.points_upper - crit.points)
             groups[crit.group] = groups.get(crit.group, 0.0) + true
     if table.pass_mark is None:
-        has_routes = any(c.kind == "route" for c in table.criteria)
+        has_routes = any(c.kind == "route" and not c.replaces for c in table.criteria)
         eligible = required_ok & route_ok if has_routes else required_ok
         return SchemeReview(eligible, required_ok, eligible.astype(np.float64), np.full(n, np.nan))
     points = np.sum(list(groups.values()), axis=0)
@@ -137,6 +152,24 @@ def _review_scheme(
     scored = ndtr((points - table.pass_mark + cfg.review_points_offset) / cfg.review_points_sd)
     review_pass = required_ok * np.where(route_ok, 1.0, minima_ok * scored)
     return SchemeReview(eligible, required_ok, review_pass, points)
+
+
+def _table_criterion(table: SchemeTable, cid: str) -> Criterion:
+    """The criterion ``cid`` of ``table``."""
+    return next(c for c in table.criteria if c.id == cid)
+
+
+def _met(crit: CriterionResult, table: SchemeTable) -> BoolArray:
+    """Where the criterion counts as met: it passes, or its stated assumption holds it met.
+
+    The reviewer sees what the record cannot carry (the general conditions of every
+    applicant) the way the engine's verdict assumes it.
+    """
+    met: BoolArray = crit.verdict == _PASS
+    assume = _table_criterion(table, crit.id).assume
+    if assume is not None and assume.verdict == "pass" and crit.assumed is not None:
+        met = met | crit.assumed
+    return met
 
 
 def review_records(
