@@ -29,6 +29,7 @@ __all__ = [
     "InputColumns",
     "ModelDescription",
     "ModelRef",
+    "ReReview",
     "ReadyBody",
     "Reason",
     "ReasonFeature",
@@ -98,6 +99,22 @@ class CriterionResult(BaseModel):
     max_points: Number = None
 
 
+class ReReview(BaseModel):
+    """The re-review (复核) of the tier the firm holds: its table without the override."""
+
+    year: int | None = Field(
+        description="tier_since + 3 (the status lasts 3 years); null when tier_since is "
+        "not reported."
+    )
+    due: bool | None = Field(
+        description="The re-review falls within fiscal_year + the horizon (2 years)."
+    )
+    verdict: Literal["pass", "fail", "undetermined"] = Field(
+        description="The held tier's criteria as they stand: 'fail' lists its gaps."
+    )
+    text: str = Field(examples=["re-review 2026: at risk"])
+
+
 class SchemeResult(BaseModel):
     """A certification scheme's verdict for the firm, criterion by criterion."""
 
@@ -110,6 +127,16 @@ class SchemeResult(BaseModel):
     points: Number = None
     pass_mark: Number = None
     criteria: list[CriterionResult]
+    assumptions: list[str] | None = Field(
+        default=None,
+        description="Chinese tiers: what the verdict assumed where a route or condition "
+        "was not reported (only those it rests on), e.g. 'no national S&T award in the "
+        "last 3 years was assumed'.",
+    )
+    re_review: ReReview | None = Field(
+        default=None,
+        description="Chinese tiers: for the tier the firm holds, its re-review; else null.",
+    )
 
 
 class ScoreResult(BaseModel):

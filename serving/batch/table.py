@@ -161,7 +161,11 @@ def scheme_columns(evaluation: SchemeEvaluation) -> dict[str, pa.Array]:
     """
     data: dict[str, pa.Array] = {}
     for name, column in evaluation.summary_columns().items():
-        if column.labels is None:
+        if column.whole:
+            missing = np.isnan(column.values)
+            whole = np.where(missing, 0, column.values).astype(np.int64)
+            data[name] = pa.array(whole, type=pa.int64(), mask=missing)
+        elif column.labels is None:
             data[name] = _numbers(column.values)
         else:
             labels = pa.array(column.labels, type=pa.string())

@@ -3,7 +3,9 @@
 A score result (docs/architecture.md) is nested: reasons, schemes, criteria. A fund
 manager's spreadsheet wants one row per firm, so this module fixes the flat columns —
 ``rank, company_id, name, province, industry, score, percentile, band``, one verdict
-column per scheme id, and ``top_reasons`` — and writes them as CSV, XLSX or Parquet.
+column per scheme id, the held tier's re-review (``re_review_year``,
+``re_review_due``, ``re_review_verdict``), the ``assumptions`` the verdicts rest on,
+and ``top_reasons`` — and writes them as CSV, XLSX or Parquet.
 The page's export button and the command line both go through here, so the two files
 are identical for the same rows.
 """
@@ -24,10 +26,13 @@ from features.spreadsheet import csv_bytes, xlsx_bytes
 from serving.scoring.reasons import UNREPORTED
 
 __all__ = [
+    "ASSUMPTIONS_COLUMN",
     "ERROR_COLUMNS",
     "IDENTITY_COLUMNS",
     "MEDIA_TYPES",
+    "REVIEW_COLUMNS",
     "ExportFormat",
+    "assumptions_text",
     "errors_frame",
     "export_bytes",
     "export_columns",
@@ -51,6 +56,8 @@ IDENTITY_COLUMNS: tuple[str, ...] = (
     "coverage",
     "thin_data",
 )
+REVIEW_COLUMNS: tuple[str, ...] = ("re_review_year", "re_review_due", "re_review_verdict")
+ASSUMPTIONS_COLUMN = "assumptions"
 REASONS_COLUMN = "top_reasons"
 ERROR_COLUMNS: tuple[str, ...] = ("row", "field", "value", "message")
 
@@ -75,9 +82,37 @@ def export_columns(scheme_ids: Sequence[str] = SCHEME_IDS) -> list[str]:
     Returns
     -------
     list of str
-        Identity columns, one column per scheme id, then ``top_reasons``.
+        Identity columns, one column per scheme id, the re-review columns,
+        ``assumptions``, then ``top_reasons``.
     """
-    return [*IDENTITY_COLUMNS, *scheme_ids, REASONS_COLUMN]
+    return [*IDENTITY_COLUMNS, *scheme_ids, *REVIEW_COLUMNS, ASSUMPTIONS_COLUMN, REASONS_COLUMN]
+
+
+def assumptions_text(assumptions: Iterable[Mapping[str, Any]]) -> str:
+    """One cell: each sentence once, with the schemes whose verdict rests on it.
+
+    ``"no national S&T award ... was assumed (cn_innovative_sme) | registration ...
+    were assumed (cn_innovative_sme, cn_srdi_sme)"``.
+    """
+    schemes: dict[str, list[str]] = {}
+    for item in assumptions:
+        schemes.setdefault(str(item.get("text")), []).append(str(item.get("scheme_id")))
+    return REASON_SEPARATOR.join(f"{text} ({', '.join(ids)})" for text, ids in schemes.items())
+
+
+def _review_and_assumptions(result: Mapping[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
+    """The re-review and assumptions of a result: its own keys, or its schemes' JSON."""
+    if "re_review" in result or "assumptions" in result:
+        review = result.get("re_review")
+        return review, list(result.get("assumptions") or ())
+    review = None
+    assumed: list[dict[str, Any]] = []
+    for scheme in result.get("schemes") or ():
+        if scheme.get("re_review"):
+            review = scheme["re_review"]
+        for text in scheme.get("assumptions") or ():
+            assumed.append({"scheme_id": scheme.get("scheme_id"), "text": text})
+    return review, assumed
 
 
 def reasons_text(reasons: Iterable[Mapping[str, Any]], top: int = 3) -> str:
@@ -166,8 +201,15 @@ def export_frame(
                 if column is not None:
                     column[i] = scheme.get("verdict")
     data.update(columns)
+    extras = [_review_and_assumptions(r) for r in results]
+    reviews = [review or {} for review, _ in extras]
+    data["re_review_year"] = [review.get("year") for review in reviews]
+    data["re_review_due"] = [_yes_no(review.get("due")) for review in reviews]
+    data["re_review_verdict"] = [review.get("verdict") for review in reviews]
+    data[ASSUMPTIONS_COLUMN] = [assumptions_text(assumed) for _, assumed in extras]
     data[REASONS_COLUMN] = [reasons_text(r.get("reasons") or (), top_reasons) for r in results]
     frame = pd.DataFrame(data, columns=export_columns(scheme_ids))
+    frame["re_review_year"] = frame["re_review_year"].astype("Int64")
     frame["rank"] = frame["rank"].astype("Int64")
     frame["score"] = frame["score"].astype("float64")
     frame["percentile"] = frame["percentile"].astype("float64")
@@ -258,6 +300,10 @@ def _rank(result: Mapping[str, Any], position: int) -> int | None:
         rank = result["rank"]
         return None if rank is None else int(rank)
     return None if result.get("status") == "certified" else position + 1
+
+
+def _yes_no(value: Any) -> str | None:
+    return None if value is None else "yes" if value else "no"
 
 
 def _float_or_none(value: Any) -> float | None:

@@ -36,7 +36,9 @@ class RankedBlock:
     ----------
     results
         Score results in rank order with ``row`` and ``rank`` and their reasons;
-        ``schemes`` is empty (see ``verdicts``).
+        ``schemes`` is empty (see ``verdicts``); ``re_review`` (the held tier's
+        re-review, or ``None``) and ``assumptions`` (``[{"scheme_id", "text"}]``, what
+        the verdicts rest on) stand in for what the schemes' JSON would say.
     verdicts
         Scheme id → verdict label per firm (``"eligible"``, ``"not_eligible"``,
         ``"undetermined"``, ``"certified"``), aligned with ``results``.
@@ -80,6 +82,11 @@ def iter_ranked_blocks(
             rank = start + offset + 1
             result["rank"] = rank if rank <= ranked.n_candidates else None
         evaluation = evaluate_schemes(block, rates=scorer.rates)
+        reviews = evaluation.reviews()
+        assumed = evaluation.assumptions()
+        for result, review, pairs in zip(results, reviews, assumed, strict=True):
+            result["re_review"] = review
+            result["assumptions"] = [{"scheme_id": sid, "text": text} for sid, text in pairs]
         yield RankedBlock(
             results=results,
             verdicts={

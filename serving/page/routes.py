@@ -41,6 +41,7 @@ from serving.api.schemas import (
     ErrorBody,
     InputColumns,
     ModelRef,
+    ReReview,
     ScreenError,
     ScreenRow,
     error_responses,
@@ -109,6 +110,13 @@ class PageReason(BaseModel):
     text: str
 
 
+class PageAssumption(BaseModel):
+    """One assumption a scheme's verdict rests on."""
+
+    scheme_id: str = Field(max_length=64)
+    text: str = Field(max_length=1000)
+
+
 class PageRow(BaseModel):
     """One ranked firm in compact form."""
 
@@ -128,6 +136,10 @@ class PageRow(BaseModel):
     )
     thin_data: bool | None = Field(default=None, description="Coverage below the thin-data level.")
     verdicts: list[str | None] = Field(description="One verdict per entry of 'schemes'.")
+    re_review: ReReview | None = Field(description="The held tier's re-review, or null.")
+    assumptions: list[PageAssumption] = Field(
+        description="What the verdicts rest on where a route or condition was not reported."
+    )
     reasons: list[PageReason]
 
 
@@ -441,6 +453,8 @@ class ExportRow(BaseModel):
     band: str | None = Field(default=None, max_length=2)
     schemes: list[ExportScheme] = Field(default_factory=list, max_length=32)
     reasons: list[ExportReason] = Field(default_factory=list, max_length=20)
+    re_review: ReReview | None = None
+    assumptions: list[PageAssumption] = Field(default_factory=list, max_length=64)
 
 
 class ExportRequest(BaseModel):

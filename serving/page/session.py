@@ -44,7 +44,9 @@ def compact_result(result: Mapping[str, Any], verdicts: Sequence[str | None]) ->
     Returns
     -------
     dict
-        Identity, numbers, ``verdicts`` and the reasons without their feature lists.
+        Identity, numbers, ``verdicts``, the held tier's ``re_review``, the
+        ``assumptions`` the verdicts rest on, and the reasons without their feature
+        lists.
     """
     return {
         "row": result.get("row"),
@@ -61,6 +63,8 @@ def compact_result(result: Mapping[str, Any], verdicts: Sequence[str | None]) ->
         "coverage": result.get("coverage"),
         "thin_data": result.get("thin_data"),
         "verdicts": list(verdicts),
+        "re_review": result.get("re_review"),
+        "assumptions": list(result.get("assumptions") or ()),
         "reasons": [
             {
                 "family": r.get("family"),

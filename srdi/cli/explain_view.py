@@ -30,6 +30,7 @@ _VERDICT_STYLE = {
     "certified": "bold blue",
 }
 _CHECK = {"pass": ("✓", "green"), "fail": ("✗", "red"), "unknown": ("?", "yellow")}
+_REVIEW_STYLE = {"pass": "green", "fail": "bold red", "undetermined": "yellow"}
 
 
 def format_value(value: Any, unit: str | None) -> str:
@@ -196,17 +197,29 @@ def _schemes_table(schemes: Sequence[Mapping[str, Any]]) -> Table:
     for scheme in schemes:
         verdict = str(scheme.get("verdict"))
         criteria = scheme.get("criteria") or []
+        # Failing criteria first: they are what the firm would have to change.
         open_items = [
-            str(c.get("label") or c.get("id")) for c in criteria if c.get("verdict") != "pass"
+            str(c.get("label") or c.get("id"))
+            for wanted in ("fail", "unknown")
+            for c in criteria
+            if c.get("verdict") == wanted
         ]
         points = scheme.get("points")
         pass_mark = scheme.get("pass_mark")
         points_text = "" if points is None else f"{float(points):.0f}"
         if points is not None and pass_mark is not None:
             points_text += f" / {float(pass_mark):.0f}"
+        shown = Text(verdict.replace("_", " "), _VERDICT_STYLE.get(verdict, ""))
+        review = scheme.get("re_review")
+        if review:
+            shown.append(
+                f"\n{review.get('text')}", _REVIEW_STYLE.get(str(review.get("verdict")), "")
+            )
+        if scheme.get("assumptions"):
+            shown.append(f"\n{len(scheme['assumptions'])} assumed", "dim")
         table.add_row(
             f"{scheme.get('name') or scheme.get('scheme_id')} ({scheme.get('version', '')})",
-            Text(verdict.replace("_", " "), _VERDICT_STYLE.get(verdict, "")),
+            shown,
             points_text,
             ", ".join(open_items[:4])
             + (f" +{len(open_items) - 4} more" if len(open_items) > 4 else ""),
@@ -217,7 +230,18 @@ def _schemes_table(schemes: Sequence[Mapping[str, Any]]) -> Table:
 def _criteria_table(scheme: Mapping[str, Any]) -> Table:
     verdict = str(scheme.get("verdict"))
     title = f"{scheme.get('name') or scheme.get('scheme_id')}: {verdict.replace('_', ' ')}"
-    table = Table(title=title, title_justify="left", title_style=_VERDICT_STYLE.get(verdict, ""))
+    review = scheme.get("re_review")
+    if review:
+        title += f" ({review.get('text')})"
+    # The assumptions the verdict rests on, beside it: a reader checks them first.
+    assumed = [f"assumed: {text}" for text in scheme.get("assumptions") or ()]
+    table = Table(
+        title=title,
+        title_justify="left",
+        title_style=_VERDICT_STYLE.get(verdict, ""),
+        caption="\n".join(assumed) or None,
+        caption_justify="left",
+    )
     table.add_column("", width=1)
     table.add_column("criterion")
     table.add_column("value", justify="right")

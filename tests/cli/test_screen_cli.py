@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from features.rules import SCHEME_IDS
 from serving.page.export import ERROR_COLUMNS, export_columns
 from srdi.cli import build_app
 from srdi.cli.support import errors_path_for
@@ -67,8 +68,11 @@ def _assert_ranked(frame: pd.DataFrame, n_expected: int) -> None:
     assert np.all(np.diff(scores) <= 1e-12), "candidates must be ranked by descending score"
     assert ((scores > 0) & (scores < 1)).all()
     assert set(frame["band"].dropna()) <= set("ABCD")
-    for scheme in export_columns()[10:-1]:
+    for scheme in SCHEME_IDS:
         assert set(frame[scheme].dropna()) <= VERDICTS
+    assert set(frame["re_review_verdict"].dropna()) <= {"pass", "fail", "undetermined"}
+    # A firm already holding the target tier (no rank) is re-reviewed on it.
+    assert frame.loc[frame["rank"].isna(), "re_review_verdict"].notna().all()
     # Every ranked firm says why, in words.
     assert candidates["top_reasons"].str.len().gt(10).all()
 

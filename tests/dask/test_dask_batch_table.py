@@ -46,7 +46,11 @@ def test_scheme_columns_are_the_summary_frames_columns() -> None:
     verdicts = set()
     for name, values in built.items():
         expected = summary[name].to_numpy()
-        if name.endswith("_verdict") or expected.dtype == object:
+        if isinstance(summary[name].dtype, pd.Int64Dtype):  # whole numbers: years
+            assert values.type == pa.int64(), name
+            want = [None if pd.isna(v) else int(v) for v in summary[name]]
+            assert values.to_pylist() == want, name
+        elif name.endswith("_verdict") or expected.dtype == object:
             assert values.type == pa.string(), name
             assert values.to_pylist() == expected.tolist(), name
             verdicts.update(values.to_pylist())

@@ -11,6 +11,7 @@ import pytest
 from features.rules import SCHEME_IDS
 from serving.page.export import (
     ERROR_COLUMNS,
+    assumptions_text,
     errors_frame,
     export_bytes,
     export_columns,
@@ -68,8 +69,15 @@ def test_columns_are_identity_then_one_per_scheme_then_reasons() -> None:
         "coverage",
         "thin_data",
     ]
-    assert columns[10:-1] == list(SCHEME_IDS)
-    assert columns[-1] == "top_reasons"
+    n = len(SCHEME_IDS)
+    assert columns[10 : 10 + n] == list(SCHEME_IDS)
+    assert columns[10 + n :] == [
+        "re_review_year",
+        "re_review_due",
+        "re_review_verdict",
+        "assumptions",
+        "top_reasons",
+    ]
 
 
 def test_frame_flattens_verdicts_and_keeps_order() -> None:
@@ -155,3 +163,46 @@ def test_errors_frame_accepts_dicts_and_objects() -> None:
     assert frame["row"].tolist() == [1, 4]
     assert frame["value"].tolist()[1] == "abc"
     assert errors_frame([]).empty
+
+
+def test_re_review_and_assumptions_come_from_the_schemes_json() -> None:
+    held = _result(
+        "A1",
+        None,
+        schemes=[
+            {"scheme_id": "cn_innovative_sme", "verdict": "certified", "assumptions": []},
+            {
+                "scheme_id": "cn_srdi_sme",
+                "verdict": "certified",
+                "assumptions": [
+                    "no 创客中国 national top-500 placing in the last 3 years was assumed"
+                ],
+                "re_review": {"year": 2026, "due": True, "verdict": "fail", "text": "x"},
+            },
+        ],
+    )
+    frame = export_frame([held, _result("B2", 0.2)])
+    assert frame["re_review_year"].tolist()[0] == 2026
+    assert frame.loc[0, "re_review_due"] == "yes" and pd.isna(frame.loc[1, "re_review_due"])
+    assert frame.loc[0, "re_review_verdict"] == "fail"
+    assert pd.isna(frame.loc[1, "re_review_verdict"])
+    assert pd.isna(frame["re_review_year"].iloc[1])
+    assert frame.loc[0, "assumptions"] == (
+        "no 创客中国 national top-500 placing in the last 3 years was assumed (cn_srdi_sme)"
+    )
+    assert frame.loc[1, "assumptions"] == ""
+
+
+def test_a_sentence_shared_by_schemes_is_written_once() -> None:
+    general = "registration in China ... were assumed"
+    text = assumptions_text(
+        [
+            {"scheme_id": "cn_innovative_sme", "text": general},
+            {"scheme_id": "cn_srdi_sme", "text": "no award was assumed"},
+            {"scheme_id": "cn_srdi_sme", "text": general},
+        ]
+    )
+    assert text == (
+        "registration in China ... were assumed (cn_innovative_sme, cn_srdi_sme)"
+        " | no award was assumed (cn_srdi_sme)"
+    )

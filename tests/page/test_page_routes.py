@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from features.rules import SCHEME_IDS
 from serving.app import create_app
 from serving.page.export import export_columns
 from srdi.core.bundle import NoChampionError
@@ -199,7 +200,7 @@ def test_page_screen_is_the_api_screen_in_compact_form(model_client) -> None:
     assert page.status_code == 200, page.text
     body = page.json()
     scheme_ids = [s["scheme_id"] for s in body["schemes"]]
-    assert scheme_ids == export_columns()[10:-1]
+    assert scheme_ids == list(SCHEME_IDS)
     assert body["n_rows"] == body["n_scored"] == 400
     rows = body["rows"]
     assert [r["rank"] for r in rows if r["rank"]] == list(range(1, 401))
@@ -214,6 +215,14 @@ def test_page_screen_is_the_api_screen_in_compact_form(model_client) -> None:
         assert compact["score"] == reference["score"]
         assert compact["verdicts"] == [s["verdict"] for s in reference["schemes"]]
         assert [r["text"] for r in compact["reasons"]] == [r["text"] for r in reference["reasons"]]
+        # The held tier's re-review and the assumptions are those of the full JSON.
+        reviews = [s["re_review"] for s in reference["schemes"] if s.get("re_review")]
+        assert compact["re_review"] == (reviews[0] if reviews else None)
+        assert compact["assumptions"] == [
+            {"scheme_id": s["scheme_id"], "text": text}
+            for s in reference["schemes"]
+            for text in s.get("assumptions") or ()
+        ]
 
     top = rows[0]
     detail = model_client.get(f"/v1/screen/page/{body['token']}/rows/{top['row']}")

@@ -320,6 +320,7 @@ function resetFilterInputs() {
   $("#f-min-score").value = "";
   $("#f-scheme").value = "";
   $("#f-verdict").value = "";
+  $("#f-review").value = "";
   for (const box of document.querySelectorAll("input[name=band]")) box.checked = false;
 }
 
@@ -333,6 +334,7 @@ function readFilters() {
     minScore: min === "" ? null : Number(min),
     scheme: $("#f-scheme").value,
     verdict: $("#f-verdict").value,
+    review: $("#f-review").value,
   };
   state.page = 0;
   refresh();
@@ -373,6 +375,8 @@ function slim(row) {
     schemes: state.schemes.map((s, i) => ({ scheme_id: s.scheme_id, verdict: (row.verdicts || [])[i] ?? null })),
     // Server order, as `srdi score` writes them, so both exports agree.
     reasons: (row.reasons || []).slice(0, 3).map((r) => ({ text: r.text || r.family_label || r.family, contribution: r.contribution ?? null })),
+    re_review: row.re_review ?? null,
+    assumptions: row.assumptions || [],
   };
 }
 
@@ -431,7 +435,7 @@ function wire() {
     typing = setTimeout(readFilters, 150);
   };
   for (const id of ["#f-search", "#f-min-score"]) $(id).addEventListener("input", readSoon);
-  for (const id of ["#f-province", "#f-industry", "#f-scheme", "#f-verdict"]) $(id).addEventListener("change", readFilters);
+  for (const id of ["#f-province", "#f-industry", "#f-scheme", "#f-verdict", "#f-review"]) $(id).addEventListener("change", readFilters);
   for (const box of document.querySelectorAll("input[name=band]")) box.addEventListener("change", readFilters);
   $("#reset-filters").addEventListener("click", () => {
     resetFilterInputs();

@@ -4,7 +4,7 @@
 import { contributionChart, valueVsMedian } from "./chart.js";
 import { h, replace } from "./dom.js";
 import { BAND_TEXT, VERDICT_LABEL, pct, percentile, reasonParts, schemeShort, signed, withUnit } from "./format.js";
-import { badge } from "./ranking.js";
+import { badge, reviewBadge } from "./ranking.js";
 
 const CHECK = { pass: "✓", fail: "✗", unknown: "?" };
 // The target of the model and the tier a fund manager watches first.
@@ -95,6 +95,7 @@ function schemeBlock(scheme) {
   if (unknown) facts.push(`${unknown} unknown`);
   facts.push(`rules ${scheme.version || "?"}`);
   const open = scheme.scheme_id === FOCUS_SCHEME;
+  const assumed = scheme.assumptions || [];
   return h(
     "details",
     { class: `scheme verdict-${verdict}`, open, "data-scheme": scheme.scheme_id },
@@ -106,10 +107,19 @@ function schemeBlock(scheme) {
       h("strong", {}, scheme.name || schemeShort(scheme.scheme_id)),
       " ",
       h("span", { class: `verdict-text verdict-${verdict}` }, VERDICT_LABEL[verdict] || verdict),
+      " ",
+      reviewBadge(scheme.re_review),
       h("span", { class: "muted small" }, facts.join(" · ")),
     ),
+    assumptionList(assumed),
     h("ul", { class: "criteria" }, criteria.map(criterionRow)),
   );
+}
+
+/** What a verdict rests on where a route or condition was not reported, beside it. */
+function assumptionList(assumed) {
+  if (!assumed.length) return null;
+  return h("ul", { class: "assumptions", "aria-label": "Assumptions" }, assumed.map((text) => h("li", {}, text)));
 }
 
 /** What stands between the firm and the focus scheme: failing criteria with their gap. */
@@ -117,22 +127,35 @@ function overTheLine(schemes) {
   const focus = schemes.find((s) => s.scheme_id === FOCUS_SCHEME);
   if (!focus) return null;
   const name = focus.name || "the provincial SRDI SME tier";
-  if (focus.verdict === "certified") return h("p", {}, `Already holds ${name}.`);
+  if (focus.verdict === "certified") {
+    const review = focus.re_review;
+    if (!review) return h("p", {}, `Already holds ${name}.`);
+    const gaps = (focus.criteria || []).filter((c) => c.verdict === "fail");
+    return h(
+      "div",
+      {},
+      h("p", {}, `Already holds ${name}; `, reviewBadge(review), review.due ? " (within the model's horizon)." : "."),
+      review.verdict === "fail" ? h("ul", { class: "gaps" }, gaps.map((c) => h("li", {}, c.gap_text || c.label))) : null,
+      assumptionList(focus.assumptions || []),
+    );
+  }
   const gaps = (focus.criteria || []).filter((c) => c.verdict === "fail");
   const unknown = (focus.criteria || []).filter((c) => c.verdict === "unknown");
   const gapList = gaps.length ? h("ul", { class: "gaps" }, gaps.map((c) => h("li", {}, c.gap_text || `${c.label}: short of ${withUnit(c.threshold, c.unit)}`))) : null;
   const unknownNote = unknown.length ? h("p", { class: "muted small" }, `Not known from the file (add these figures to decide): ${unknown.map((c) => c.label || c.id).join(", ")}.`) : null;
+  const assumed = assumptionList(focus.assumptions || []);
   if (focus.verdict === "eligible") {
     return h(
       "div",
       {},
       h("p", { class: "ok" }, `Meets the ${name} rules on the figures given.`),
+      assumed,
       gaps.length ? h("p", { class: "muted small" }, "Still short on these indicators (they would add points):") : null,
       gapList,
     );
   }
-  if (!gaps.length && !unknown.length) return h("p", {}, `No failed criterion is recorded for ${name}.`);
-  return h("div", {}, gapList, unknownNote);
+  if (!gaps.length && !unknown.length) return h("div", {}, h("p", {}, `No failed criterion is recorded for ${name}.`), assumed);
+  return h("div", {}, assumed, gapList, unknownNote);
 }
 
 // Reasons spelled out in words; the smaller ones stay in the chart below.

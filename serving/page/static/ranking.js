@@ -35,7 +35,19 @@ export function topReasons(row, n = 2) {
 }
 
 export function emptyFilters() {
-  return { q: "", province: "", industry: "", bands: new Set(), minScore: null, scheme: "", verdict: "" };
+  return { q: "", province: "", industry: "", bands: new Set(), minScore: null, scheme: "", verdict: "", review: "" };
+}
+
+/** Whether a row passes the re-review filter: "due", "at_risk" (fails it) or "due_at_risk". */
+export function reviewMatches(row, want) {
+  if (!want) return true;
+  const review = row.re_review;
+  if (!review) return false;
+  const due = review.due === true;
+  const atRisk = review.verdict === "fail";
+  if (want === "due") return due;
+  if (want === "at_risk") return atRisk;
+  return due && atRisk;
 }
 
 /** Rows passing every filter, in the order given. */
@@ -50,6 +62,7 @@ export function applyFilters(rows, f, schemes = []) {
     if (f.bands.size && !f.bands.has(r.band)) return false;
     if (minScore !== null && !(typeof r.score === "number" && r.score >= minScore)) return false;
     if (schemeIndex >= 0 && f.verdict && (r.verdicts || [])[schemeIndex] !== f.verdict) return false;
+    if (!reviewMatches(r, f.review)) return false;
     return true;
   });
 }
@@ -71,6 +84,13 @@ export function badge(scheme) {
     { class: `badge verdict-${verdict}`, title: `${scheme.name || scheme.scheme_id}: ${VERDICT_LABEL[verdict] || verdict}` },
     schemeShort(scheme.scheme_id),
   );
+}
+
+/** The held tier's re-review ("re-review 2026: at risk"), coloured by its outlook. */
+export function reviewBadge(review) {
+  if (!review) return null;
+  const due = review.due ? " — due within the horizon" : "";
+  return h("span", { class: `badge review review-${review.verdict}`, title: `${review.text}${due}` }, review.text);
 }
 
 export function reasonLine(reason) {
@@ -127,7 +147,13 @@ export function renderTable(table, pageRows, sort, schemes, { onSort, onOpen }) 
         h("span", { class: `band band-${r.band}`, title: BAND_TEXT[r.band] || "" }, r.band || "—"),
         r.thin_data ? h("span", { class: "chip thin-data", title: `Only ${Math.round((r.coverage || 0) * 100)}% of the model's signal rests on figures this firm reported` }, "thin data") : null,
       ),
-      h("td", { class: "col-schemes" }, h("div", { class: "badges" }, schemes.map((s, i) => badge({ ...s, verdict: (r.verdicts || [])[i] })))),
+      h(
+        "td",
+        { class: "col-schemes" },
+        h("div", { class: "badges" }, schemes.map((s, i) => badge({ ...s, verdict: (r.verdicts || [])[i] }))),
+        reviewBadge(r.re_review),
+        (r.assumptions || []).length ? h("div", { class: "muted small assumed-note", title: r.assumptions.map((a) => a.text).join("\n") }, `${r.assumptions.length} assumed`) : null,
+      ),
       h("td", { class: "col-reasons" }, h("ul", { class: "reasons" }, topReasons(r, 2).map(reasonLine))),
     ),
   );

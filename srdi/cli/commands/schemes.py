@@ -61,7 +61,10 @@ def schemes(
 
     OUT columns: source_row, the identity fields, then per scheme {id}_verdict
     (eligible, not_eligible, undetermined, certified), {id}_points and
-    {id}_points_upper for the scored Chinese schemes, and the Korean export tier.
+    {id}_points_upper for the scored Chinese schemes, the Korean export tier, and a
+    certified firm's re-review of its tier (re_review_year, re_review_due,
+    re_review_verdict). --details adds each scheme's criteria and the assumptions its
+    verdict rests on.
     Bad rows are left out and listed in OUT's sibling <stem>.errors.csv. Foreign
     thresholds use the SRDI_FX_* exchange rates. Exit status 0 when some rows are
     valid, 1 when none is, 2 when IN cannot be read.
