@@ -136,6 +136,7 @@ class ScreenStore:
             with self._locked():
                 self._make_room(key, size)
                 os.replace(temporary, self._path(key, token))
+                _touch(self._path(key, token))
         finally:
             temporary.unlink(missing_ok=True)
         return token
@@ -214,13 +215,20 @@ class ScreenStore:
                 raise KeyError(token)
             with pa.memory_map(str(path)) as source:
                 table = pa.ipc.open_file(source).read_all()
-            os.utime(path)  # recently used: evicted last
+            _touch(path)  # recently used: evicted last
         except FileNotFoundError:
             raise KeyError(token) from None
         return _firm(table, row)
 
     def _path(self, key: str, token: str) -> Path:
         return self.directory / f"{key}.{token}{_SUFFIX}"
+
+
+def _touch(path: Path) -> None:
+    # Explicit nanoseconds: the file system's own clock ticks in milliseconds, so two
+    # reads in one tick would tie and the least recently used could be either.
+    now = time.time_ns()
+    os.utime(path, ns=(now, now))
 
 
 def _session_key(session: str) -> str:
