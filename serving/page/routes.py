@@ -438,6 +438,18 @@ class ExportReason(BaseModel):
     contribution: float | None = Field(default=None, ge=-1e6, le=1e6, allow_inf_nan=False)
 
 
+class ExportReReview(ReReview):
+    """The held tier's re-review, as the export reads it back (strict types)."""
+
+    model_config = _EXPORT_MODEL
+
+
+class ExportAssumption(PageAssumption):
+    """One assumption, as the export reads it back (strict types)."""
+
+    model_config = _EXPORT_MODEL
+
+
 class ExportRow(BaseModel):
     """A ranked row slimmed to the export's columns."""
 
@@ -453,8 +465,8 @@ class ExportRow(BaseModel):
     band: str | None = Field(default=None, max_length=2)
     schemes: list[ExportScheme] = Field(default_factory=list, max_length=32)
     reasons: list[ExportReason] = Field(default_factory=list, max_length=20)
-    re_review: ReReview | None = None
-    assumptions: list[PageAssumption] = Field(default_factory=list, max_length=64)
+    re_review: ExportReReview | None = None
+    assumptions: list[ExportAssumption] = Field(default_factory=list, max_length=64)
 
 
 class ExportRequest(BaseModel):

@@ -54,7 +54,9 @@ def test_schemes_writes_one_row_per_valid_firm_and_lists_bad_rows(
     assert list(errors["row"]) == [2] and list(errors["field"]) == ["industry"]
     lines = [json.loads(line) for line in details.read_text("utf-8").splitlines()]
     assert [line["company_id"] for line in lines] == ["A1", "B2"]
-    assert lines[0]["schemes"][0]["criteria"][0]["id"] == "ip"
+    # Every Chinese tier first asks for an SME, then the scheme's own criteria.
+    criteria = [c["id"] for c in lines[0]["schemes"][0]["criteria"]]
+    assert criteria[0] == "sme" and "ip" in criteria
 
 
 def test_schemes_parquet_output_and_scheme_selection(gbk_csv: Path, tmp_path: Path) -> None:
