@@ -542,6 +542,17 @@ FIELDS: tuple[FieldSpec, ...] = (
         example="srdi_sme",
         aliases=("当前资质", "认定层级", "已获认定", "资质等级", "认定等级", "tier"),
     ),
+    FieldSpec(
+        "tier_since",
+        "int",
+        "year",
+        "Year the held tier was granted or last confirmed at re-review (the status lasts "
+        "3 years, then it is re-reviewed); empty when no tier is held.",
+        minimum=1990,
+        maximum=2100,
+        example=2023,
+        aliases=("认定年份", "认定年度", "获评年份", "资质获得年份", "复核年份", "tier_year"),
+    ),
 )
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)

@@ -91,8 +91,13 @@ def test_customer_and_market_fields_are_missing_most_others_rarely(
         assert 0.30 <= missing[name] <= 0.60, (name, missing[name])
     structural = {"revenue_prev", "revenue_prev2", "main_business_revenue_prev",
                   "main_business_revenue_prev2", "rd_expense_prev"}  # fmt: skip
-    for name in set(missing.index) - set(CUSTOMER + MARKET) - structural:
+    for name in set(missing.index) - set(CUSTOMER + MARKET) - structural - {"tier_since"}:
         assert missing[name] <= 0.05, (name, missing[name])
+    # tier_since dates a held tier: empty for firms holding none, rarely missing otherwise.
+    fin = synth_world.financials
+    held = fin["current_tier"] != "none"
+    assert fin.loc[~held, "tier_since"].isna().all()
+    assert fin.loc[held, "tier_since"].isna().mean() <= 0.05
     for name in REQUIRED_FIELDS:
         assert missing[name] == 0.0, name
     # Customer fields of one firm-year tend to go missing together.

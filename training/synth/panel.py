@@ -83,7 +83,11 @@ def exit_probability(state: FirmState, firms: Firms, dyn: Dynamics) -> FloatArra
 
 
 def record_columns(
-    state: FirmState, firms: Firms, year: int, tier: npt.NDArray[np.int8]
+    state: FirmState,
+    firms: Firms,
+    year: int,
+    tier: npt.NDArray[np.int8],
+    since: npt.NDArray[np.int64] | None = None,
 ) -> dict[str, npt.NDArray[np.float64] | npt.NDArray[np.object_]]:
     """The complete, true input record of every firm for fiscal ``year``.
 
@@ -97,6 +101,10 @@ def record_columns(
         Fiscal year of the record.
     tier
         Tier level held at the end of ``year`` (0 none … 3 Little Giant).
+    since
+        Year the held tier was granted or last confirmed (``tier_since``); unknown
+        when not given (the review and the rollouts do not read it), and empty for
+        firms holding no tier.
 
     Returns
     -------
@@ -148,6 +156,11 @@ def record_columns(
         "key_chain_supplier": state.key_chain_supplier,
         "staff_turnover": state.staff_turnover,
         "current_tier": _TIER_NAMES[tier],
+        "tier_since": (
+            np.full(n, np.nan)
+            if since is None
+            else np.where(tier > 0, since.astype(np.float64), np.nan)
+        ),
     }
 
 

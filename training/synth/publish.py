@@ -112,6 +112,7 @@ def financials_table(
     history: History,
     rng: np.random.Generator,
     cfg: Missingness,
+    status_years: int,
 ) -> pa.Table:
     """One row per observed firm-year 2014–2025, ordered by firm then year.
 
@@ -123,19 +124,25 @@ def financials_table(
         Random stream of missingness.
     cfg
         Missingness rates.
+    status_years
+        Years a grant runs (``tier_since`` is its expiry minus these).
 
     Returns
     -------
     pyarrow.Table
         :data:`FINANCIALS_SCHEMA`; ``current_tier`` is the tier held at the end of
-        the fiscal year.
+        the fiscal year, ``tier_since`` the year it was granted or last confirmed.
     """
     parts = []
     firm_index = []
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         snap = history.years[year]
+        # A grant runs status_years from the year it was made (or confirmed).
+        since = snap.expiry - status_years
         parts.append(
-            record_columns(states[year].take(snap.rows), firms.take(snap.rows), year, snap.level)
+            record_columns(
+                states[year].take(snap.rows), firms.take(snap.rows), year, snap.level, since
+            )
         )
         firm_index.append(snap.rows)
     index = np.concatenate(firm_index)
@@ -178,8 +185,8 @@ def oracle_table(firms: Firms, history: History, oracle: Mapping[int, OracleYear
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         rows = history.years[year].rows
         result = oracle[year]
-        # Codes follow the order of ORACLE_TARGETS: srdi_sme, little_giant.
-        for code, probs in enumerate((result.srdi_sme, result.little_giant)):
+        # Codes follow the order of ORACLE_TARGETS: srdi_sme, little_giant, retention.
+        for code, probs in enumerate((result.srdi_sme, result.little_giant, result.retention)):
             due = ~np.isnan(probs)
             firm_parts.append(rows[due])
             year_parts.append(np.full(int(due.sum()), year, dtype=np.int64))

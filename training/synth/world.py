@@ -149,8 +149,10 @@ def generate_world(
             name, weight = _STAGES[stage]
             progress(name, done + weight * fraction)
 
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(6)]
-    rng_population, rng_panel, rng_exit, rng_cert, rng_missing, rng_oracle = streams
+    # A seed sequence's n-th child does not depend on how many are spawned, so the
+    # retention oracle's stream (added last) leaves the six others as they were.
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(7)]
+    rng_population, rng_panel, rng_exit, rng_cert, rng_missing, rng_oracle, rng_retention = streams
 
     report(0, 0.0)
     firms = draw_firms(int(n_firms), rng_population, calibration)
@@ -176,12 +178,20 @@ def generate_world(
             int(oracle_replicates),
             rng_oracle,
             calibration,
+            retention_rng=rng_retention,
         )
         report(2, (year - FIRST_YEAR + 1) / (LAST_YEAR - FIRST_YEAR + 1))
     done += _STAGES[2][1]
 
     report(3, 0.0)
-    financials = financials_table(firms, states, history, rng_missing, calibration.missingness)
+    financials = financials_table(
+        firms,
+        states,
+        history,
+        rng_missing,
+        calibration.missingness,
+        calibration.certification.status_years,
+    )
     certifications = certifications_table(firms, history, calibration.certification.status_years)
     oracle_rows = oracle_table(firms, history, oracle)
     latent = latent_table(firms, history)
