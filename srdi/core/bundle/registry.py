@@ -74,7 +74,7 @@ def load_registered_bundle(
         what = f"version {version}" if version else f"alias @{settings.champion_alias}"
         raise NoChampionError(
             f"no registered model {name!r} {what} in the MLflow store {uri}; "
-            f"train one with `make train` (or `srdi train --target {target}`)"
+            f"train one with `make train` (or `srdi train --data DIR --target {target}`)"
         ) from exc
     with tempfile.TemporaryDirectory(prefix="srdi-bundle-") as tmp:
         # Resolve the storage location here: MLflow's models:/ resolver reads the
