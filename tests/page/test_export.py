@@ -11,6 +11,7 @@ import pytest
 from features.rules import SCHEME_IDS
 from serving.page.export import (
     ERROR_COLUMNS,
+    LADDER_COLUMNS,
     errors_frame,
     export_bytes,
     export_columns,
@@ -54,7 +55,7 @@ def _result(
     return result
 
 
-def test_columns_are_identity_then_one_per_scheme_then_reasons() -> None:
+def test_columns_are_identity_then_ladder_then_one_per_scheme_then_reasons() -> None:
     columns = export_columns()
     assert columns[:10] == [
         "rank",
@@ -68,7 +69,11 @@ def test_columns_are_identity_then_one_per_scheme_then_reasons() -> None:
         "coverage",
         "thin_data",
     ]
-    assert columns[10:-1] == list(SCHEME_IDS)
+    ladder = len(LADDER_COLUMNS)
+    assert columns[10 : 10 + ladder] == list(LADDER_COLUMNS)
+    assert columns[10:12] == ["rung", "next_step"]
+    assert {"srdi_sme_score", "little_giant_percentile", "retention_band"} <= set(columns)
+    assert columns[10 + ladder : -1] == list(SCHEME_IDS)
     assert columns[-1] == "top_reasons"
 
 
