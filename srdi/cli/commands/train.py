@@ -213,8 +213,6 @@ def register(app: typer.Typer) -> None:
                 fail(f"--heldout: unknown province(s) {unknown}", code=2)
             provinces = tuple(str(n) for n in names)
         targets = _targets(target)
-        if dask and len(targets) > 1:
-            fail("--dask trains one target at a time: add --target srdi_sme (or another)", code=2)
         try:
             configs = [
                 TrainingConfig(
@@ -235,9 +233,10 @@ def register(app: typer.Typer) -> None:
             f"Training [bold]{', '.join(targets)}[/bold] (H = {horizon}) on "
             f"{settings.resolve(data or settings.data_dir)} → {settings.effective_tracking_uri}"
         )
+        # Dask runs the targets one after the other, each through the same stages.
         stages = (
             STAGES
-            if len(targets) == 1
+            if len(targets) == 1 or dask
             else SHARED_STAGES + tuple(f"{t}: {s}" for t in targets for s in TARGET_STAGES)
         )
         progress = Progress(
@@ -251,10 +250,12 @@ def register(app: typer.Typer) -> None:
                 if dask:
                     from training.dask_train import run_dask_training
 
+                    # On a cluster the targets train one after the other.
                     results = {
-                        targets[0]: run_dask_training(
-                            settings, data, configs[0], reporter, scheduler=scheduler
+                        config.target: run_dask_training(
+                            settings, data, config, reporter, scheduler=scheduler
                         )
+                        for config in configs
                     }
                 else:
                     results = run_targets(settings, data, configs, reporter)
