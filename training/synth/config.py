@@ -236,6 +236,11 @@ class Population:
     # key supply-chain gap", CRITERIA.md §1b row 4): the reviewer knows them.
     merit_intercept: float = -1.0
     merit_capability: float = 0.8
+    # Multiplier of a division's weight in the universe (none by default): another
+    # industry mix, as the robustness evaluation draws (training.robustness).
+    industry_weight_factors: MappingProxyType[str, float] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
 
 @dataclass(frozen=True)

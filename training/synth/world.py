@@ -36,6 +36,7 @@ from training.synth.firms import draw_firms
 from training.synth.oracle import OracleYear, oracle_year
 from training.synth.panel import simulate_panel
 from training.synth.publish import (
+    ORACLE_SCHEMA,
     certifications_table,
     financials_table,
     latent_table,
@@ -116,6 +117,7 @@ def generate_world(
     oracle_replicates: int = DEFAULT_ORACLE_REPLICATES,
     calibration: Calibration = DEFAULT_CALIBRATION,
     progress: Progress | None = None,
+    oracle: bool = True,
 ) -> World:
     """Simulate a world of ``n_firms`` firms over the fiscal years 2014–2025.
 
@@ -131,6 +133,9 @@ def generate_world(
         Calibration constants (see :mod:`training.synth.config`).
     progress
         Optional callback for a progress display.
+    oracle
+        Compute the oracle (most of the generation time); ``False`` leaves the
+        oracle table empty, for evaluations that do not compare with it.
 
     Returns
     -------
@@ -164,10 +169,10 @@ def generate_world(
     )
     done += _STAGES[1][1]
 
-    oracle: dict[int, OracleYear] = {}
-    for year in range(FIRST_YEAR, LAST_YEAR + 1):
+    oracle_years: dict[int, OracleYear] = {}
+    for year in range(FIRST_YEAR, LAST_YEAR + 1) if oracle else ():
         snap = history.years[year]
-        oracle[year] = oracle_year(
+        oracle_years[year] = oracle_year(
             year,
             states[year].take(snap.rows),
             firms.take(snap.rows),
@@ -193,7 +198,9 @@ def generate_world(
         calibration.certification.status_years,
     )
     certifications = certifications_table(firms, history, calibration.certification.status_years)
-    oracle_rows = oracle_table(firms, history, oracle)
+    oracle_rows = (
+        oracle_table(firms, history, oracle_years) if oracle else ORACLE_SCHEMA.empty_table()
+    )
     latent = latent_table(firms, history)
     new_little_giants = (history.grant_tier == LITTLE_GIANT) & (history.grant_kind == NEW)
     granted = {
@@ -207,7 +214,7 @@ def generate_world(
         "n_firms": int(n_firms),
         "years": [FIRST_YEAR, LAST_YEAR],
         "firm_years": financials.num_rows,
-        "oracle_replicates": int(oracle_replicates),
+        "oracle_replicates": int(oracle_replicates) if oracle else 0,
         "oracle_horizon": 2,
         "rule_versions": {
             SCHEME_OF_TIER[t]: RULESET_VERSIONS[SCHEME_OF_TIER[t]] for t in SCHEME_OF_TIER
