@@ -9,13 +9,15 @@ STAMP := $(VENV)/.installed
 DATA ?= data/world
 FIRMS ?= 20000
 SEED ?= 7
+ROBUST_FIRMS ?= 8000
+TARGET ?= srdi_sme
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Worker processes of `srdi serve`; empty = SRDI_WORKERS, else one per core.
 WORKERS ?=
 SERVE_OPTS = --host $(HOST) --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
 
-.PHONY: help install system-deps data train serve run test lint typecheck pytest bench bench-serve bench-batch clean
+.PHONY: help install system-deps data train robustness serve run test lint typecheck pytest bench bench-serve bench-batch clean
 
 ## Show this help
 help:
@@ -48,6 +50,10 @@ data: install
 ## Train on $(DATA), log to MLflow, register and gate the champion
 train: data
 	$(BIN)/srdi train --data $(DATA)
+
+## Robustness: the default world's model in worlds drawn with perturbed settings (ROBUST_FIRMS, TARGET)
+robustness: install
+	$(BIN)/python -m training.robustness --firms $(ROBUST_FIRMS) --seed $(SEED) --target $(TARGET)
 
 ## Serve the API and the screening page on http://$(HOST):$(PORT) (one worker per core)
 serve: install

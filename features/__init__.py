@@ -2,7 +2,8 @@
 
 Submodules: :mod:`~features.fields` (the contract), :mod:`~features.validate`,
 :mod:`~features.io`, :mod:`~features.catalog`, :mod:`~features.derive`,
-:mod:`~features.industry`, :mod:`~features.pipeline`, :mod:`~features.rules`.
+:mod:`~features.industry`, :mod:`~features.pipeline`, :mod:`~features.rules`,
+:mod:`~features.ladder` (the targets: whom each question asks).
 Importing the package imports nothing heavy; import the submodule you need.
 """
 
@@ -19,6 +20,7 @@ __all__: list[str] = [
     "industries",
     "industry",
     "io",
+    "ladder",
     "layout",
     "parsing",
     "pipeline",

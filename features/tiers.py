@@ -16,6 +16,7 @@ from typing import Final
 
 __all__ = [
     "CERTIFIED_TIERS",
+    "STATUS_YEARS",
     "TIER_CHOICES",
     "TIER_LEVELS",
     "tier_level",
@@ -30,6 +31,8 @@ TIER_LEVELS: Final[Mapping[str, float]] = MappingProxyType(
     {tier: float(level) for level, tier in enumerate(TIER_CHOICES)}
 )
 """Tier → level as a float (0.0 for ``none``), the form numeric columns take."""
+STATUS_YEARS: Final = 3
+"""Years a status runs before its re-review (复核, 工信部企业〔2022〕63号)."""
 
 
 def tier_level(tier: str) -> int:

@@ -1,7 +1,8 @@
 """Fixtures shared across test folders.
 
-``trained_store``: a tiny synthetic world (``training.synth``) and a champion trained
-on it with the training pipeline, registered in a temporary SQLite MLflow store —
+``trained_store``: a tiny synthetic world (``training.synth``) and a champion per
+target (srdi_sme, little_giant, retention) trained on it with the training
+pipeline, registered in a temporary SQLite MLflow store —
 built once per test session, on first use only. Tests that need the real registry
 path (the screening CLI, the browser test, the notebook) take it and point the
 service at it through :meth:`TrainedStore.env` or :meth:`TrainedStore.settings`.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,9 @@ class TrainedStore:
     data_dir: Path
     models_dir: Path
     model_version: str
+    """The srdi_sme champion's version (``srdi-potential``)."""
+    versions: dict[str, str] = field(default_factory=dict)
+    """Each target's champion version."""
 
     @property
     def tracking_uri(self) -> str:
@@ -97,30 +101,35 @@ class TrainedStore:
 
 @pytest.fixture(scope="session")
 def trained_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedStore]:
-    """A world of :data:`STORE_FIRMS` firms and a champion trained on it (once per session)."""
+    """A world of :data:`STORE_FIRMS` firms and a champion per target (once per session)."""
+    from features.ladder import TARGET_IDS
     from training.config import TrainingConfig
     from training.model import ModelConfig
-    from training.pipeline import run_training
+    from training.pipeline import run_targets
     from training.synth.world import generate_world, write_world
 
     home = tmp_path_factory.mktemp("srdi-home")
     data_dir = home / "world"
     write_world(generate_world(STORE_FIRMS, STORE_SEED, oracle_replicates=2), data_dir)
     store = TrainedStore(home, data_dir, home / "models", model_version="")
-    config = TrainingConfig(
-        # One thread: on a shared 2-core machine OpenMP threads spin against other
-        # processes and make a tiny model take minutes.
-        model=ModelConfig(
-            max_rounds=80,
-            early_stopping_rounds=15,
-            min_data_in_leaf=20,
-            num_leaves=15,
-            num_threads=1,
-        ),
-        calibration_folds=3,
-        contribution_sample=300,
-        quantile_levels=201,
-    )
+    configs = [
+        TrainingConfig(
+            target=target,
+            # One thread: on a shared 2-core machine OpenMP threads spin against other
+            # processes and make a tiny model take minutes.
+            model=ModelConfig(
+                max_rounds=80,
+                early_stopping_rounds=15,
+                min_data_in_leaf=20,
+                num_leaves=15,
+                num_threads=1,
+            ),
+            calibration_folds=3,
+            contribution_sample=300,
+            quantile_levels=201,
+        )
+        for target in TARGET_IDS
+    ]
     # MLflow falls back to its own default store for anything not given the URI
     # explicitly; pin it to the temporary store while training, and never write
     # into the working directory.
@@ -130,7 +139,7 @@ def trained_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedS
     cwd = Path.cwd()
     os.chdir(home)
     try:
-        result = run_training(store.settings(), data_dir, config)
+        results = run_targets(store.settings(), data_dir, configs)
     finally:
         os.chdir(cwd)
         for key, value in previous.items():
@@ -138,9 +147,16 @@ def trained_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrainedS
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    if result.model_version is None:
-        raise RuntimeError("the test champion was not registered")
-    yield TrainedStore(home, data_dir, store.models_dir, model_version=str(result.model_version))
+    versions = {target: result.model_version for target, result in results.items()}
+    if None in versions.values():
+        raise RuntimeError(f"a test champion was not registered: {versions}")
+    yield TrainedStore(
+        home,
+        data_dir,
+        store.models_dir,
+        model_version=str(versions["srdi_sme"]),
+        versions={target: str(version) for target, version in versions.items()},
+    )
 
 
 @pytest.fixture(scope="session")

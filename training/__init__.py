@@ -25,6 +25,7 @@ __all__: list[str] = [
     "published",
     "registry",
     "report",
+    "robustness",
     "run_metrics",
     "run_report",
     "splits",

@@ -32,14 +32,17 @@ __all__ = [
     "Panel",
     "PanelError",
     "PanelIssue",
+    "PanelRows",
     "build_examples",
     "clean_certifications",
     "data_hash",
     "duplicate_firm_year",
+    "examples_for",
     "find_table",
     "load_panel",
     "read_panel_table",
     "subset_columns",
+    "validate_financials",
 ]
 
 # MIIT certificates run three years unless renewed (工信部企业〔2022〕63号).
@@ -299,15 +302,41 @@ def _oracle_probability(
     return merged["probability"].to_numpy(dtype=np.float64)
 
 
-def build_examples(
-    panel: Panel,
-    *,
-    target: str,
-    horizon: int,
-    last_year: int | None = None,
-    strict: bool = False,
-) -> Examples:
-    """Validate the financials, build labels and keep complete candidate rows.
+@dataclass(frozen=True)
+class PanelRows:
+    """The financials validated once: every good row, whatever the target.
+
+    Attributes
+    ----------
+    columns : Columns
+        Validated input columns of the good rows.
+    source_row : numpy.ndarray
+        Row position in the financials table.
+    duplicated : numpy.ndarray of bool
+        A firm-year seen before (left out of every target's examples).
+    final_year : int
+        Last year whose certifications are observed.
+    issues : list of PanelIssue
+        Bad rows of both tables, then the duplicates.
+    n_input : int
+        Rows of the financials table.
+    input : InputReport or None
+        How the financials were read (layout, columns matched and ignored).
+    """
+
+    columns: dict[str, np.ndarray]
+    source_row: np.ndarray
+    duplicated: np.ndarray
+    final_year: int
+    issues: list[PanelIssue]
+    n_input: int
+    input: InputReport | None = None
+
+
+def validate_financials(
+    panel: Panel, *, last_year: int | None = None, strict: bool = False
+) -> PanelRows:
+    """Validate the panel's financials once; every target's examples are drawn from them.
 
     The financials may come in a vendor's long or wide layout
     (:class:`features.firm_years.FirmYearReader`): they become firm-year rows with
@@ -316,9 +345,6 @@ def build_examples(
     Parameters
     ----------
     panel : Panel
-    target : {"srdi_sme", "little_giant"}
-    horizon : int
-        H in years.
     last_year : int, optional
         Last year whose certifications are observed; default the panel's last
         fiscal year.
@@ -326,9 +352,10 @@ def build_examples(
         Refuse financials with a column that matches no field
         (:class:`features.firm_years.UnmatchedColumnsError`).
 
-    Returns
-    -------
-    Examples
+    Raises
+    ------
+    PanelError
+        When no row has a valid fiscal year.
     """
     from features.firm_years import FirmYearReader
     from features.validate import validate_frame
@@ -350,15 +377,52 @@ def build_examples(
     if not np.isfinite(year_f).any():
         raise PanelError("the financials have no valid row with a fiscal_year")
     final_year = int(np.nanmax(year_f)) if last_year is None else int(last_year)
+    return PanelRows(
+        columns=columns,
+        source_row=source_row,
+        duplicated=duplicated,
+        final_year=final_year,
+        issues=issues,
+        n_input=len(panel.financials),
+        input=reader.report,
+    )
+
+
+def examples_for(
+    rows: PanelRows,
+    panel: Panel,
+    *,
+    target: str,
+    horizon: int,
+) -> Examples:
+    """Label the validated rows for one target and keep its complete candidates.
+
+    Parameters
+    ----------
+    rows : PanelRows
+        :func:`validate_financials` of ``panel``.
+    panel : Panel
+        Supplies the certifications and the oracle.
+    target : {"srdi_sme", "little_giant", "retention"}
+    horizon : int
+        H in years.
+
+    Returns
+    -------
+    Examples
+    """
+    columns = rows.columns
+    company = np.asarray(columns["company_id"], dtype=object)
+    year_f = np.asarray(columns["fiscal_year"], dtype=np.float64)
     labels = make_labels(
         company,
         year_f,
         panel.certifications,
         target=target,
         horizon=horizon,
-        last_year=final_year,
+        last_year=rows.final_year,
     )
-    usable = np.flatnonzero(labels.usable & ~duplicated)
+    usable = np.flatnonzero(labels.usable & ~rows.duplicated)
     # A canonical row order (year, then firm) makes a run independent of the order
     # of the input file.
     canonical = pd.DataFrame({"year": year_f[usable], "company": company[usable].astype(str)})
@@ -366,24 +430,58 @@ def build_examples(
     year = year_f[keep].astype(np.int64)
     company_kept = company[keep]
     counts = {
-        "financial_rows": len(panel.financials),
+        "financial_rows": rows.n_input,
         "valid_rows": int(year_f.size),
-        "candidate_rows": int((labels.candidate & ~duplicated).sum()),
+        "candidate_rows": int((labels.candidate & ~rows.duplicated).sum()),
         "labelled_rows": int(keep.size),
         "positives": int(np.nansum(labels.label[keep])),
-        "bad_rows": len(issues),
+        "bad_rows": len(rows.issues),
     }
     return Examples(
         columns=subset_columns(columns, keep),
         y=labels.label[keep],
         year=year,
         company_id=company_kept,
-        source_row=source_row[keep],
+        source_row=rows.source_row[keep],
         oracle=_oracle_probability(
             panel.oracle, company_kept, year, target=target, horizon=horizon
         ),
-        last_year=final_year,
-        issues=issues,
+        last_year=rows.final_year,
+        issues=rows.issues,
         counts=counts,
-        input=reader.report,
+        input=rows.input,
     )
+
+
+def build_examples(
+    panel: Panel,
+    *,
+    target: str,
+    horizon: int,
+    last_year: int | None = None,
+    strict: bool = False,
+) -> Examples:
+    """Validate the financials, build labels and keep complete candidate rows.
+
+    :func:`validate_financials` then :func:`examples_for`; a run training several
+    targets validates once and calls :func:`examples_for` per target.
+
+    Parameters
+    ----------
+    panel : Panel
+    target : {"srdi_sme", "little_giant", "retention"}
+    horizon : int
+        H in years.
+    last_year : int, optional
+        Last year whose certifications are observed; default the panel's last
+        fiscal year.
+    strict : bool
+        Refuse financials with a column that matches no field
+        (:class:`features.firm_years.UnmatchedColumnsError`).
+
+    Returns
+    -------
+    Examples
+    """
+    rows = validate_financials(panel, last_year=last_year, strict=strict)
+    return examples_for(rows, panel, target=target, horizon=horizon)

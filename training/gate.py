@@ -82,16 +82,18 @@ def gate(
         code (other features or rule tables), its logged ``test_pr_auc`` is used
         instead, with a warning.
     target, horizon : optional
-        What the new version predicts. A champion that predicts something else is
-        never replaced automatically (the scores are not comparable); switching
-        takes ``srdi promote``.
+        What the new version predicts; ``target`` also names the registered model
+        (``Settings.model_name``; ``srdi_sme`` when not given). A champion that
+        predicts something else is never replaced automatically (the scores are not
+        comparable); switching takes ``srdi promote``.
 
     Returns
     -------
     GateDecision
     """
-    name = settings.registered_model
-    current = current_champion(client, settings)
+    target = target or "srdi_sme"
+    name = settings.model_name(target)
+    current = current_champion(client, settings, target=target)
     if current is None:
         decision = GateDecision(
             True, new_version, new_score, None, None, "no champion", "first champion"
@@ -103,7 +105,7 @@ def gate(
     else:
         predicts: tuple[str | None, int | None]
         try:
-            champion = load_registered_bundle(settings, version=str(current.version))
+            champion = load_registered_bundle(settings, version=str(current.version), target=target)
             predicts = (champion.bundle.target, champion.bundle.horizon)
             champion_score = float(score_champion(champion.bundle))
             basis = "same test rows"
@@ -161,8 +163,8 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
-def promote(settings: Settings, version: str) -> GateDecision:
-    """Give the champion alias to ``version`` regardless of the gate.
+def promote(settings: Settings, version: str, *, target: str = "srdi_sme") -> GateDecision:
+    """Give the champion alias to ``version`` of ``target``'s model regardless of the gate.
 
     Raises
     ------
@@ -170,23 +172,23 @@ def promote(settings: Settings, version: str) -> GateDecision:
         When the version does not exist.
     """
     with tracking(settings) as client:
-        name = settings.registered_model
+        name = settings.model_name(target)
         try:
-            target = client.get_model_version(name, str(version))
+            chosen = client.get_model_version(name, str(version))
         except MlflowException as exc:
             if exc.error_code in NOT_FOUND_CODES:
                 raise ValueError(f"model {name!r} has no version {version}") from exc
             raise
-        current = current_champion(client, settings)
-        client.set_registered_model_alias(name, settings.champion_alias, str(target.version))
-        client.set_model_version_tag(name, str(target.version), "gate.basis", "manual")
-        metrics = client.get_run(target.run_id).data.metrics if target.run_id else {}
+        current = current_champion(client, settings, target=target)
+        client.set_registered_model_alias(name, settings.champion_alias, str(chosen.version))
+        client.set_model_version_tag(name, str(chosen.version), "gate.basis", "manual")
+        metrics = client.get_run(chosen.run_id).data.metrics if chosen.run_id else {}
         return GateDecision(
             True,
-            str(target.version),
+            str(chosen.version),
             float(metrics.get(GATE_METRIC, math.nan)),
             None if current is None else str(current.version),
             None,
             "manual",
-            f"version {target.version} promoted to @{settings.champion_alias} by hand",
+            f"{name} version {chosen.version} promoted to @{settings.champion_alias} by hand",
         )

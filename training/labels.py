@@ -1,15 +1,24 @@
-"""Point-in-time labels from the certification history.
+"""Point-in-time labels from the certification history, one set per target.
 
-For a firm-year (i, t) the firm is a *candidate* when it does not hold the target
-tier (or a higher one) at the end of t; its label is 1 when it is granted that
-tier (or a higher one) in years t+1 .. t+H. A certification granted in year g with
-expiry year e is held at the end of every year t with g <= t < e, so a firm whose
-status lapsed by expiry is a candidate again, and one certified before the panel
-starts is excluded for as long as the certificate runs.
+A certification granted in year g with expiry year e is held at the end of every
+year t with g <= t < e; a firm holds the highest tier of its valid certificates.
+For a firm-year (i, t) the target's question (``features.ladder``) decides whether
+the row is a *candidate* and what its label is:
 
-Only certifications granted up to t decide candidacy; only grants in t+1 .. t+H
-decide the label. Labels need H observed years after t: rows with t + H beyond
-the last observed year are *incomplete* and must not be trained or scored on.
+- ``srdi_sme``: the firm holds no provincial tier (nor a higher one) at the end of
+  t; label 1 when it is granted provincial SRDI or Little Giant in t+1 .. t+H;
+- ``little_giant``: the firm holds the provincial tier (not yet Little Giant) at the
+  end of t; label 1 when it is granted Little Giant in t+1 .. t+H;
+- ``retention``: the firm holds provincial SRDI or Little Giant at the end of t and
+  that status expires (is re-reviewed) in e with t < e <= t+H; label 1 when it is
+  granted that tier or a higher one in t+1 .. e (confirmed at the re-review, or
+  raised before it), 0 when it loses it or leaves.
+
+A firm whose status lapsed is a candidate for its tier again; one certified before
+the panel starts is held for as long as the certificate runs. Only certifications
+granted up to t decide candidacy; only grants after t decide the label. Labels need
+H observed years after t: rows with t + H beyond the last observed year are
+*incomplete* and must not be trained or scored on.
 """
 
 from __future__ import annotations
@@ -19,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from features.tiers import tiers_at_or_above
+from features.ladder import TARGET_IDS
+from features.tiers import TIER_LEVELS, tiers_at_or_above
 
 __all__ = [
     "DEFAULT_HORIZON",
@@ -30,21 +40,28 @@ __all__ = [
 ]
 
 DEFAULT_HORIZON = 2
-# The tiers a model can be trained to predict; reaching a higher tier also counts (a
-# Little Giant is a provincial SRDI SME too: features.tiers.tiers_at_or_above).
-TARGETS: tuple[str, ...] = ("srdi_sme", "little_giant")
+# The questions a model can be trained on (features.ladder): one per rung.
+TARGETS: tuple[str, ...] = TARGET_IDS
+# Tiers whose holders are re-reviewed for the retention target.
+RETAINED_TIERS: tuple[str, ...] = ("srdi_sme", "little_giant")
 
 
 def target_tiers(target: str) -> tuple[str, ...]:
-    """Return the certification tiers that count as reaching ``target``.
+    """Return the certification tiers a grant of which answers ``target``.
+
+    Reaching a higher tier also counts (a Little Giant is a provincial SRDI SME
+    too: ``features.tiers.tiers_at_or_above``); for ``retention`` every tier it
+    re-reviews (which one counts for a firm is the tier it holds, or higher).
 
     Raises
     ------
     ValueError
-        When ``target`` is not ``"srdi_sme"`` or ``"little_giant"``.
+        When ``target`` is not one of :data:`TARGETS`.
     """
     if target not in TARGETS:
-        raise ValueError(f"unknown target {target!r}; expected one of {sorted(TARGETS)}")
+        raise ValueError(f"unknown target {target!r}; expected one of {list(TARGETS)}")
+    if target == "retention":
+        return RETAINED_TIERS
     return tiers_at_or_above(target)
 
 
@@ -91,8 +108,8 @@ def make_labels(
         Clean certification records with ``company_id``, ``tier``,
         ``granted_year`` and ``expires_year`` (integers; see
         :func:`training.dataset.clean_certifications`).
-    target : {"srdi_sme", "little_giant"}
-        Tier to predict; higher tiers count too.
+    target : {"srdi_sme", "little_giant", "retention"}
+        The question (see the module docstring).
     horizon : int
         H, the number of years after t within which a grant counts.
     last_year : int
@@ -104,25 +121,47 @@ def make_labels(
     """
     if horizon < 1:
         raise ValueError(f"horizon must be at least 1 year, got {horizon}")
-    tiers = target_tiers(target)
+    target_tiers(target)  # raises on an unknown target
     years = np.asarray(fiscal_year, dtype=np.float64)
     n = years.size
     rows = pd.DataFrame({"row": np.arange(n), "company_id": np.asarray(company_id), "t": years})
     certs = certifications.loc[
-        certifications["tier"].isin(tiers), ["company_id", "granted_year", "expires_year"]
+        certifications["tier"].isin(list(TIER_LEVELS)),
+        ["company_id", "tier", "granted_year", "expires_year"],
     ]
     # Each firm has a handful of certificates, so the join stays about the panel's size.
     pairs = rows.merge(certs, on="company_id", how="inner")
     t = pairs["t"].to_numpy()
     granted = pairs["granted_year"].to_numpy(dtype=np.float64)
     expires = pairs["expires_year"].to_numpy(dtype=np.float64)
-    held = (granted <= t) & (t < expires)
-    new = (granted > t) & (granted <= t + horizon)
+    level = pairs["tier"].map(TIER_LEVELS).to_numpy(dtype=np.float64)
     pair_rows = pairs["row"].to_numpy()
-    holds = np.bincount(pair_rows, weights=held, minlength=n) > 0
-    gains = np.bincount(pair_rows, weights=new, minlength=n) > 0
+    held = (granted <= t) & (t < expires)
 
-    candidate = ~holds & ~np.isnan(years)
+    # The tier each row holds at the end of t (0 = none) and when that status expires.
+    held_level = np.zeros(n)
+    np.maximum.at(held_level, pair_rows[held], level[held])
+    top = held & (level == held_level[pair_rows])
+    expiry = np.zeros(n)
+    np.maximum.at(expiry, pair_rows[top], expires[top])
+
+    after = granted > t
+    if target == "retention":
+        kept_tiers = np.isin(held_level, [TIER_LEVELS[tier] for tier in RETAINED_TIERS])
+        candidate = kept_tiers & (expiry > years) & (expiry <= years + horizon)
+        # Confirmed at the re-review or raised before it: a grant at the held tier or
+        # higher after t and no later than the expiry.
+        hit = after & (granted <= expiry[pair_rows]) & (level >= held_level[pair_rows])
+    else:
+        goal = TIER_LEVELS[target]
+        below = TIER_LEVELS["srdi_sme"] if target == "little_giant" else 0.0
+        # srdi_sme asks every firm below the provincial tier; little_giant the
+        # provincial firms only (the Little Giant screen needs provincial status).
+        candidate = (held_level < goal) & (held_level >= below)
+        hit = after & (granted <= t + horizon) & (level >= goal)
+    gains = np.bincount(pair_rows, weights=hit, minlength=n) > 0
+
+    candidate = candidate & ~np.isnan(years)
     complete = years + horizon <= last_year
     label = np.where(candidate & complete, gains.astype(np.float64), np.nan)
     return LabelSet(candidate=candidate, complete=complete, label=label)

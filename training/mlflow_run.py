@@ -136,7 +136,7 @@ def log_run(
         A few input records, stored with the model.
     run_name : str, optional
     register : bool
-        Register the model as ``settings.registered_model``.
+        Register the model under its target's name (``Settings.model_name``).
     before_artifacts : callable, optional
         Called with the run id before ``artifacts_dir`` is uploaded (to write a
         report that names its run).
@@ -173,7 +173,9 @@ def log_run(
                     signature=model_signature(),
                     input_example=input_example,
                     pip_requirements=pip_requirements(),
-                    registered_model_name=settings.registered_model if register else None,
+                    registered_model_name=(
+                        settings.model_name(bundle.target) if register else None
+                    ),
                     metadata={"target": bundle.target, "horizon": bundle.horizon},
                 )
     version = info.registered_model_version

@@ -1,8 +1,16 @@
-"""One training run, stage by stage: panel → labels → features → model → evaluation → MLflow.
+"""Training runs, stage by stage: panel → labels → features → model → evaluation → MLflow.
 
-:func:`run_training` is what ``srdi train`` calls. Each stage runs inside
-``reporter.stage(name)`` so the command line can show progress; tests pass no
-reporter. The run ends with the promotion gate, which gives the new version the
+:func:`run_targets` is what ``srdi train`` calls: the panel is loaded and validated
+once, labelled and split per target, and its features derived once (one feature
+state for all targets); then each target's run from the booster on
+(:func:`finish_training`: one MLflow run and one registered model per target)
+goes side by side with the others in threads — LightGBM, numpy and scikit-learn
+release the GIL, so two cores share the work; the MLflow store and the plots are
+used one run at a time. :func:`run_training` is one target alone.
+
+Each stage runs inside ``reporter.stage(name)`` so the command line can show
+progress (``target: stage`` when several targets train together); tests pass no
+reporter. Each run ends with the promotion gate, which gives the new version the
 ``champion`` alias only if it is at least as good as the current champion on this
 run's test rows.
 """
@@ -11,8 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -27,7 +37,7 @@ from training.evaluate import SliceResult
 from training.gate import GateDecision
 from training.heldout import HeldoutResult
 from training.model import TrainedBooster, catalog_constraints, train_booster
-from training.prepare import Prepared, fit_features, label_and_split
+from training.prepare import Prepared, fit_shared_features, prepare_targets
 from training.run_metrics import evaluate_run
 from training.run_report import write_run_report
 from training.splits import TimeSplit
@@ -46,18 +56,21 @@ if TYPE_CHECKING:
     from srdi.core.settings import Settings
 
 __all__ = [
+    "SHARED_STAGES",
     "STAGES",
+    "TARGET_STAGES",
+    "RunLocks",
     "SilentReporter",
     "StageReporter",
     "TrainingResult",
     "finish_training",
+    "run_targets",
     "run_training",
 ]
 
-STAGES = (
-    "load panel",
-    "labels and split",
-    "features",
+SHARED_STAGES = ("load panel", "labels and split", "features")
+"""Stages run once, whatever the number of targets."""
+TARGET_STAGES = (
     "train LightGBM",
     "calibrate",
     "baselines",
@@ -67,6 +80,9 @@ STAGES = (
     "log to MLflow",
     "promotion gate",
 )
+"""Stages run per target."""
+STAGES = SHARED_STAGES + TARGET_STAGES
+"""Every stage of a run of one target, in order."""
 
 
 class StageReporter(Protocol):
@@ -84,6 +100,30 @@ class SilentReporter:
     def stage(self, name: str) -> Iterator[None]:
         """Run the stage without output."""
         yield
+
+
+@dataclass(frozen=True)
+class _TargetReporter:
+    """Names a target's stages ``target: stage`` for a reporter shared by targets."""
+
+    inner: StageReporter
+    target: str
+
+    def stage(self, name: str) -> contextlib.AbstractContextManager[None]:
+        return self.inner.stage(f"{self.target}: {name}")
+
+
+@dataclass(frozen=True)
+class RunLocks:
+    """What runs side by side must take turns on.
+
+    ``store``: the MLflow tracking store (its fluent API keeps the store URI and
+    the active run in process-wide state) and the registry's aliases; ``plots``:
+    matplotlib, which is not thread-safe.
+    """
+
+    store: threading.Lock = field(default_factory=threading.Lock)
+    plots: threading.Lock = field(default_factory=threading.Lock)
 
 
 @dataclass(frozen=True)
@@ -109,15 +149,16 @@ def run_training(
     config: TrainingConfig | None = None,
     reporter: StageReporter | None = None,
 ) -> TrainingResult:
-    """Train, evaluate, log to MLflow, register and gate one model.
+    """Train, evaluate, log to MLflow, register and gate one target's model.
 
     Parameters
     ----------
     settings : Settings
-        Store location, registry name and project root.
+        Store location, registry names and project root.
     data_dir : Path, optional
         Panel directory; default ``settings.data_dir``.
     config : TrainingConfig, optional
+        The run's settings (its ``target`` is the one trained).
     reporter : StageReporter, optional
         Progress display; silent by default.
 
@@ -131,33 +172,88 @@ def run_training(
         When the panel cannot be read or does not allow the split.
     """
     config = config or TrainingConfig()
-    stage = (reporter or SilentReporter()).stage
+    return run_targets(settings, data_dir, [config], reporter)[config.target]
+
+
+def run_targets(
+    settings: Settings,
+    data_dir: Path | None,
+    configs: Sequence[TrainingConfig],
+    reporter: StageReporter | None = None,
+) -> dict[str, TrainingResult]:
+    """Train several targets on one panel: shared preparation, one run per target.
+
+    Parameters
+    ----------
+    settings : Settings
+    data_dir : Path or None
+        Panel directory; default ``settings.data_dir``.
+    configs : sequence of TrainingConfig
+        One per target (distinct targets), with the same horizon and split.
+    reporter : StageReporter, optional
+        Progress display; with several targets the per-target stages are named
+        ``target: stage``.
+
+    Returns
+    -------
+    dict
+        Target → its run's result, in the order of ``configs``.
+
+    Raises
+    ------
+    ValueError
+        For no config, a repeated target, or configs with different horizons or
+        splits.
+    training.dataset.PanelError, training.prepare.TrainingDataError
+        When the panel cannot be read or a target's split is not possible.
+    """
+    if not configs:
+        raise ValueError("no target to train")
+    targets = [c.target for c in configs]
+    if len(set(targets)) != len(targets):
+        raise ValueError(f"each target once, got {targets}")
+    first = configs[0]
+    if any((c.horizon, c.split) != (first.horizon, first.split) for c in configs):
+        raise ValueError("targets trained together share the horizon and the split")
+    reporter = reporter or SilentReporter()
     directory = settings.resolve(Path(data_dir) if data_dir is not None else settings.data_dir)
 
-    with stage("load panel"):
+    with reporter.stage("load panel"):
         panel = load_panel(directory)
-    with stage("labels and split"):
-        prepared = label_and_split(
+    with reporter.stage("labels and split"):
+        prepared = prepare_targets(
             panel,
-            target=config.target,
-            horizon=config.horizon,
-            split_config=config.split,
-            strict=config.strict_columns,
+            targets,
+            horizon=first.horizon,
+            split_config=first.split,
+            strict=first.strict_columns,
         )
-    with stage("features"):
-        pipeline, X = fit_features(prepared)
+    with reporter.stage("features"):
+        pipeline, matrices = fit_shared_features(prepared)
         constraints = catalog_constraints(pipeline.feature_names)
-    return finish_training(
-        settings,
-        directory,
-        config,
-        reporter,
-        data_hash=panel.data_hash,
-        prepared=prepared,
-        pipeline=pipeline,
-        X=X,
-        constraints=constraints,
-    )
+    locks = RunLocks()
+
+    def finish(config: TrainingConfig) -> TrainingResult:
+        return finish_training(
+            settings,
+            directory,
+            config,
+            reporter if len(configs) == 1 else _TargetReporter(reporter, config.target),
+            data_hash=panel.data_hash,
+            prepared=prepared[config.target],
+            pipeline=pipeline,
+            X=matrices[config.target],
+            constraints=constraints,
+            locks=locks,
+        )
+
+    if len(configs) == 1:
+        return {first.target: finish(first)}
+    with ThreadPoolExecutor(max_workers=len(configs), thread_name_prefix="srdi-train") as pool:
+        futures = [pool.submit(finish, config) for config in configs]
+        return {
+            config.target: future.result() for config, future in zip(configs, futures, strict=True)
+        }
 
 
 def finish_training(
@@ -173,6 +269,7 @@ def finish_training(
     constraints: list[int],
     trained: TrainedBooster | None = None,
     extra_params: Mapping[str, object] | None = None,
+    locks: RunLocks | None = None,
 ) -> TrainingResult:
     """The run from the booster on: train, calibrate, evaluate, log, register and gate.
 
@@ -197,28 +294,34 @@ def finish_training(
         A booster trained elsewhere; ``None`` trains one here (``train_booster``).
     extra_params
         More run parameters to log (how the booster was trained).
+    locks
+        Shared with the runs going side by side (:func:`run_targets`).
 
     Returns
     -------
     TrainingResult
     """
     stage = (reporter or SilentReporter()).stage
+    locks = locks or RunLocks()
     y, train, valid = prepared.examples.y, prepared.train, prepared.valid
-    if trained is None:
-        with stage("train LightGBM"):
-            trained = train_booster(
-                X[train],
-                y[train],
-                X[valid],
-                y[valid],
-                feature_names=pipeline.feature_names,
-                config=config.model,
-                constraints=constraints,
-            )
-    with stage("calibrate"):
-        calibrated = calibrate(prepared, X, trained, config)
-    with stage("baselines"):
-        scores = run_scores(calibrated, score_baselines(prepared, X, config))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="srdi-baselines") as helper:
+        # The baselines need no booster: they are fitted while it grows.
+        baselines = helper.submit(score_baselines, prepared, X, config)
+        if trained is None:
+            with stage("train LightGBM"):
+                trained = train_booster(
+                    X[train],
+                    y[train],
+                    X[valid],
+                    y[valid],
+                    feature_names=pipeline.feature_names,
+                    config=config.model,
+                    constraints=constraints,
+                )
+        with stage("calibrate"):
+            calibrated = calibrate(prepared, X, trained, config)
+        with stage("baselines"):
+            scores = run_scores(calibrated, baselines.result())
     with stage("evaluate"):
         evaluation = evaluate_run(prepared, scores, best_iteration=trained.best_iteration)
     with stage("held-out provinces"):
@@ -242,7 +345,7 @@ def finish_training(
     }
     with tempfile.TemporaryDirectory(prefix="srdi-eval-") as tmp:
         artifacts = Path(tmp)
-        with stage("plots and report"):
+        with stage("plots and report"), locks.plots:
             report = write_run_report(
                 artifacts,
                 prepared=prepared,
@@ -258,7 +361,7 @@ def finish_training(
                 directory=directory,
                 data_hash=data_hash,
             )
-        with stage("log to MLflow"):
+        with stage("log to MLflow"), locks.store:
             logged, bundle, report_text = log_to_mlflow(
                 settings,
                 bundle,
@@ -272,7 +375,7 @@ def finish_training(
             )
 
     decision: GateDecision | None = None
-    with stage("promotion gate"):
+    with stage("promotion gate"), locks.store:
         if logged.version is not None:
             decision = gate_on_test_rows(
                 settings, logged.version, metrics["test_pr_auc"], prepared, config

@@ -139,10 +139,14 @@ def run_tags(
 # -- the promotion gate ------------------------------------------------------------------
 
 
-def current_champion(client: MlflowClient, settings: Settings) -> ModelVersion | None:
-    """The version that holds the champion alias, or ``None`` when there is none yet."""
+def current_champion(
+    client: MlflowClient, settings: Settings, *, target: str = "srdi_sme"
+) -> ModelVersion | None:
+    """The version of ``target``'s model that holds the champion alias, or ``None``."""
     try:
-        return client.get_model_version_by_alias(settings.registered_model, settings.champion_alias)
+        return client.get_model_version_by_alias(
+            settings.model_name(target), settings.champion_alias
+        )
     except MlflowException as exc:
         if exc.error_code in NOT_FOUND_CODES:
             return None
@@ -156,6 +160,7 @@ def current_champion(client: MlflowClient, settings: Settings) -> ModelVersion |
 class VersionSummary:
     """One registered model version with its run's headline metrics."""
 
+    name: str
     version: str
     aliases: tuple[str, ...]
     run_id: str | None
@@ -164,10 +169,10 @@ class VersionSummary:
     tags: dict[str, str]
 
 
-def list_versions(settings: Settings) -> list[VersionSummary]:
-    """Return every version of the registered model, newest first (empty if none)."""
+def list_versions(settings: Settings, *, target: str = "srdi_sme") -> list[VersionSummary]:
+    """Return every version of ``target``'s registered model, newest first (empty if none)."""
     with tracking(settings) as client:
-        name = settings.registered_model
+        name = settings.model_name(target)
         try:
             aliases_by_version: dict[str, list[str]] = {}
             for alias, version in client.get_registered_model(name).aliases.items():
@@ -185,6 +190,7 @@ def list_versions(settings: Settings) -> list[VersionSummary]:
                     metrics = dict(client.get_run(mv.run_id).data.metrics)
             out.append(
                 VersionSummary(
+                    name=name,
                     version=str(mv.version),
                     aliases=tuple(sorted(aliases_by_version.get(str(mv.version), []))),
                     run_id=mv.run_id,
@@ -196,10 +202,10 @@ def list_versions(settings: Settings) -> list[VersionSummary]:
         return out
 
 
-def has_champion(settings: Settings) -> bool:
-    """True when the registered model has a version with the champion alias."""
+def has_champion(settings: Settings, *, target: str = "srdi_sme") -> bool:
+    """True when ``target``'s registered model has a version with the champion alias."""
     with tracking(settings) as client:
         try:
-            return current_champion(client, settings) is not None
+            return current_champion(client, settings, target=target) is not None
         except MlflowException:
             return False

@@ -48,10 +48,12 @@ def goals(metrics: Mapping[str, float]) -> list[Goal]:
             0.97 * get("oracle_roc_auc"),
             True,
         ),
+        # The bar is the best possible score, not the points: on the synthetic world
+        # the oracle itself is only 1.4 x the points baseline for srdi_sme.
         Goal(
-            "test_pr_auc ≥ 1.3 × baseline_points_pr_auc",
+            "test_pr_auc ≥ 0.9 × oracle_pr_auc",
             get("test_pr_auc"),
-            1.3 * get("baseline_points_pr_auc"),
+            0.9 * get("oracle_pr_auc"),
             True,
         ),
         Goal("test_ece ≤ 0.02", get("test_ece"), 0.02, False),

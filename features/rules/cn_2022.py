@@ -20,6 +20,7 @@ from __future__ import annotations
 from features.rules import cn_sme_2011
 from features.rules.logic import NoInput, Test, all_of, any_of, at_least
 from features.rules.tables import Assumption, Band, Criterion, Explanation, SchemeTable
+from features.tiers import STATUS_YEARS
 
 VERSION = "cn-2022"
 SOURCES = (
@@ -27,7 +28,6 @@ SOURCES = (
     cn_sme_2011.SOURCE,
     "shared/domain/CRITERIA.md §1",
 )
-STATUS_YEARS = 3  # each status lasts 3 years, then it is re-reviewed (复核)
 
 # --- what every tier asks of every applicant (第三条) -------------------------------
 

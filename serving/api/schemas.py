@@ -29,6 +29,8 @@ __all__ = [
     "InputColumns",
     "ModelDescription",
     "ModelRef",
+    "NextStep",
+    "NotTrained",
     "ReReview",
     "ReadyBody",
     "Reason",
@@ -41,6 +43,8 @@ __all__ = [
     "ScreenError",
     "ScreenResponse",
     "ScreenRow",
+    "TargetModelRef",
+    "TargetScore",
     "error_responses",
 ]
 
@@ -57,6 +61,20 @@ class ModelRef(BaseModel):
 
     name: str = Field(examples=["srdi-potential"])
     version: str = Field(examples=["3"])
+
+
+class TargetModelRef(BaseModel):
+    """The model of one question; ``version`` is null when none is in service."""
+
+    name: str = Field(examples=["srdi-little-giant"])
+    version: str | None = Field(examples=["2"])
+
+
+class NotTrained(BaseModel):
+    """Why a question has no score: its model is not in service (what 503 would say)."""
+
+    status: Literal[503]
+    detail: str
 
 
 class ReasonFeature(BaseModel):
@@ -139,6 +157,48 @@ class SchemeResult(BaseModel):
     )
 
 
+class NextStep(BaseModel):
+    """The firm's rung of the tier ladder and the question after it."""
+
+    rung: Literal["none", "innovative_sme", "srdi_sme", "little_giant"] = Field(
+        description="current_tier (none when not reported)."
+    )
+    target: Literal["srdi_sme", "little_giant", "retention"] | None = Field(
+        description="srdi_sme below the provincial tier, little_giant for a provincial SRDI "
+        "SME, retention (keeping the status) for a Little Giant."
+    )
+    question: str | None = Field(examples=["next Little Giant"])
+    re_review_year: int | None = Field(
+        description="tier_since + 3 for a certified firm; null when not reported."
+    )
+    re_review_due: bool | None = Field(
+        description="The re-review falls within the horizon (null: unknown)."
+    )
+
+
+class TargetScore(BaseModel):
+    """One question's answer for the firm."""
+
+    target: Literal["srdi_sme", "little_giant", "retention"]
+    question: str = Field(examples=["next Little Giant"])
+    population: str = Field(
+        description="Whom the question asks; the percentile is taken among this population's "
+        "test-year firm-years."
+    )
+    status: Literal["scored", "not_trained"]
+    score: Number = Field(
+        description="srdi_sme: P(certified provincial SRDI or higher within H years); "
+        "little_giant: P(certified Little Giant within H years); retention: P(the status is "
+        "kept at its re-review)."
+    )
+    percentile: Number
+    band: Literal["A", "B", "C", "D"] | None
+    reasons: list[Reason]
+    model: TargetModelRef
+    assumption: str | None = Field(description="What was assumed for an unreported input.")
+    error: NotTrained | None
+
+
 class ScoreResult(BaseModel):
     """Score, percentile, band, reasons and scheme verdicts of one firm."""
 
@@ -147,12 +207,13 @@ class ScoreResult(BaseModel):
     fiscal_year: int
     province: str = Field(description="Canonical name.", json_schema_extra=PROVINCE_NAME)
     industry: str = Field(description="Division code.", json_schema_extra=INDUSTRY_CODE)
-    status: Literal["candidate", "certified"] = Field(
-        description="'certified': the firm already holds the model's target tier; it is not "
-        "scored as a candidate, so score, percentile and band are null."
+    status: Literal["candidate", "certified", "not_trained"] = Field(
+        description="'candidate': the next step is scored. 'certified': no question of the "
+        "service asks about the firm (a Little Giant with no re-review due), so score, "
+        "percentile and band are null. 'not_trained': the next step's model is not in service."
     )
-    score: Number = Field(description="Calibrated probability of certification within the horizon.")
-    percentile: Number = Field(description="Percentile of the score in the reference population.")
+    score: Number = Field(description="The next step's calibrated probability (see scores).")
+    percentile: Number = Field(description="The next step's percentile in its population.")
     band: Literal["A", "B", "C", "D"] | None = Field(
         description="A ≥ 95th percentile, B ≥ 80th, C ≥ 50th, D below."
     )
@@ -172,7 +233,11 @@ class ScoreResult(BaseModel):
         "explain=false."
     )
     schemes: list[SchemeResult]
-    model: ModelRef
+    model: TargetModelRef
+    next_step: NextStep
+    scores: dict[str, TargetScore] = Field(
+        description="Every question of the service that asks about the firm, by target."
+    )
 
 
 class FieldProblemBody(BaseModel):
@@ -274,10 +339,15 @@ class ScreenResponse(BaseModel):
     n_scored: int
     model: ModelRef
     columns: InputColumns | None = None
+    rank_by: Literal["srdi_sme", "little_giant", "retention"] = Field(
+        description="The question the rows are ranked by."
+    )
 
 
 class ModelDescription(BaseModel):
-    """The model in service."""
+    """The models in service: the primary one's fields, and each question's under models."""
+
+    model_config = ConfigDict(extra="allow")
 
     name: str
     version: str
@@ -288,6 +358,11 @@ class ModelDescription(BaseModel):
     metrics: dict[str, float | None]
     features: list[dict[str, Any]]
     ruleset_versions: dict[str, str]
+    models: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="By target: the model in service (status in_service) or why none is "
+        "(status not_trained).",
+    )
 
 
 class SchemesBody(BaseModel):

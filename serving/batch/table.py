@@ -3,12 +3,15 @@
 The scores table holds, per firm-year, the API's per-firm content flattened
 (docs/architecture.md, "Score result"): where the row came from (``source_file``,
 ``source_row``), the identity fields, ``status``, ``score``, ``percentile``,
-``band``, every scheme's verdict and points (``features.rules``' summary columns:
-``{scheme_id}_verdict``, ``{scheme_id}_points``, ...), the model name and version,
-and — when asked — the top reasons (``top_reasons``, the text the export writes,
-plus ``reason_{k}_family`` and ``reason_{k}_contribution``).
+``band`` (the next step's), ``rung`` and ``next_step``, every question's
+``{target}_score``, ``{target}_percentile``, ``{target}_band`` and
+``{target}_model_version`` (as the flat export), every scheme's verdict and points
+(``features.rules``' summary columns: ``{scheme_id}_verdict``,
+``{scheme_id}_points``, ...), the (primary) model name and version, and — when
+asked — the top reasons of the next step (``top_reasons``, the text the export
+writes, plus ``reason_{k}_family`` and ``reason_{k}_contribution``).
 
-The numbers come from the scorer's vectorized path (``Scorer.score_arrays`` with the
+The numbers come from the scorer's vectorized path (``Scorer.steps`` with the
 scorer's own currency rates for the rule engine); per-firm dicts are built only for
 the reasons, through ``Scorer.score_columns``, because that is where they exist.
 
@@ -27,11 +30,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from features.columns import take_rows
 from features.headers import resolve_headers
+from features.ladder import TARGET_IDS
 from features.rules import SchemeEvaluation, evaluate_schemes
 from serving.page.export import reasons_text
-from serving.scoring.scorer import ScoreArrays
 
 if TYPE_CHECKING:
     from features.columns import Columns
@@ -41,7 +43,6 @@ if TYPE_CHECKING:
 __all__ = [
     "ERROR_TABLE_COLUMNS",
     "IDENTITY_TABLE_COLUMNS",
-    "candidate_scores",
     "errors_table",
     "file_error_table",
     "scheme_columns",
@@ -99,7 +100,8 @@ def scores_table(
         Rows in input order; text columns typed ``string``.
     """
     n = len(rows)
-    numbers = candidate_scores(scorer, columns)
+    steps = scorer.steps(columns)
+    numbers = steps.top()
     data: dict[str, pa.Array] = {
         "source_file": _constant(source_file, n),
         "source_row": pa.array(np.asarray(rows, dtype=np.int64)),
@@ -110,11 +112,28 @@ def scores_table(
         ),
         "province": _text(columns["province"]),
         "industry": _text(columns["industry"]),
-        "status": pc.if_else(pa.array(numbers.certified), "certified", "candidate"),
+        "status": _text(steps.status()),
         "score": _numbers(numbers.score),
         "percentile": _numbers(numbers.percentile),
         "band": _text(numbers.band),
+        "rung": _text(steps.rung),
+        "next_step": _text(steps.next_target),
     }
+    versions = scorer.versions
+    for target in TARGET_IDS:
+        per = steps.scores.get(target)
+        data[f"{target}_score"] = _numbers(per.score) if per else pa.nulls(n, pa.float64())
+        data[f"{target}_percentile"] = (
+            _numbers(per.percentile) if per else pa.nulls(n, pa.float64())
+        )
+        data[f"{target}_band"] = _text(per.band) if per else pa.nulls(n, pa.string())
+        version = versions.get(target)
+        asked = steps.asked.get(target)
+        data[f"{target}_model_version"] = (
+            pa.nulls(n, pa.string())
+            if version is None or asked is None
+            else pc.if_else(pa.array(asked), version, pa.scalar(None, pa.string()))
+        )
     data.update(scheme_columns(evaluate_schemes(columns, rates=scorer.rates)))
     if explain:
         reasons = _reasons(scorer, columns, top_reasons, pd.RangeIndex(n))
@@ -123,34 +142,6 @@ def scores_table(
     data["model_name"] = _constant(scorer.model_name, n)
     data["model_version"] = _constant(scorer.model_version, n)
     return pa.table(data)
-
-
-def candidate_scores(scorer: Scorer, columns: Columns) -> ScoreArrays:
-    """``scorer.score_arrays(columns)``, with features and model run on candidates only.
-
-    A firm already at the target tier gets no score, percentile or band whatever the
-    model says (``status`` is ``certified``), so its features and prediction — most
-    of a row's cost — are skipped; the arrays are equal to ``score_arrays``'.
-    """
-    certified = scorer.certified_mask(columns)
-    if not certified.any():
-        return scorer.score_arrays(columns)
-    n = len(certified)
-    score = np.full(n, np.nan)
-    percentile = np.full(n, np.nan)
-    band = np.full(n, None, dtype=object)
-    coverage = np.full(n, np.nan)
-    candidates = np.flatnonzero(~certified)
-    if candidates.size:
-        scored = scorer.score_arrays(take_rows(columns, candidates))
-        score[candidates] = scored.score
-        percentile[candidates] = scored.percentile
-        band[candidates] = scored.band
-        if scored.coverage is not None:
-            coverage[candidates] = scored.coverage
-    return ScoreArrays(
-        score=score, percentile=percentile, band=band, certified=certified, coverage=coverage
-    )
 
 
 def scheme_columns(evaluation: SchemeEvaluation) -> dict[str, pa.Array]:

@@ -1,11 +1,13 @@
 """The flat export of a ranked screen: one table for the page, ``srdi score`` and the API.
 
-A score result (docs/architecture.md) is nested: reasons, schemes, criteria. A fund
-manager's spreadsheet wants one row per firm, so this module fixes the flat columns —
-``rank, company_id, name, province, industry, score, percentile, band``, one verdict
-column per scheme id, the held tier's re-review (``re_review_year``,
-``re_review_due``, ``re_review_verdict``), the ``assumptions`` the verdicts rest on,
-and ``top_reasons`` — and writes them as CSV, XLSX or Parquet.
+A score result (docs/architecture.md) is nested: scores per question, reasons,
+schemes, criteria. A fund manager's spreadsheet wants one row per firm, so this
+module fixes the flat columns — ``rank, company_id, name, province, industry, score,
+percentile, band`` (the next step's), ``rung, next_step``, every question's
+``{target}_score, {target}_percentile, {target}_band``, one verdict column per
+scheme id, the held tier's re-review (``re_review_year``, ``re_review_due``,
+``re_review_verdict``), the ``assumptions`` the verdicts rest on, and
+``top_reasons`` — and writes them as CSV, XLSX or Parquet.
 The page's export button and the command line both go through here, so the two files
 are identical for the same rows.
 """
@@ -21,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from features.formats import TableFormat, output_format
+from features.ladder import TARGET_IDS
 from features.rules import SCHEME_IDS
 from features.spreadsheet import csv_bytes, xlsx_bytes
 from serving.scoring.reasons import UNREPORTED
@@ -29,6 +32,7 @@ __all__ = [
     "ASSUMPTIONS_COLUMN",
     "ERROR_COLUMNS",
     "IDENTITY_COLUMNS",
+    "LADDER_COLUMNS",
     "MEDIA_TYPES",
     "REVIEW_COLUMNS",
     "ExportFormat",
@@ -58,6 +62,14 @@ IDENTITY_COLUMNS: tuple[str, ...] = (
 )
 REVIEW_COLUMNS: tuple[str, ...] = ("re_review_year", "re_review_due", "re_review_verdict")
 ASSUMPTIONS_COLUMN = "assumptions"
+# The firm's rung and next step, then every question's numbers (empty where it does
+# not ask about the firm, or has no model in service).
+SCORE_PARTS: tuple[str, ...] = ("score", "percentile", "band")
+LADDER_COLUMNS: tuple[str, ...] = (
+    "rung",
+    "next_step",
+    *(f"{target}_{part}" for target in TARGET_IDS for part in SCORE_PARTS),
+)
 REASONS_COLUMN = "top_reasons"
 ERROR_COLUMNS: tuple[str, ...] = ("row", "field", "value", "message")
 
@@ -82,10 +94,17 @@ def export_columns(scheme_ids: Sequence[str] = SCHEME_IDS) -> list[str]:
     Returns
     -------
     list of str
-        Identity columns, one column per scheme id, the re-review columns,
-        ``assumptions``, then ``top_reasons``.
+        Identity columns, the ladder's columns, one column per scheme id, the
+        re-review columns, ``assumptions``, then ``top_reasons``.
     """
-    return [*IDENTITY_COLUMNS, *scheme_ids, *REVIEW_COLUMNS, ASSUMPTIONS_COLUMN, REASONS_COLUMN]
+    return [
+        *IDENTITY_COLUMNS,
+        *LADDER_COLUMNS,
+        *scheme_ids,
+        *REVIEW_COLUMNS,
+        ASSUMPTIONS_COLUMN,
+        REASONS_COLUMN,
+    ]
 
 
 def assumptions_text(assumptions: Iterable[Mapping[str, Any]]) -> str:
@@ -188,7 +207,14 @@ def export_frame(
         "band": [r.get("band") for r in results],
         "coverage": [_float_or_none(r.get("coverage")) for r in results],
         "thin_data": [r.get("thin_data") for r in results],
+        "rung": [(r.get("next_step") or {}).get("rung") for r in results],
+        "next_step": [(r.get("next_step") or {}).get("target") for r in results],
     }
+    for target in TARGET_IDS:
+        entries = [(r.get("scores") or {}).get(target) or {} for r in results]
+        data[f"{target}_score"] = [_float_or_none(e.get("score")) for e in entries]
+        data[f"{target}_percentile"] = [_float_or_none(e.get("percentile")) for e in entries]
+        data[f"{target}_band"] = [e.get("band") for e in entries]
     columns: dict[str, list[str | None]] = {sid: [None] * n for sid in scheme_ids}
     if verdicts is not None:
         for sid, values in verdicts.items():
@@ -211,9 +237,13 @@ def export_frame(
     frame = pd.DataFrame(data, columns=export_columns(scheme_ids))
     frame["re_review_year"] = frame["re_review_year"].astype("Int64")
     frame["rank"] = frame["rank"].astype("Int64")
-    frame["score"] = frame["score"].astype("float64")
-    frame["percentile"] = frame["percentile"].astype("float64")
-    frame["coverage"] = frame["coverage"].astype("float64")
+    numbers = [
+        "score",
+        "percentile",
+        "coverage",
+        *(f"{t}_{p}" for t in TARGET_IDS for p in SCORE_PARTS[:2]),
+    ]
+    frame[numbers] = frame[numbers].astype("float64")
     frame["thin_data"] = frame["thin_data"].astype("boolean")
     return frame
 
@@ -294,12 +324,12 @@ def write_export(frame: pd.DataFrame, path: Path | str) -> Path:
 
 
 def _rank(result: Mapping[str, Any], position: int) -> int | None:
-    # A firm already holding the target tier is listed but not ranked (rank null);
-    # a result without the key is ranked by its position.
+    # A firm the ranking's question does not score is listed but not ranked (rank
+    # null); a result without the key is ranked by its position.
     if "rank" in result:
         rank = result["rank"]
         return None if rank is None else int(rank)
-    return None if result.get("status") == "certified" else position + 1
+    return None if result.get("status") in ("certified", "not_trained") else position + 1
 
 
 def _yes_no(value: Any) -> str | None:

@@ -117,30 +117,57 @@ class PageAssumption(BaseModel):
     text: str = Field(max_length=1000)
 
 
+class PageScore(BaseModel):
+    """One question's answer in compact form."""
+
+    status: Literal["scored", "not_trained"]
+    score: float | None
+    percentile: float | None
+    band: Literal["A", "B", "C", "D"] | None
+    reasons: list[PageReason]
+
+
 class PageRow(BaseModel):
     """One ranked firm in compact form."""
 
     row: int = Field(description="0-based data row of the file.")
-    rank: int | None = Field(description="1 = most likely to be certified; null if certified.")
+    rank: int | None = Field(
+        description="1 = first for the question ranked by; null when it does not score the firm."
+    )
     company_id: str
     name: str | None = None
     fiscal_year: int
     province: str = Field(json_schema_extra=PROVINCE_NAME)
     industry: str = Field(json_schema_extra=INDUSTRY_CODE)
-    status: Literal["candidate", "certified"]
-    score: float | None
+    status: Literal["candidate", "certified", "not_trained"]
+    score: float | None = Field(description="The next step's score.")
     percentile: float | None
     band: Literal["A", "B", "C", "D"] | None
     coverage: float | None = Field(
         default=None, description="Share of the model's signal on reported figures."
     )
     thin_data: bool | None = Field(default=None, description="Coverage below the thin-data level.")
+    rung: str = Field(description="current_tier (none when not reported).")
+    next_step: str | None = Field(description="The target of the firm's next step.")
+    re_review_year: int | None
+    scores: dict[str, PageScore] = Field(description="Every question asking about the firm.")
     verdicts: list[str | None] = Field(description="One verdict per entry of 'schemes'.")
     re_review: ReReview | None = Field(description="The held tier's re-review, or null.")
     assumptions: list[PageAssumption] = Field(
         description="What the verdicts rest on where a route or condition was not reported."
     )
     reasons: list[PageReason]
+
+
+class PageQuestion(BaseModel):
+    """A question of the page's selector."""
+
+    target: str
+    question: str
+    population: str
+    rank_ascending: bool
+    in_service: bool
+    version: str | None
 
 
 class PageScheme(BaseModel):
@@ -170,6 +197,8 @@ class PageScreenBody(BaseModel):
     n_scored: int
     model: ModelRef
     columns: InputColumns | None = None
+    rank_by: str = Field(description="The question the rows are ranked by.")
+    questions: list[PageQuestion]
 
 
 @router.get("/", include_in_schema=False)
@@ -323,6 +352,10 @@ async def screen_for_page(
     # Documented with its JSON schema through openapi_extra (column_map_parameter).
     column_map: Annotated[str | None, Query(include_in_schema=False)] = None,
     top_reasons: Annotated[int, Query(ge=1, le=10, description="Reasons per row.")] = 3,
+    target: Annotated[
+        Literal["srdi_sme", "little_giant", "retention"],
+        Query(description="The question to rank by (the page re-ranks by the others itself)."),
+    ] = "srdi_sme",
 ) -> StreamingResponse:
     """Rank an upload like POST /v1/screen, answered with compact rows and a detail token.
 
@@ -342,6 +375,7 @@ async def screen_for_page(
             column_map=mapping,
             explain=True,
             top_reasons=top_reasons,
+            rank_by=target,
         )
     session = _session_of(request)
     if session is None:
@@ -450,6 +484,25 @@ class ExportAssumption(PageAssumption):
     model_config = _EXPORT_MODEL
 
 
+class ExportScore(BaseModel):
+    """One question's numbers, as the export needs them."""
+
+    model_config = _EXPORT_MODEL
+
+    score: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False)
+    percentile: float | None = Field(default=None, ge=0.0, le=100.0, allow_inf_nan=False)
+    band: str | None = Field(default=None, max_length=2)
+
+
+class ExportStep(BaseModel):
+    """The firm's rung and next step, as the export needs them."""
+
+    model_config = _EXPORT_MODEL
+
+    rung: str | None = Field(default=None, max_length=32)
+    target: str | None = Field(default=None, max_length=32)
+
+
 class ExportRow(BaseModel):
     """A ranked row slimmed to the export's columns."""
 
@@ -467,6 +520,10 @@ class ExportRow(BaseModel):
     reasons: list[ExportReason] = Field(default_factory=list, max_length=20)
     re_review: ExportReReview | None = None
     assumptions: list[ExportAssumption] = Field(default_factory=list, max_length=64)
+    next_step: ExportStep | None = None
+    scores: dict[Literal["srdi_sme", "little_giant", "retention"], ExportScore] = Field(
+        default_factory=dict
+    )
 
 
 class ExportRequest(BaseModel):

@@ -18,6 +18,7 @@ import pandas as pd
 
 from features.firm_years import FirmYearReader, InputReport
 from features.formats import input_format
+from features.ladder import DEFAULT_TARGET
 from serving.page.export import errors_frame, export_columns, export_frame
 from serving.page.ranked_rows import iter_ranked_blocks
 from serving.scoring.ranking import rank_file
@@ -50,9 +51,13 @@ class ScreenedFile:
     n_scored
         Rows that passed validation.
     model
-        Name and version of the model that scored the file.
+        Name and version of the (primary) model that scored the file.
     input
         How the file was read: layout, columns matched and ignored.
+    rank_by
+        The question the ranking asks.
+    versions
+        Each offered question's model version (``None``: not in service).
     """
 
     ranking: pd.DataFrame
@@ -61,6 +66,8 @@ class ScreenedFile:
     n_scored: int
     model: dict[str, str] = field(default_factory=dict)
     input: InputReport = field(default_factory=InputReport)
+    rank_by: str = DEFAULT_TARGET
+    versions: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def n_bad_rows(self) -> int:
@@ -111,6 +118,7 @@ def screen_file(
     top_reasons: int = 3,
     progress: ProgressCallback | None = None,
     strict: bool = False,
+    rank_by: str = DEFAULT_TARGET,
 ) -> ScreenedFile:
     """Read, validate, score, rank and flatten a candidate file.
 
@@ -132,6 +140,8 @@ def screen_file(
     strict
         Refuse a file with a column that matches no field
         (:class:`features.firm_years.UnmatchedColumnsError`).
+    rank_by
+        The question the ranking asks (``features.ladder``).
 
     Returns
     -------
@@ -162,7 +172,7 @@ def screen_file(
         strict=strict,
         on_chunk=advance,
     )
-    ranked = rank_file(scorer, reader, explain=True, top_reasons=top_reasons)
+    ranked = rank_file(scorer, reader, explain=True, top_reasons=top_reasons, rank_by=rank_by)
     parts: list[pd.DataFrame] = []
     for block in iter_ranked_blocks(ranked, top_reasons=top_reasons):
         parts.append(export_frame(block.results, top_reasons=top_reasons, verdicts=block.verdicts))
@@ -176,6 +186,8 @@ def screen_file(
         n_scored=ranked.n_scored,
         model=dict(ranked.model_info),
         input=reader.report,
+        rank_by=ranked.rank_by,
+        versions=scorer.versions,
     )
 
 

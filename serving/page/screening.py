@@ -17,6 +17,7 @@ from features.fields import DERIVED_INPUTS, FIELD_NAMES
 from features.firm_years import FirmYearReader
 from features.formats import READABLE, TableFormat, format_from_suffix
 from features.io import TableLimitError, TableReadError
+from features.ladder import DEFAULT_TARGET
 from features.spreadsheet import csv_bytes
 from serving.api.errors import BadInputError
 from serving.api.limits import check_upload_rows, table_limit_error, xlsx_limits
@@ -110,6 +111,7 @@ def screen_upload(
     explain: bool = True,
     top_reasons: int = 5,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    rank_by: str = DEFAULT_TARGET,
 ) -> RankedScores:
     """Read, validate, score and rank an uploaded table, chunk by chunk.
 
@@ -134,16 +136,23 @@ def screen_upload(
         Whether results carry reasons, and how many.
     chunk_rows
         Rows read and scored at a time.
+    rank_by
+        The question the ranking asks (``srdi_sme``, ``little_giant``, ``retention``).
 
     Raises
     ------
     BadInputError
         The file is not a table this service reads (415), cannot be parsed (422) or
-        exceeds a reading limit (413, naming the setting).
+        exceeds a reading limit (413, naming the setting), or the service does not
+        offer ``rank_by`` (422).
     LimitExceededError
         The file has more than ``max_upload_rows`` data rows.
     """
     fmt = fmt or _format_of(filename)
+    try:
+        scorer.check_rank_by(rank_by)
+    except ValueError as exc:
+        raise BadInputError(str(exc), field="target") from None
     reader = FirmYearReader(
         source,
         chunk_rows,
@@ -161,6 +170,7 @@ def screen_upload(
             explain=explain,
             top_reasons=top_reasons,
             max_errors=settings.max_listed_errors,
+            rank_by=rank_by,
         )
     except TableLimitError as exc:
         raise table_limit_error(exc) from None
@@ -187,6 +197,7 @@ def json_stream(ranked: RankedScores) -> Iterator[bytes]:
         "n_scored": ranked.n_scored,
         "model": ranked.model_info,
         "columns": ranked.input.as_dict() if ranked.input is not None else None,
+        "rank_by": ranked.rank_by,
     }
     yield b"]," + dumps(tail)[1:]
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from features.ladder import TARGET_BY_ID
 from serving.api.responses import dumps
 from serving.page.ranked_rows import iter_ranked_blocks
 from serving.page.store import StoredScreen
@@ -25,6 +26,7 @@ __all__ = [
     "compact_result",
     "compact_stream",
     "firm_detail",
+    "questions",
 ]
 
 # The detail view charts every feature family, so it asks for all of them.
@@ -44,10 +46,12 @@ def compact_result(result: Mapping[str, Any], verdicts: Sequence[str | None]) ->
     Returns
     -------
     dict
-        Identity, numbers, ``verdicts``, the held tier's ``re_review``, the
+        Identity, the next step's numbers, the rung, every question's numbers and
+        reasons (``scores``), ``verdicts``, the held tier's ``re_review``, the
         ``assumptions`` the verdicts rest on, and the reasons without their feature
         lists.
     """
+    step = result.get("next_step") or {}
     return {
         "row": result.get("row"),
         "rank": result.get("rank"),
@@ -62,19 +66,36 @@ def compact_result(result: Mapping[str, Any], verdicts: Sequence[str | None]) ->
         "band": result.get("band"),
         "coverage": result.get("coverage"),
         "thin_data": result.get("thin_data"),
+        "rung": step.get("rung"),
+        "next_step": step.get("target"),
+        "re_review_year": step.get("re_review_year"),
+        "scores": {
+            target: {
+                "status": entry.get("status"),
+                "score": entry.get("score"),
+                "percentile": entry.get("percentile"),
+                "band": entry.get("band"),
+                "reasons": _compact_reasons(entry.get("reasons")),
+            }
+            for target, entry in (result.get("scores") or {}).items()
+        },
         "verdicts": list(verdicts),
         "re_review": result.get("re_review"),
         "assumptions": list(result.get("assumptions") or ()),
-        "reasons": [
-            {
-                "family": r.get("family"),
-                "family_label": r.get("family_label"),
-                "contribution": r.get("contribution"),
-                "text": r.get("text"),
-            }
-            for r in result.get("reasons") or ()
-        ],
+        "reasons": _compact_reasons(result.get("reasons")),
     }
+
+
+def _compact_reasons(reasons: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+    return [
+        {
+            "family": r.get("family"),
+            "family_label": r.get("family_label"),
+            "contribution": r.get("contribution"),
+            "text": r.get("text"),
+        }
+        for r in reasons or ()
+    ]
 
 
 def compact_stream(
@@ -87,7 +108,8 @@ def compact_stream(
         {"token": "..." | null, "notice": null | "...", "schemes": [{"scheme_id", "name"}...],
          "rows": [...], "errors": [{"row", "field", "value", "message"}], "n_errors",
          "n_error_rows", "n_rows", "n_scored", "model",
-         "columns": {"layout", "mapping", "ignored", "notes"}}
+         "columns": {"layout", "mapping", "ignored", "notes"}, "rank_by",
+         "questions": [{"target", "question", "population", "in_service", ...}...]}
 
     ``token`` is null (and ``notice`` says why) when the screen's details could not be
     kept on the server.
@@ -121,8 +143,25 @@ def compact_stream(
         "n_scored": ranked.n_scored,
         "model": ranked.model_info,
         "columns": ranked.input.as_dict() if ranked.input is not None else None,
+        "rank_by": ranked.rank_by,
+        "questions": questions(ranked.scorer),
     }
     yield b"]," + dumps(tail)[1:]
+
+
+def questions(scorer: Scorer) -> list[dict[str, Any]]:
+    """The questions the page's selector offers: every target of the service, in order."""
+    return [
+        {
+            "target": target,
+            "question": TARGET_BY_ID[target].question,
+            "population": TARGET_BY_ID[target].population,
+            "rank_ascending": TARGET_BY_ID[target].rank_ascending,
+            "in_service": version is not None,
+            "version": version,
+        }
+        for target, version in scorer.versions.items()
+    ]
 
 
 def firm_detail(

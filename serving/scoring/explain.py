@@ -53,12 +53,26 @@ class Explainer:
         top
             Reasons per row.
         """
-        contributions = self._bundle.contributions(X, num_threads=1)
-        medians = self._medians.for_industries(columns["industry"])
-        reasons = self._reasons.build(contributions, X, medians, top=top)
-        for i in np.flatnonzero(skip):
-            reasons[i] = []
-        return reasons
+        keep = np.flatnonzero(~np.asarray(skip, dtype=bool))
+        n = X.shape[0]
+        if keep.size == n:
+            contributions = self._bundle.contributions(X, num_threads=1)
+            medians = self._medians.for_industries(columns["industry"])
+            return self._reasons.build(contributions, X, medians, top=top)
+        # TreeSHAP only for the firms explained: a service of several models asks
+        # each about its own rung.
+        out: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+        if keep.size:
+            rows = X[keep]
+            contributions = self._bundle.contributions(rows, num_threads=1)
+            medians = self._medians.for_industries(np.asarray(columns["industry"])[keep])
+            for i, reasons in zip(
+                keep.tolist(),
+                self._reasons.build(contributions, rows, medians, top=top),
+                strict=True,
+            ):
+                out[i] = reasons
+        return out
 
 
 class IndustryMedians:

@@ -1,9 +1,10 @@
 """A scored file in rank order: compact arrays, per-firm JSON built on demand.
 
 Screening a file (``POST /v1/screen``, the page, ``srdi score``) keeps every valid
-row's columns and numbers as arrays (:class:`RankedScores`), ranks them once, and
-builds the full score results only block by block as they are written out, so the
-dicts of a large file are never all held at once.
+row's columns and numbers as arrays (:class:`RankedScores`), ranks them once by
+the question the user asks (``rank_by``: next provincial SRDI, next Little Giant,
+re-review risk), and builds the full score results only block by block as they
+are written out, so the dicts of a large file are never all held at once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from features.columns import Columns
+from features.ladder import DEFAULT_TARGET, TARGET_BY_ID
 from features.validate import RowError
+from serving.scoring.steps import StepArrays
 from serving.scoring.target import ScoreArrays
 
 if TYPE_CHECKING:
@@ -25,7 +28,6 @@ __all__ = [
     "BLOCK_ROWS",
     "RankedScores",
     "concat_columns",
-    "concat_numbers",
     "rank_file",
     "rank_order",
 ]
@@ -52,6 +54,13 @@ class RankedScores:
         the ranking capped them).
     n_errors, n_error_rows
         Problems and bad rows in all, listed in ``errors`` or not.
+    rank_by
+        The question ranked by.
+    steps
+        Every valid row's rung, next step and each question's numbers.
+    numbers
+        The ranking question's numbers of every valid row (``certified``: not
+        scored by it).
     order
         Positions of the valid rows in rank order.
     input
@@ -65,26 +74,31 @@ class RankedScores:
         *,
         columns: Columns,
         rows: np.ndarray,
-        numbers: ScoreArrays,
+        steps: StepArrays,
         errors: list[RowError],
         n_rows: int,
         explain: bool,
         top_reasons: int,
         n_errors: int | None = None,
         n_error_rows: int | None = None,
+        rank_by: str = DEFAULT_TARGET,
     ) -> None:
         self.scorer = scorer
         self.columns = columns
         self.rows = rows
-        self.numbers = numbers
+        self.steps = steps
         self.errors = errors
         self.n_rows = n_rows
         self.explain = explain
         self.top_reasons = top_reasons
         self.n_errors = len(errors) if n_errors is None else n_errors
         self.n_error_rows = len({e.row for e in errors}) if n_error_rows is None else n_error_rows
-        self.order = rank_order(numbers)
-        self.n_candidates = int((~numbers.certified).sum())
+        self.rank_by = rank_by
+        ranking = steps.ranking(rank_by)
+        unscored = ranking.certified | np.isnan(ranking.score)
+        self.numbers = ScoreArrays(ranking.score, ranking.percentile, ranking.band, unscored)
+        self.order = rank_order(self.numbers, ascending=TARGET_BY_ID[rank_by].rank_ascending)
+        self.n_candidates = int((~unscored).sum())
         self.input: InputReport | None = None
 
     @property
@@ -140,6 +154,7 @@ def rank_file(
     explain: bool,
     top_reasons: int,
     max_errors: int | None = None,
+    rank_by: str = DEFAULT_TARGET,
 ) -> RankedScores:
     """Score and rank the firm-years a reader yields, with the file's own row numbers.
 
@@ -150,7 +165,7 @@ def rank_file(
     reader
         A :class:`features.firm_years.FirmYearReader` over the file (its column map
         already given to the reader).
-    explain, top_reasons, max_errors
+    explain, top_reasons, max_errors, rank_by
         As for :meth:`serving.scoring.scorer.Scorer.rank_chunks`.
 
     Returns
@@ -160,7 +175,7 @@ def rank_file(
         file was read; ``n_rows`` counts the file's data rows.
     """
     ranked = scorer.rank_chunks(
-        reader, explain=explain, top_reasons=top_reasons, max_errors=max_errors
+        reader, explain=explain, top_reasons=top_reasons, max_errors=max_errors, rank_by=rank_by
     )
     ranked.rows = reader.source_rows(ranked.rows)
     ranked.errors = reader.source_errors(ranked.errors)
@@ -169,11 +184,12 @@ def rank_file(
     return ranked
 
 
-def rank_order(numbers: ScoreArrays) -> np.ndarray:
-    """Candidates by descending score (stable), then certified firms in input order."""
+def rank_order(numbers: ScoreArrays, *, ascending: bool = False) -> np.ndarray:
+    """Scored firms by descending (or ascending) score, stable; then the rest in input order."""
     candidates = np.flatnonzero(~numbers.certified)
     certified = np.flatnonzero(numbers.certified)
-    by_score = candidates[np.argsort(-numbers.score[candidates], kind="stable")]
+    key = numbers.score[candidates] if ascending else -numbers.score[candidates]
+    by_score = candidates[np.argsort(key, kind="stable")]
     return np.concatenate([by_score, certified]).astype(np.intp)
 
 
@@ -184,18 +200,3 @@ def concat_columns(parts: list[Columns]) -> dict[str, np.ndarray]:
     if len(parts) == 1:
         return dict(parts[0])
     return {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
-
-
-def concat_numbers(parts: list[ScoreArrays]) -> ScoreArrays:
-    """The numbers of several scored chunks as one :class:`ScoreArrays`, in chunk order."""
-    if not parts:
-        empty = np.zeros(0, dtype=np.float64)
-        return ScoreArrays(empty, empty, np.zeros(0, dtype=object), np.zeros(0, dtype=bool))
-    coverages = [p.coverage for p in parts if p.coverage is not None]
-    return ScoreArrays(
-        score=np.concatenate([p.score for p in parts]),
-        percentile=np.concatenate([p.percentile for p in parts]),
-        band=np.concatenate([p.band for p in parts]),
-        certified=np.concatenate([p.certified for p in parts]),
-        coverage=np.concatenate(coverages) if len(coverages) == len(parts) else None,
-    )

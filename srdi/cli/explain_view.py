@@ -1,9 +1,11 @@
 """One firm's score result as terminal tables (``srdi explain``).
 
 Takes the score-result JSON of docs/architecture.md and builds rich renderables:
-the headline (score, percentile, band), the reasons in plain words, the firm's
-ratios beside its industry medians, every scheme's verdict, and the criteria the
-firm does not meet yet with the gap to pass.
+the headline (the firm's rung, its next step's score, percentile and band), every
+question's answer (next provincial SRDI, next Little Giant, re-review), the next
+step's reasons in plain words, the firm's ratios beside its industry medians, the
+other questions' reasons, every scheme's verdict, and the criteria the firm does
+not meet yet with the gap to pass.
 """
 
 from __future__ import annotations
@@ -95,23 +97,75 @@ def explain_renderables(
         Rich renderables to print in order.
     """
     parts: list[RenderableType] = [_headline(result)]
+    scores = dict(result.get("scores") or {})
+    if scores:
+        parts.append(_scores_table(scores))
     reasons = list(result.get("reasons") or [])
+    step = (result.get("next_step") or {}).get("target")
     if reasons:
-        parts.append(_reasons_table(reasons))
+        parts.append(_reasons_table(reasons, _question(scores.get(step))))
         ratios = _ratios_table(reasons)
         if ratios is not None:
             parts.append(ratios)
     elif result.get("status") == "certified":
-        parts.append(Text("Already holds the model's target tier: not scored as a candidate."))
+        parts.append(Text("No question of this service asks about the firm: not scored."))
+    elif result.get("status") == "not_trained":
+        parts.append(Text("The next step's model is not in service: not scored.", "yellow"))
+    for target, entry in scores.items():
+        if target != step and entry.get("reasons"):
+            parts.append(_reasons_table(entry["reasons"], _question(entry)))
     schemes = list(result.get("schemes") or [])
     if schemes:
         parts.append(_schemes_table(schemes))
         for scheme in schemes:
             if all_schemes or scheme.get("scheme_id") in FOCUS_SCHEMES:
                 parts.append(_criteria_table(scheme))
-    model = result.get("model") or {}
-    parts.append(Text(f"model {model.get('name', '?')} version {model.get('version', '?')}", "dim"))
+    models = [entry.get("model") or {} for entry in scores.values()] or [result.get("model") or {}]
+    names = ", ".join(f"{m.get('name', '?')} v{m.get('version') or '—'}" for m in models)
+    parts.append(Text(f"models {names}", "dim"))
     return parts
+
+
+def _question(entry: Mapping[str, Any] | None) -> str:
+    return str(entry.get("question")) if entry else "next step"
+
+
+_RUNGS = {
+    "none": "no tier",
+    "innovative_sme": "innovative SME",
+    "srdi_sme": "provincial SRDI SME",
+    "little_giant": "national Little Giant",
+}
+
+
+def _percent(value: Any) -> str:
+    return "—" if value is None else f"{float(value) * 100:.1f}%"
+
+
+def _scores_table(scores: Mapping[str, Mapping[str, Any]]) -> Table:
+    table = Table(title="Every question that asks about this firm", title_justify="left")
+    table.add_column("question")
+    table.add_column("probability", justify="right")
+    table.add_column("percentile", justify="right")
+    table.add_column("band")
+    table.add_column("among")
+    for entry in scores.values():
+        if entry.get("status") == "not_trained":
+            detail = str((entry.get("error") or {}).get("detail") or "")
+            table.add_row(str(entry.get("question")), Text("not trained", "yellow"), "", "", detail)
+            continue
+        percentile = entry.get("percentile")
+        among = str(entry.get("population") or "")
+        if entry.get("assumption"):
+            among += f" ({entry['assumption']})"
+        table.add_row(
+            str(entry.get("question")),
+            _percent(entry.get("score")),
+            "—" if percentile is None else f"{float(percentile):.1f}",
+            str(entry.get("band") or "—"),
+            among,
+        )
+    return table
 
 
 def _headline(result: Mapping[str, Any]) -> Panel:
@@ -130,6 +184,17 @@ def _headline(result: Mapping[str, Any]) -> Panel:
     if result.get("fiscal_year") is not None:
         identity.append(f"FY {result['fiscal_year']}")
     lines.append(" · ".join(identity) + "\n", "dim")
+    step = result.get("next_step") or {}
+    if step:
+        lines.append(f"rung: {_RUNGS.get(str(step.get('rung')), step.get('rung'))}")
+        if step.get("question"):
+            lines.append(f" → next step: {step['question']}")
+        if step.get("re_review_year") is not None:
+            due = step.get("re_review_due")
+            lines.append(
+                f" · re-review {step['re_review_year']}" + (" (within the horizon)" if due else "")
+            )
+        lines.append("\n")
     lines.append("score ")
     lines.append(score_text, "bold red")
     lines.append(f"   percentile {pct_text}   band ")
@@ -137,7 +202,9 @@ def _headline(result: Mapping[str, Any]) -> Panel:
     if rank is not None:
         lines.append(f"   rank #{rank} in this file")
     if result.get("status") == "certified":
-        lines.append("   (already certified)", "blue")
+        lines.append("   (certified, nothing due)", "blue")
+    elif result.get("status") == "not_trained":
+        lines.append("   (next step's model not in service)", "yellow")
     coverage = result.get("coverage")
     if coverage is not None:
         lines.append(f"\ncoverage {float(coverage) * 100:.0f}% of the model's signal rests on ")
@@ -147,8 +214,8 @@ def _headline(result: Mapping[str, Any]) -> Panel:
     return Panel(lines, title="SRDI potential", expand=False)
 
 
-def _reasons_table(reasons: Sequence[Mapping[str, Any]]) -> Table:
-    table = Table(title="Why this score (by feature family)", title_justify="left")
+def _reasons_table(reasons: Sequence[Mapping[str, Any]], question: str = "next step") -> Table:
+    table = Table(title=f"Why: {question} (by feature family)", title_justify="left")
     table.add_column("", width=1)
     table.add_column("family")
     table.add_column("effect", justify="right")

@@ -1,8 +1,10 @@
 """The bundled sample candidate files, built from a synthetic world.
 
 ``serving/page/sample_data/candidates.csv`` is what the page's "Use the sample list" and
-the docs use: firms of the world's latest fiscal year that do not yet hold the
-provincial SRDI tier, with the contract's column names. ``candidates_gbk.csv`` is
+the docs use: firms of the world's latest fiscal year on every rung of the ladder —
+mostly firms below the provincial SRDI tier, some provincial SRDI SMEs and a few
+Little Giants (:data:`RUNG_SHARES`), as a fund manager's list mixes them — with the
+contract's column names. ``candidates_gbk.csv`` is
 the same kind of list the way a Chinese data vendor exports it — GBK-encoded,
 Chinese headers, Chinese province names, the debt ratio (资产负债率) instead of total
 liabilities, one header the alias table does not know (技术人员数 for ``rd_staff``,
@@ -19,6 +21,7 @@ import pandas as pd
 
 __all__ = [
     "GBK_SAMPLE_NAME",
+    "RUNG_SHARES",
     "SAMPLE_NAME",
     "UNMATCHED_HEADER",
     "candidate_sample",
@@ -33,15 +36,24 @@ GBK_SAMPLE_NAME = "candidates_gbk.csv"
 UNMATCHED_HEADER = "技术人员数"
 
 
+# Share of the sample on each rung: below the provincial tier, provincial SRDI SMEs,
+# Little Giants (each question of the page's selector has firms to rank).
+RUNG_SHARES: tuple[tuple[tuple[str, ...], float], ...] = (
+    (("none", "innovative_sme"), 0.7),
+    (("srdi_sme",), 0.2),
+    (("little_giant",), 0.1),
+)
+
+
 def candidate_sample(financials: pd.DataFrame, *, n_rows: int = 400, seed: int = 7) -> pd.DataFrame:
-    """Pick not-yet-certified firms of the latest fiscal year.
+    """Pick firms of the latest fiscal year on every rung (:data:`RUNG_SHARES`).
 
     Parameters
     ----------
     financials
         The world's firm-year panel (``financials.parquet``), contract columns.
     n_rows
-        Firms to draw (all candidates when fewer).
+        Firms to draw (fewer when a rung has fewer firms than its share).
     seed
         Seed of the draw, so the committed file can be regenerated exactly.
 
@@ -52,19 +64,23 @@ def candidate_sample(financials: pd.DataFrame, *, n_rows: int = 400, seed: int =
         ranking visibly reorders them.
     """
     from features.fields import FIELD_NAMES
-    from features.tiers import tiers_at_or_above
 
     if financials.empty:
         raise ValueError("the panel has no rows; generate a world first (`srdi synth`)")
     latest = int(financials["fiscal_year"].max())
     year = financials[financials["fiscal_year"] == latest]
     tier = year["current_tier"].astype("object").where(year["current_tier"].notna(), "none")
-    # A firm at the provincial SRDI tier or above is no longer a candidate for it.
-    candidates = year[~tier.isin(tiers_at_or_above("srdi_sme"))]
-    if candidates.empty:
-        raise ValueError(f"no firm of fiscal year {latest} is still a candidate")
-    take = min(n_rows, len(candidates))
-    picked = candidates.sample(n=take, random_state=np.random.RandomState(seed))
+    state = np.random.RandomState(seed)
+    parts = []
+    for tiers, share in RUNG_SHARES:
+        rung = year[tier.isin(tiers)]
+        take = min(round(n_rows * share), len(rung))
+        parts.append(rung.sample(n=take, random_state=state))
+    picked = pd.concat(parts)
+    if picked.empty:
+        raise ValueError(f"no firm of fiscal year {latest} to sample")
+    # Rows in a random order, so the ranking visibly reorders them.
+    picked = picked.sample(frac=1.0, random_state=state)
     columns = [name for name in FIELD_NAMES if name in picked.columns]
     return picked[columns].reset_index(drop=True)
 

@@ -10,11 +10,16 @@ nothing is read until :meth:`SRDIPotentialModel.load_context`).
 it, derives the features and returns one row per input row: ``company_id``,
 ``fiscal_year``, ``score``, ``percentile``, ``band``, ``status`` and ``error``. A
 bad row gets ``status = "invalid"`` and the reason in ``error``; the good rows are
-scored all the same.
+scored all the same. ``status`` says whether the model's question asks about the
+firm (``features.ladder``): ``candidate`` when it does, ``certified`` when the firm
+already holds the model's target tier, ``not_asked`` otherwise (a firm on another
+rung, or a status not re-reviewed within the horizon): its score is the model's
+arithmetic, not an answer the model was trained to give.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -59,11 +64,8 @@ def score_frame(bundle: ModelBundle, frame: pd.DataFrame, *, num_threads: int = 
     band = bundle.band(percentile)
 
     status = np.full(n, "invalid", dtype=object)
-    status[rows] = "candidate"
-    if rows.size and "current_tier" in validated.columns:
-        tier = np.asarray(validated.columns["current_tier"], dtype=object)
-        holding = pd.Series(tier).isin(_holding_tiers(bundle.target)).to_numpy()
-        status[rows[holding]] = "certified"
+    if rows.size:
+        status[rows] = _status(bundle, validated.columns)
 
     error = np.full(n, None, dtype=object)
     messages: dict[int, list[str]] = {}
@@ -93,11 +95,18 @@ def score_frame(bundle: ModelBundle, frame: pd.DataFrame, *, num_threads: int = 
     )
 
 
-def _holding_tiers(target: str) -> tuple[str, ...]:
-    """Tiers that already count as holding the model's target (none for an unknown one)."""
+def _status(bundle: ModelBundle, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+    """``candidate`` / ``certified`` / ``not_asked`` of each valid row (see the module)."""
+    from features.ladder import applies
     from features.tiers import CERTIFIED_TIERS, tiers_at_or_above
 
-    return tiers_at_or_above(target) if target in CERTIFIED_TIERS else ()
+    asked = applies(bundle.target, columns, int(bundle.horizon))
+    out = np.where(asked, "candidate", "not_asked").astype(object)
+    if bundle.target in CERTIFIED_TIERS and "current_tier" in columns:
+        tier = np.asarray(columns["current_tier"], dtype=object)
+        holding = pd.Series(tier).isin(tiers_at_or_above(bundle.target)).to_numpy()
+        out[holding] = "certified"
+    return out
 
 
 def _nullable(values: np.ndarray, *, as_int: bool = False) -> np.ndarray:

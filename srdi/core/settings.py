@@ -8,7 +8,9 @@ the edge (CLI entry, app factory) and pass the object down.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
@@ -17,9 +19,23 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 if TYPE_CHECKING:
     from features.rules import CurrencyRates
 
-__all__ = ["CHAMPION_ALIAS", "REGISTERED_MODEL_NAME", "Settings", "load_settings"]
+__all__ = [
+    "CHAMPION_ALIAS",
+    "REGISTERED_MODEL_NAME",
+    "REGISTERED_MODEL_NAMES",
+    "Settings",
+    "load_settings",
+]
 
 REGISTERED_MODEL_NAME = "srdi-potential"
+REGISTERED_MODEL_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "srdi_sme": REGISTERED_MODEL_NAME,
+        "little_giant": "srdi-little-giant",
+        "retention": "srdi-retention",
+    }
+)
+"""The registered model of each target (DESIGN.md, "Model bundle")."""
 CHAMPION_ALIAS = "champion"
 
 
@@ -39,7 +55,18 @@ class Settings(BaseSettings):
             "MLflow tracking URI; falls back to MLFLOW_TRACKING_URI, then the SQLite store."
         ),
     )
-    registered_model: str = REGISTERED_MODEL_NAME
+    registered_model: str = Field(
+        default=REGISTERED_MODEL_NAME,
+        description="Registered model of the srdi_sme target (next provincial SRDI).",
+    )
+    registered_model_little_giant: str = Field(
+        default=REGISTERED_MODEL_NAMES["little_giant"],
+        description="Registered model of the little_giant target (next Little Giant).",
+    )
+    registered_model_retention: str = Field(
+        default=REGISTERED_MODEL_NAMES["retention"],
+        description="Registered model of the retention target (kept at re-review).",
+    )
     champion_alias: str = CHAMPION_ALIAS
 
     synth_firms: int = Field(default=20_000, ge=1)
@@ -146,6 +173,24 @@ class Settings(BaseSettings):
         from features.rules import CurrencyRates
 
         return CurrencyRates(eur=self.fx_eur, jpy=self.fx_jpy, krw=self.fx_krw, usd=self.fx_usd)
+
+    def model_name(self, target: str) -> str:
+        """The registered model that answers ``target`` (``srdi_sme``, ``little_giant``,
+        ``retention``).
+
+        Raises
+        ------
+        ValueError
+            For another target.
+        """
+        names = {
+            "srdi_sme": self.registered_model,
+            "little_giant": self.registered_model_little_giant,
+            "retention": self.registered_model_retention,
+        }
+        if target not in names:
+            raise ValueError(f"unknown target {target!r}; expected one of {list(names)}")
+        return names[target]
 
     def resolve(self, path: Path) -> Path:
         """Return ``path`` made absolute against :attr:`home`."""

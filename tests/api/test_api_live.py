@@ -152,6 +152,11 @@ def test_served_scores_equal_the_batch_the_frame_and_srdi_score(
             assert np.isnan(cli.loc[cid, "score"])
         else:
             assert cli.loc[cid, "score"] == pytest.approx(from_frame["score"], rel=1e-12)
+        # Ranked by the first question: a provincial firm scored for its next step
+        # (Little Giant) is listed without a rank.
+        if from_frame["rank"] is None:
+            assert np.isnan(cli.loc[cid, "rank"])
+        else:
             assert cli.loc[cid, "rank"] == from_frame["rank"]
 
 

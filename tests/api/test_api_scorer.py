@@ -31,6 +31,8 @@ RESULT_KEYS = {
     "reasons",
     "schemes",
     "model",
+    "next_step",
+    "scores",
 }
 
 
@@ -226,5 +228,5 @@ def test_a_model_for_an_unknown_tier_is_refused(bundle: ModelBundle) -> None:
     from dataclasses import replace
 
     odd = replace(bundle, target="platinum")
-    with pytest.raises(ValueError, match="target tier 'platinum' is unknown"):
+    with pytest.raises(ValueError, match="target 'platinum' is unknown"):
         Scorer(odd, model_name="srdi-potential", model_version="9")

@@ -231,3 +231,62 @@ def test_page_asks_once_for_the_api_key_when_the_service_has_one(
     assert len(asked) == 1
     assert "API key" in asked[0]
     assert page.console_errors == [] or all("401" in e for e in page.console_errors)
+
+
+def _ranked_scores(page) -> list[float]:
+    rows = page.locator("#ranking tbody tr[data-company-id]")
+    out = []
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        if row.locator("td.col-rank").inner_text().strip() == "—":
+            break
+        out.append(float(row.locator("td.col-score").inner_text().strip().rstrip("%")))
+    return out
+
+
+def test_the_selector_ranks_the_same_list_by_each_question(
+    page, app_url, artifacts, tmp_path
+) -> None:
+    sample = pd.read_csv(SAMPLE_DIR / "candidates.csv")
+    provincial = int((sample["current_tier"] == "srdi_sme").sum())
+    page.goto(app_url)
+    page.click("#use-sample")
+    page.wait_for_selector("#step-map:not([hidden])")
+    page.click("#run-screen")
+    page.wait_for_selector("#results:not([hidden])")
+    questions = page.locator("#questions input[name=question]")
+    assert questions.count() == 3
+    assert page.locator("#questions input[value=srdi_sme]").is_checked()
+    page.locator("#questions label", has_text="next Little Giant").click()
+    assert page.locator("#questions input[value=little_giant]").is_checked()
+    summary = page.locator("#summary").inner_text()
+    assert str(provincial) in summary and 'ranked by "next Little Giant"' in summary
+    scores = _ranked_scores(page)
+    assert len(scores) == min(provincial, 50) and scores == sorted(scores, reverse=True)
+    first = page.locator("#ranking tbody tr").first
+    assert first.locator(".rung").inner_text().startswith("provincial SRDI")
+    assert "national Little Giant" in page.locator("#score-meaning").inner_text()
+
+    page.locator("#questions label", has_text="re-review risk").click()
+    risk = _ranked_scores(page)
+    assert risk and risk == sorted(risk)  # the least likely to keep their status first
+    rungs = page.locator("#ranking tbody tr").first.locator(".rung").inner_text()
+    assert rungs.startswith(("provincial SRDI", "Little Giant")) and "re-review" in rungs
+    page.screenshot(
+        path=str(Path(__file__).resolve().parents[2] / "test-artifacts" / "screening-retention.png")
+    )
+
+    # The export of the re-ranked list carries every score and the rank of the question.
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    path = tmp_path / "risk.csv"
+    download.value.save_as(path)
+    exported = pd.read_csv(path, encoding="utf-8-sig")
+    assert list(exported.columns) == export_columns()
+    ranked = exported[exported["rank"].notna()]
+    assert ranked["retention_score"].is_monotonic_increasing
+    assert ranked["rung"].isin(["srdi_sme", "little_giant"]).all()
+    assert exported["srdi_sme_score"].notna().sum() == int(
+        sample["current_tier"].isin(["none", "innovative_sme"]).sum()
+    )
+    assert page.console_errors == []

@@ -1,7 +1,7 @@
 """The batch part's scores, scheme columns and Parquet layout, without a cluster.
 
-``candidate_scores`` runs the model on candidates only; its arrays must equal
-``Scorer.score_arrays`` on every row, certified firms included.
+``Scorer.steps`` derives features only for the firms some model asks about; each
+question's numbers must equal those of the firms it asks, scored alone.
 
 ``scheme_columns`` builds the scheme columns of a scores part from the verdict codes;
 they must be ``summary_frame``'s columns exactly (names, order, values, missing
@@ -20,12 +20,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from features.columns import take_rows
 from features.rules import evaluate_schemes
 from features.validate import validate_frame
 from serving.batch.output import SCORES_DIR, prepare_output, write_part
-from serving.batch.table import candidate_scores, scheme_columns
+from serving.batch.table import scheme_columns
+from serving.scoring.model_holder import RegistryModelProvider
 from serving.scoring.scorer import Scorer
-from srdi.core.bundle import load_registered_bundle
 from tests.support.frames import firm_years
 
 
@@ -100,23 +101,32 @@ def test_a_frame_part_is_still_written_as_before(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def scorer(trained_store: Any) -> Scorer:
-    """The session's registered champion (tests/conftest.py) as a scorer."""
-    settings = trained_store.settings()
-    return Scorer.from_loaded(load_registered_bundle(settings), settings=settings)
+    """The session's registered champions (tests/conftest.py) as one scorer."""
+    return RegistryModelProvider(trained_store.settings()).load()
 
 
-@pytest.mark.parametrize("certified_share", [0.0, 0.3, 1.0])
-def test_candidate_scores_equal_score_arrays(scorer: Scorer, certified_share: float) -> None:
+@pytest.mark.parametrize("quiet_share", [0.0, 0.3, 1.0])
+def test_steps_of_a_mix_equal_each_question_on_its_own_firms(
+    scorer: Scorer, quiet_share: float
+) -> None:
     columns = _columns(300)
     rng = np.random.default_rng(5)
-    tiers = np.where(rng.random(300) < certified_share, "little_giant", "none").astype(object)
-    columns["current_tier"] = tiers
-    expected = scorer.score_arrays(columns)
-    got = candidate_scores(scorer, columns)
-    np.testing.assert_array_equal(got.certified, expected.certified)
-    assert int(got.certified.sum()) == int((tiers == "little_giant").sum())
-    np.testing.assert_array_equal(got.score, expected.score)
-    np.testing.assert_array_equal(got.percentile, expected.percentile)
-    assert got.band.tolist() == expected.band.tolist()
-    if certified_share < 1.0:
-        assert np.isfinite(got.score).any()
+    # Little Giants with no re-review due: no question asks about them.
+    quiet = rng.random(300) < quiet_share
+    rungs = np.array(["none", "srdi_sme", "little_giant"], dtype=object)[np.arange(300) % 3]
+    columns["current_tier"] = np.where(quiet, "little_giant", rungs).astype(object)
+    columns["tier_since"] = np.where(quiet, columns["fiscal_year"], columns["fiscal_year"] - 2)
+    steps = scorer.steps(columns)
+    assert set(steps.served) == {"srdi_sme", "little_giant", "retention"}
+    assert int(scorer.certified_mask(columns).sum()) == int(quiet.sum())
+    for target, numbers in steps.scores.items():
+        asked = np.flatnonzero(steps.asked[target])
+        np.testing.assert_array_equal(np.isnan(numbers.score), ~steps.asked[target])
+        if asked.size:
+            alone = scorer.steps(take_rows(columns, asked)).scores[target]
+            np.testing.assert_array_equal(numbers.score[asked], alone.score)
+            assert numbers.band[asked].tolist() == alone.band.tolist()
+    top = steps.top()
+    assert np.isnan(top.score[quiet]).all()
+    if quiet_share < 1.0:
+        assert np.isfinite(top.score).any()

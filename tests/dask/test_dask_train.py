@@ -186,7 +186,8 @@ def test_dask_run_reaches_the_local_auc_and_is_registered_and_served(
         load_panel(data_dir).financials.head(300)
     )
     scores = np.array([r["score"] for r in ranked.results() if r["score"] is not None])
-    assert scores.size > 100 and np.all((scores > 0) & (scores < 1))
+    # Probabilities (an isotonic calibrator fitted on a small world may reach its ends).
+    assert scores.size > 100 and np.all((scores >= 0) & (scores <= 1)) and scores.std() > 0
 
 
 def test_train_command_hands_dask_runs_to_the_dask_trainer(

@@ -77,10 +77,14 @@ def test_walkthrough_runs_against_the_registered_champion(
     everything = "\n".join(_text(c) for c in code)
     assert f"model srdi-potential version {trained_store.model_version}" in everything
     assert "400 of 400 rows scored" in everything
+    # The three questions, each ranking the same list.
+    for question in ("next provincial SRDI", "next Little Giant", "re-review risk"):
+        assert f"{question}:" in everything, question
+    assert "srdi-little-giant" in everything and "srdi-retention" in everything
     # The ranking table, the figures (distribution, calibration, drivers) and the
     # explanation of the top firm all produced output.
     images = [o for c in code for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) >= 4
     assert "top_reasons" in everything
-    assert "Why this score" in everything
+    assert "Why: next provincial SRDI" in everything and "Every question" in everything
     assert "Provincial SRDI SME" in everything

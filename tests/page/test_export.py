@@ -11,6 +11,7 @@ import pytest
 from features.rules import SCHEME_IDS
 from serving.page.export import (
     ERROR_COLUMNS,
+    LADDER_COLUMNS,
     assumptions_text,
     errors_frame,
     export_bytes,
@@ -55,7 +56,7 @@ def _result(
     return result
 
 
-def test_columns_are_identity_then_one_per_scheme_then_reasons() -> None:
+def test_columns_are_identity_then_ladder_then_one_per_scheme_then_reasons() -> None:
     columns = export_columns()
     assert columns[:10] == [
         "rank",
@@ -69,9 +70,13 @@ def test_columns_are_identity_then_one_per_scheme_then_reasons() -> None:
         "coverage",
         "thin_data",
     ]
+    ladder = len(LADDER_COLUMNS)
     n = len(SCHEME_IDS)
-    assert columns[10 : 10 + n] == list(SCHEME_IDS)
-    assert columns[10 + n :] == [
+    assert columns[10 : 10 + ladder] == list(LADDER_COLUMNS)
+    assert columns[10:12] == ["rung", "next_step"]
+    assert {"srdi_sme_score", "little_giant_percentile", "retention_band"} <= set(columns)
+    assert columns[10 + ladder : 10 + ladder + n] == list(SCHEME_IDS)
+    assert columns[10 + ladder + n :] == [
         "re_review_year",
         "re_review_due",
         "re_review_verdict",

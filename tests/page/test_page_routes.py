@@ -65,7 +65,8 @@ def test_sample_and_template_downloads(bare_client) -> None:
     assert sample.status_code == 200
     frame = pd.read_csv(io.BytesIO(sample.content))
     assert len(frame) == 400
-    assert not frame["current_tier"].isin(["srdi_sme", "little_giant"]).any()
+    # Firms on every rung of the ladder, as a fund manager's list mixes them.
+    assert set(frame["current_tier"]) == {"none", "innovative_sme", "srdi_sme", "little_giant"}
     assert frame["fiscal_year"].nunique() == 1
     template = bare_client.get("/v1/template.csv")
     assert template.status_code == 200
@@ -203,7 +204,14 @@ def test_page_screen_is_the_api_screen_in_compact_form(model_client) -> None:
     assert scheme_ids == list(SCHEME_IDS)
     assert body["n_rows"] == body["n_scored"] == 400
     rows = body["rows"]
-    assert [r["rank"] for r in rows if r["rank"]] == list(range(1, 401))
+    # Ranked by the first question: the firms below the provincial tier.
+    below = pd.read_csv(SAMPLE)["current_tier"].isin(["none", "innovative_sme"]).sum()
+    assert [r["rank"] for r in rows if r["rank"]] == list(range(1, below + 1))
+    assert body["rank_by"] == "srdi_sme"
+    assert [q["target"] for q in body["questions"]] == ["srdi_sme", "little_giant", "retention"]
+    assert {r["rung"] for r in rows} == {"none", "innovative_sme", "srdi_sme", "little_giant"}
+    provincial = next(r for r in rows if r["rung"] == "srdi_sme")
+    assert provincial["next_step"] == "little_giant" and "little_giant" in provincial["scores"]
     assert all(len(r["verdicts"]) == 8 for r in rows)
     assert all("features" not in reason for r in rows for reason in r["reasons"])
 

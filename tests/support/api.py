@@ -81,8 +81,13 @@ def make_records(n: int, seed: int = 0) -> list[dict[str, Any]]:
     return records
 
 
-def fit_bundle(records: list[dict[str, Any]], *, seed: int, trees: int = 25) -> ModelBundle:
-    """A real bundle: a small LightGBM model fitted on the records' features."""
+def fit_bundle(
+    records: list[dict[str, Any]], *, seed: int, trees: int = 25, target: str = "srdi_sme"
+) -> ModelBundle:
+    """A real bundle: a small LightGBM model fitted on the records' features.
+
+    ``target`` names the question it answers (the fit is the same for every target).
+    """
     validated = validate_frame(pd.DataFrame.from_records(records))
     assert not validated.errors, validated.errors[:3]
     pipeline = FeaturePipeline(min_count=5).fit(validated.columns)
@@ -102,11 +107,27 @@ def fit_bundle(records: list[dict[str, Any]], *, seed: int, trees: int = 25) -> 
         feature_names=pipeline.feature_names,
         reference_quantiles=np.quantile(scores, np.linspace(0, 1, 101)),
         ruleset_versions=code_ruleset_versions(),
-        target="srdi_sme",
+        target=target,
         horizon=2,
         metadata={"trained_at": "2026-01-01T00:00:00+00:00", "metrics": {"test_roc_auc": 0.9}},
         drift_reference=DriftReference.from_matrix(X, pipeline.feature_names),
     )
+
+
+def ladder_scorer(
+    bundles: dict[str, ModelBundle], *, missing: tuple[str, ...] = (), version: str = "1"
+) -> Scorer:
+    """A scorer of several targets' bundles; ``missing`` targets are offered untrained."""
+    from serving.scoring.steps import MissingModel, ModelSet, ServedModel
+    from serving.scoring.target import TargetModel
+
+    names = load_settings(api_key=None)
+    served = [ServedModel(TargetModel(b), names.model_name(t), version) for t, b in bundles.items()]
+    absent = [
+        MissingModel(t, names.model_name(t), f"no champion of {names.model_name(t)}")
+        for t in missing
+    ]
+    return Scorer.from_models(ModelSet.of(served, absent))
 
 
 class ListProvider:

@@ -54,9 +54,12 @@ def test_oracle_ranks_and_calibrates_on_the_default_world(default_world: dict) -
     labels = realized_labels(oracle, default_world["certifications"])
     data = oracle.assign(label=labels)
     data = data[data["fiscal_year"].between(2017, 2023)]
+    # A re-review is mostly passed by firms still meeting the criteria: its outcome
+    # is noisier than a first grant, so the best possible ranking is weaker.
+    floors = {"srdi_sme": 0.90, "little_giant": 0.90, "retention": 0.75}
     for target, group in data.groupby("target"):
         auc = roc_auc(group["label"].to_numpy(), group["probability"].to_numpy())
-        assert auc >= 0.90, (target, auc)
+        assert auc >= floors[str(target)], (target, auc)
         # Deciles of the top 10%: realized rates follow the oracle.
         top = group[group["probability"] >= group["probability"].quantile(0.9)]
         bins = pd.qcut(top["probability"], 5, duplicates="drop")

@@ -60,7 +60,9 @@ def store(small_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Store:
     settings = store_settings(tmp_path_factory.mktemp("store"))
     runner = CliRunner()
     env = {"SRDI_TRACKING_URI": settings.effective_tracking_uri, "COLUMNS": "200"}
-    trained = runner.invoke(build_app(), ["train", "--data", str(small_world)], env=env)
+    trained = runner.invoke(
+        build_app(), ["train", "--data", str(small_world), "--target", "srdi_sme"], env=env
+    )
     assert trained.exit_code == 0, trained.output
     (version,) = list_versions(settings)
     assert version.run_id is not None
@@ -211,9 +213,8 @@ def test_gate_falls_back_to_the_logged_metric_for_an_incompatible_champion(
         assert not decision.promoted
         assert decision.basis == "logged metric"
         assert decision.champion_score == pytest.approx(champion_metric)
-        other = gate(
-            client, store.settings, "2", 1.0, lambda b: 0.0, target="little_giant", horizon=2
-        )
+        # Each target has its own registered model; another horizon is another question.
+        other = gate(client, store.settings, "2", 1.0, lambda b: 0.0, target="srdi_sme", horizon=1)
     assert not other.promoted and other.basis == "different target"
     assert "predicts srdi_sme within 2 years" in other.message
 

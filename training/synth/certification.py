@@ -342,14 +342,22 @@ def year_odds(
     p_demote = np.zeros(n)
     for tier in (INNOVATIVE, SRDI, LITTLE_GIANT):
         at = due & (level == tier)
-        # Re-review: a firm still meeting the standard almost always keeps it; one
-        # that slipped on a soft criterion but kept the entry conditions (the
-        # tier's required criteria; for a Little Giant, the provincial ones) often does.
-        kept_entry = review[SRDI if tier == LITTLE_GIANT else tier].required_ok
+        if not at.any():
+            continue
+        # Re-review: the criteria applied to the firm's figures (config.Certification):
+        # a firm still meeting the standard almost always keeps it; one that slipped
+        # but kept the entry conditions keeps it the likelier the nearer its points
+        # stay to the bar; one that lost the entry conditions loses it.
+        entry = review[SRDI if tier == LITTLE_GIANT else tier]
+        points = entry.points
+        slipped = cfg.rereview_pass_lapsed * ndtr(
+            (np.nan_to_num(points, nan=-np.inf) - cfg.rereview_points_reference[tier])
+            / cfg.rereview_points_sd
+        )
         p = np.where(
             review[tier].eligible,
             cfg.rereview_pass_eligible,
-            np.where(kept_entry, cfg.rereview_pass_lapsed, 0.0),
+            np.where(entry.required_ok, slipped, 0.0),
         )
         p_renew[at] = p[at]
         below = tier - 1

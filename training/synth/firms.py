@@ -142,7 +142,8 @@ def draw_firms(n_firms: int, rng: np.random.Generator, calibration: Calibration)
     pop = calibration.population
     dyn = calibration.dynamics
     province_weights = np.array([p.weight for p in PROVINCES])
-    industry_weights = np.array([i.weight for i in INDUSTRIES])
+    factors = pop.industry_weight_factors
+    industry_weights = np.array([i.weight * factors.get(i.code, 1.0) for i in INDUSTRIES])
     province = rng.choice(len(PROVINCES), size=n_firms, p=province_weights / province_weights.sum())
     industry = rng.choice(
         len(INDUSTRIES), size=n_firms, p=industry_weights / industry_weights.sum()

@@ -131,7 +131,7 @@ def financials_table(
     -------
     pyarrow.Table
         :data:`FINANCIALS_SCHEMA`; ``current_tier`` is the tier held at the end of
-        the fiscal year.
+        the fiscal year, ``tier_since`` the year it was granted or last confirmed.
     """
     parts = []
     firm_index = []
@@ -188,8 +188,8 @@ def oracle_table(firms: Firms, history: History, oracle: Mapping[int, OracleYear
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         rows = history.years[year].rows
         result = oracle[year]
-        # Codes follow the order of ORACLE_TARGETS: srdi_sme, little_giant.
-        for code, probs in enumerate((result.srdi_sme, result.little_giant)):
+        # Codes follow the order of ORACLE_TARGETS: srdi_sme, little_giant, retention.
+        for code, probs in enumerate((result.srdi_sme, result.little_giant, result.retention)):
             due = ~np.isnan(probs)
             firm_parts.append(rows[due])
             year_parts.append(np.full(int(due.sum()), year, dtype=np.int64))

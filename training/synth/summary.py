@@ -66,6 +66,9 @@ def realized_labels(
 ) -> pd.Series:
     """The realized label of each oracle row: granted the target tier in t+1..t+H.
 
+    For ``retention`` rows: the status held at t was kept at its re-review (or
+    raised before it), as ``training.labels.make_labels`` counts it.
+
     Parameters
     ----------
     oracle
@@ -87,7 +90,22 @@ def realized_labels(
     merged = keys.merge(grants, on=["company_id", "target"], how="inner")
     delta = merged["granted_year"] - merged["fiscal_year"]
     hit = merged.loc[(delta >= 1) & (delta <= horizon), "index"].unique()
-    return pd.Series(oracle.index.isin(hit), index=oracle.index, name="label")
+    label = pd.Series(oracle.index.isin(hit), index=oracle.index, name="label")
+    retention = (oracle["target"] == "retention").to_numpy()
+    if retention.any():
+        from training.labels import make_labels
+
+        rows = oracle.loc[retention]
+        kept = make_labels(
+            rows["company_id"].to_numpy(dtype=object),
+            rows["fiscal_year"].to_numpy(dtype=np.float64),
+            certifications,
+            target="retention",
+            horizon=horizon,
+            last_year=int(rows["fiscal_year"].max()) + horizon,
+        )
+        label[retention] = kept.label == 1.0
+    return label
 
 
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:

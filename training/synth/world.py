@@ -36,6 +36,7 @@ from training.synth.firms import draw_firms
 from training.synth.oracle import OracleYear, oracle_year
 from training.synth.panel import simulate_panel
 from training.synth.publish import (
+    ORACLE_SCHEMA,
     certifications_table,
     financials_table,
     latent_table,
@@ -116,6 +117,7 @@ def generate_world(
     oracle_replicates: int = DEFAULT_ORACLE_REPLICATES,
     calibration: Calibration = DEFAULT_CALIBRATION,
     progress: Progress | None = None,
+    oracle: bool = True,
 ) -> World:
     """Simulate a world of ``n_firms`` firms over the fiscal years 2014–2025.
 
@@ -131,6 +133,9 @@ def generate_world(
         Calibration constants (see :mod:`training.synth.config`).
     progress
         Optional callback for a progress display.
+    oracle
+        Compute the oracle (most of the generation time); ``False`` leaves the
+        oracle table empty, for evaluations that do not compare with it.
 
     Returns
     -------
@@ -149,8 +154,10 @@ def generate_world(
             name, weight = _STAGES[stage]
             progress(name, done + weight * fraction)
 
-    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(6)]
-    rng_population, rng_panel, rng_exit, rng_cert, rng_missing, rng_oracle = streams
+    # A seed sequence's n-th child does not depend on how many are spawned, so the
+    # retention oracle's stream (added last) leaves the six others as they were.
+    streams = [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(7)]
+    rng_population, rng_panel, rng_exit, rng_cert, rng_missing, rng_oracle, rng_retention = streams
 
     report(0, 0.0)
     firms = draw_firms(int(n_firms), rng_population, calibration)
@@ -162,10 +169,10 @@ def generate_world(
     )
     done += _STAGES[1][1]
 
-    oracle: dict[int, OracleYear] = {}
-    for year in range(FIRST_YEAR, LAST_YEAR + 1):
+    oracle_years: dict[int, OracleYear] = {}
+    for year in range(FIRST_YEAR, LAST_YEAR + 1) if oracle else ():
         snap = history.years[year]
-        oracle[year] = oracle_year(
+        oracle_years[year] = oracle_year(
             year,
             states[year].take(snap.rows),
             firms.take(snap.rows),
@@ -176,6 +183,7 @@ def generate_world(
             int(oracle_replicates),
             rng_oracle,
             calibration,
+            retention_rng=rng_retention,
         )
         report(2, (year - FIRST_YEAR + 1) / (LAST_YEAR - FIRST_YEAR + 1))
     done += _STAGES[2][1]
@@ -190,7 +198,9 @@ def generate_world(
         calibration.certification.status_years,
     )
     certifications = certifications_table(firms, history, calibration.certification.status_years)
-    oracle_rows = oracle_table(firms, history, oracle)
+    oracle_rows = (
+        oracle_table(firms, history, oracle_years) if oracle else ORACLE_SCHEMA.empty_table()
+    )
     latent = latent_table(firms, history)
     new_little_giants = (history.grant_tier == LITTLE_GIANT) & (history.grant_kind == NEW)
     granted = {
@@ -204,7 +214,7 @@ def generate_world(
         "n_firms": int(n_firms),
         "years": [FIRST_YEAR, LAST_YEAR],
         "firm_years": financials.num_rows,
-        "oracle_replicates": int(oracle_replicates),
+        "oracle_replicates": int(oracle_replicates) if oracle else 0,
         "oracle_horizon": 2,
         "rule_versions": {
             SCHEME_OF_TIER[t]: RULESET_VERSIONS[SCHEME_OF_TIER[t]] for t in SCHEME_OF_TIER

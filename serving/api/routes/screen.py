@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -91,9 +91,17 @@ async def screen(
     column_map: ColumnMapQuery = None,
     explain: Annotated[bool, Query(description="Include the top reasons.")] = True,
     top_reasons: Annotated[int, Query(ge=1, le=10, description="Reasons per firm.")] = 3,
+    target: Annotated[
+        Literal["srdi_sme", "little_giant", "retention"],
+        Query(
+            description="The question the ranking asks: srdi_sme (next provincial SRDI), "
+            "little_giant (next Little Giant), retention (re-review risk: the least likely "
+            "to keep their status first). Every firm still carries every score."
+        ),
+    ] = "srdi_sme",
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> StreamingResponse:
-    """Rank an uploaded file of candidates by score, with reasons and each bad row's errors."""
+    """Rank an uploaded file by one question's score, with reasons and each bad row's errors."""
     mapping = parse_column_map(column_map)
     upload = form_file(await read_form(request, {"file": True}), "file")
     async with screen_slot(request):
@@ -107,6 +115,7 @@ async def screen(
             column_map=mapping,
             explain=explain,
             top_reasons=top_reasons,
+            rank_by=target,
         )
     metrics.observe_scores("screen", ranked.numbers.score[~ranked.numbers.certified].tolist())
     metrics.row_errors.labels("screen").inc(ranked.n_error_rows)

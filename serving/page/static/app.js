@@ -6,6 +6,7 @@ import { ApiError, fetchFile, getJSON, postForm, postJsonFileForBlob } from "./a
 import { renderDetail } from "./detail.js";
 import { $, h, replace, show } from "./dom.js";
 import { bytes, count, pct } from "./format.js";
+import { DEFAULT_QUESTIONS, MEANING, questionSelector, rankFor } from "./ladder.js";
 import { initialMapping, loadRemembered, mappingProblems, remember, renderMapper } from "./mapper.js";
 import {
   COLUMNS,
@@ -29,6 +30,10 @@ const state = {
   mapState: null,
   result: null,
   schemes: [],
+  // The server's rows (every question's answer) and the question ranked by.
+  raw: [],
+  questions: DEFAULT_QUESTIONS,
+  question: "srdi_sme",
   rows: [],
   details: new Map(),
   view: [],
@@ -206,13 +211,15 @@ function showResults(result) {
   state.result = result;
   state.schemes = result.schemes || [];
   state.details = new Map();
-  // The server ranks candidates (rank 1 = most likely); firms already certified come
-  // with rank null and stay unranked.
-  state.rows = (result.rows || []).map((row, i) => ("rank" in row ? row : { ...row, rank: row.status === "certified" ? null : i + 1 }));
+  state.raw = (result.rows || []).map((row, i) => ("row" in row ? row : { ...row, row: i }));
+  state.questions = result.questions?.length ? result.questions : DEFAULT_QUESTIONS;
+  state.question = result.rank_by || "srdi_sme";
   state.filters = emptyFilters();
+  rankBy(state.question, { reset: false });
   state.sort = { key: "rank", descending: false };
   state.page = 0;
   resetFilterInputs();
+  replace($("#questions"), questionSelector(state.questions, state.question, (target) => rankBy(target)));
   fillSelect($("#f-province"), state.rows, "province", "All provinces");
   fillSelect($("#f-industry"), state.rows, "industry", "All industries");
   replace($("#f-scheme"), h("option", { value: "" }, "Any scheme"), state.schemes.map((s) => h("option", { value: s.scheme_id }, s.name)));
@@ -227,8 +234,22 @@ function showResults(result) {
   window.scrollTo({ top: 0 });
 }
 
+/** Rank the same list by another question (every answer came with the rows). */
+function rankBy(target, { reset = true } = {}) {
+  const question = state.questions.find((q) => q.target === target) || DEFAULT_QUESTIONS[0];
+  state.question = question.target;
+  state.rows = rankFor(state.raw, question);
+  $("#score-meaning").textContent = MEANING[question.target] || "probability";
+  if (!reset) return;
+  state.sort = { key: "rank", descending: false };
+  state.page = 0;
+  renderSummary(state.result);
+  refresh();
+}
+
 function renderSummary(result) {
   const rows = state.rows;
+  const ranked = rows.filter((r) => r.rank !== null);
   const bandA = rows.filter((r) => r.band === "A").length;
   const srdiAt = state.schemes.findIndex((s) => s.scheme_id === "cn_srdi_sme");
   const srdiEligible = srdiAt < 0 ? 0 : rows.filter((r) => (r.verdicts || [])[srdiAt] === "eligible").length;
@@ -237,12 +258,12 @@ function renderSummary(result) {
   const card = (value, label, cls = "") => h("div", { class: `stat ${cls}` }, h("div", { class: "stat-value" }, value), h("div", { class: "stat-label" }, label));
   replace(
     $("#summary"),
-    card(count(result.n_scored ?? rows.length), "firms ranked"),
+    card(count(ranked.length), `firms ranked by "${state.questions.find((q) => q.target === state.question)?.question || state.question}"`),
     card(count(bandA), "in band A (top 5%)"),
     card(count(srdiEligible), "meet the SRDI SME rules now"),
     card(count(badRows), errors ? "rows with errors (see below)" : "rows with errors", badRows ? "warn" : ""),
   );
-  const top = rows[0];
+  const top = ranked[0];
   if (!top) {
     replace($("#top-firm"));
     return;
@@ -255,7 +276,7 @@ function renderSummary(result) {
       "div",
       {},
       h("button", { type: "button", class: "link open-firm", onclick: () => openDetail(top) }, top.name || top.company_id),
-      ` — a ${pct(top.score)} chance of certification within the horizon, higher than ${top.percentile?.toFixed(1) ?? "?"}% of the reference firms (band ${top.band}). Strongest reasons:`,
+      ` — a ${pct(top.score)} ${MEANING[state.question] || "probability"}, higher than ${top.percentile?.toFixed(1) ?? "?"}% of the reference firms (band ${top.band}). Strongest reasons:`,
       h("ul", { class: "reasons why-list" }, reasons.map(reasonLine)),
     ),
   );
@@ -369,12 +390,17 @@ function slim(row) {
     name: row.name ?? null,
     province: row.province ?? null,
     industry: row.industry ?? null,
-    score: row.score ?? null,
-    percentile: row.percentile ?? null,
-    band: row.band ?? null,
+    // score, percentile, band and reasons: the next step's, as `srdi score` writes them;
+    // rank: the question the list is ranked by.
+    score: row.next?.score ?? null,
+    percentile: row.next?.percentile ?? null,
+    band: row.next?.band ?? null,
+    next_step: { rung: row.rung ?? null, target: row.next_step ?? null },
+    // Every question's numbers: the export carries every score.
+    scores: Object.fromEntries(Object.entries(row.scores || {}).map(([t, a]) => [t, { score: a.score ?? null, percentile: a.percentile ?? null, band: a.band ?? null }])),
     schemes: state.schemes.map((s, i) => ({ scheme_id: s.scheme_id, verdict: (row.verdicts || [])[i] ?? null })),
     // Server order, as `srdi score` writes them, so both exports agree.
-    reasons: (row.reasons || []).slice(0, 3).map((r) => ({ text: r.text || r.family_label || r.family, contribution: r.contribution ?? null })),
+    reasons: (row.next?.reasons || []).slice(0, 3).map((r) => ({ text: r.text || r.family_label || r.family, contribution: r.contribution ?? null })),
     re_review: row.re_review ?? null,
     assumptions: row.assumptions || [],
   };

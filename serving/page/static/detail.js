@@ -4,6 +4,7 @@
 import { contributionChart, valueVsMedian } from "./chart.js";
 import { h, replace } from "./dom.js";
 import { BAND_TEXT, VERDICT_LABEL, pct, percentile, reasonParts, schemeShort, signed, withUnit } from "./format.js";
+import { MEANING, RUNG_LABEL } from "./ladder.js";
 import { badge, reviewBadge } from "./ranking.js";
 
 const CHECK = { pass: "✓", fail: "✗", unknown: "?" };
@@ -176,6 +177,32 @@ function whyList(reasons) {
   );
 }
 
+/** Every question that asks about the firm: its answer, percentile, band and population. */
+function questionsTable(row) {
+  const entries = Object.values(row.scores || {});
+  if (!entries.length) return h("p", { class: "muted" }, "No question of this service asks about this firm (it holds the top tier and no re-review is due).");
+  return h(
+    "table",
+    { class: "ratios questions-table" },
+    h("thead", {}, h("tr", {}, h("th", {}, "Question"), h("th", { class: "num" }, "Probability"), h("th", { class: "num" }, "Percentile"), h("th", {}, "Band"), h("th", {}, "Among"))),
+    h(
+      "tbody",
+      {},
+      entries.map((e) =>
+        h(
+          "tr",
+          { "data-target": e.target },
+          h("th", { scope: "row" }, e.question, e.target === row.next_step?.target ? h("span", { class: "chip" }, "next step") : null),
+          h("td", { class: "num" }, e.status === "not_trained" ? "not trained" : pct(e.score)),
+          h("td", { class: "num" }, percentile(e.percentile)),
+          h("td", {}, e.band ? h("span", { class: `band band-${e.band}` }, e.band) : "—"),
+          h("td", { class: "muted small" }, [e.population, e.assumption, e.error?.detail].filter(Boolean).join(" · ")),
+        ),
+      ),
+    ),
+  );
+}
+
 /** Fill the detail panel for one score result. */
 export function renderDetail(container, row, model) {
   const reasons = [...(row.reasons || [])].sort((a, b) => Math.abs(b.contribution || 0) - Math.abs(a.contribution || 0));
@@ -194,14 +221,16 @@ export function renderDetail(container, row, model) {
         h("div", { class: "big" }, pct(row.score)),
         h("div", { class: "small" }, `percentile ${percentile(row.percentile)}`),
         h("span", { class: `band band-${row.band}`, title: BAND_TEXT[row.band] || "" }, `Band ${row.band || "—"}`),
-        row.status === "certified" ? h("div", { class: "chip" }, "already certified") : null,
+        row.status === "certified" ? h("div", { class: "chip" }, "no question due") : null,
+        row.status === "not_trained" ? h("div", { class: "chip" }, "model not trained") : null,
         row.coverage === null || row.coverage === undefined
           ? null
           : h("div", { class: `small coverage${row.thin_data ? " thin-data" : ""}`, title: "Share of the model's signal that rests on figures this firm reported" }, `coverage ${Math.round(row.coverage * 100)}%${row.thin_data ? " · thin data" : ""}`),
       ),
     ),
-    h("p", { class: "muted small score-meaning" }, `Score: the calibrated probability that this firm is certified within the model's horizon; rank #${row.rank ?? "?"} of this list. ${BAND_TEXT[row.band] || ""}.`),
-    h("section", {}, h("h3", {}, "Why this score"), whyList(reasons)),
+    h("p", { class: "muted small score-meaning" }, `Holds: ${RUNG_LABEL[row.next_step?.rung] || "no tier"}${row.next_step?.re_review_year ? ` (re-review ${row.next_step.re_review_year})` : ""}. Next step: ${row.next_step?.question || "none"} — the score is its ${MEANING[row.next_step?.target] || "probability"}. ${BAND_TEXT[row.band] || ""}.`),
+    h("section", {}, h("h3", {}, "Every question"), questionsTable(row)),
+    h("section", {}, h("h3", {}, "Why this score (next step)"), whyList(reasons)),
     h("section", {}, h("h3", {}, "Contribution by feature family"), h("p", { class: "muted small" }, "Signed contribution to the score (log-odds, TreeSHAP). Bars to the right raise it."), chartItems.length ? contributionChart(chartItems) : null),
     h("section", {}, h("h3", {}, "Key ratios beside the industry median"), ratiosTable(reasons)),
     h("section", {}, h("h3", {}, "What would get it over the line (provincial SRDI SME)"), overTheLine(schemes)),

@@ -4,17 +4,18 @@
 
 import { h, replace } from "./dom.js";
 import { BAND_TEXT, VERDICT_LABEL, count, pct, percentile, reasonParts, schemeShort } from "./format.js";
+import { rungBadge } from "./ladder.js";
 
 export const PAGE_SIZE = 50;
 
 export const COLUMNS = [
-  // Firms already certified carry no rank and sort after the candidates.
+  // Firms the question does not score carry no rank and sort after the ranked ones.
   { key: "rank", label: "#", numeric: true, value: (r) => r.rank ?? Infinity },
   { key: "name", label: "Company", value: (r) => (r.name || r.company_id || "").toLowerCase() },
   { key: "province", label: "Province", value: (r) => r.province || "" },
   { key: "industry", label: "Industry", value: (r) => r.industry || "" },
-  { key: "score", label: "Score", numeric: true, value: (r) => num(r.score), title: "Calibrated probability of certification as a provincial SRDI SME within the model's horizon" },
-  { key: "percentile", label: "Pctl", numeric: true, value: (r) => num(r.percentile), title: "Percentile among the reference population of firms" },
+  { key: "score", label: "Score", numeric: true, value: (r) => num(r.score), title: "Calibrated probability of the question ranked by (see above the table)" },
+  { key: "percentile", label: "Pctl", numeric: true, value: (r) => num(r.percentile), title: "Percentile among the question's reference population (firms on the same rung)" },
   { key: "band", label: "Band", value: (r) => r.band || "Z", title: "A ≥ 95th percentile, B ≥ 80th, C ≥ 50th, D below" },
   { key: "schemes", label: "Eligibility by scheme", numeric: true, value: (r) => eligibleCount(r), title: "Sorts by the number of schemes the firm is eligible for or certified in" },
   { key: "reasons", label: "Top reasons", value: (r) => topReasons(r, 1)[0]?.text || "" },
@@ -135,6 +136,7 @@ export function renderTable(table, pageRows, sort, schemes, { onSort, onOpen }) 
         "td",
         { class: "col-name" },
         h("button", { type: "button", class: "link open-firm", onclick: () => onOpen(r) }, r.name || r.company_id),
+        rungBadge(r),
         r.name ? h("div", { class: "muted small" }, r.company_id) : null,
       ),
       h("td", { class: "col-province" }, r.province || "—"),

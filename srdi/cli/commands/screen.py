@@ -56,8 +56,16 @@ def score(
         int, typer.Option(min=1, help="Rows read and scored at a time.")
     ] = 50_000,
     strict: StrictOption = False,
+    target: Annotated[
+        str,
+        typer.Option(
+            help="The question the ranking asks: srdi_sme (next provincial SRDI), little_giant "
+            "(next Little Giant), retention (re-review risk, least likely to keep the status "
+            "first). Every firm's row carries every score."
+        ),
+    ] = "srdi_sme",
 ) -> None:
-    """Rank a candidate file by certification potential, with reasons and scheme verdicts.
+    """Rank a file of firms by one question, with every score, reasons and scheme verdicts.
 
     Writes OUT (format by extension) with the columns of the screening page's export,
     and OUT's sibling <stem>.errors.csv listing the ignored columns and every bad row
@@ -75,8 +83,12 @@ def score(
     _require_file(input_path)
     settings = _settings()
     scorer = _load_scorer(settings)
+    try:
+        scorer.check_rank_by(target)
+    except ValueError as error:
+        fail(f"--target: {error}", code=2)
     outcome = _screen_with_progress(
-        console, scorer, input_path, mapping, top_reasons, chunk_rows, strict
+        console, scorer, input_path, mapping, top_reasons, chunk_rows, target, strict
     )
     written = write_export(outcome.ranking, output)
     errors_path = errors_path_for(output)
@@ -182,14 +194,14 @@ def _require_file(path: Path) -> None:
 
 
 def _load_scorer(settings: Settings) -> Scorer:
-    from serving.scoring.scorer import Scorer
-    from srdi.core.bundle import BundleError, NoChampionError, load_registered_bundle
+    """The three targets' champions; a missing one answers "not trained" in the results."""
+    from serving.scoring.model_holder import RegistryModelProvider
+    from srdi.core.bundle import NoChampionError
 
     try:
-        loaded = load_registered_bundle(settings)
-    except (NoChampionError, BundleError) as error:
+        return RegistryModelProvider(settings).load()
+    except NoChampionError as error:
         fail(str(error))
-    return Scorer.from_loaded(loaded, settings=settings)
 
 
 def _screen_with_progress(
@@ -199,6 +211,7 @@ def _screen_with_progress(
     mapping: dict[str, str] | None,
     top_reasons: int,
     chunk_rows: int,
+    target: str,
     strict: bool = False,
 ) -> ScreenedFile:
     from rich.progress import (
@@ -243,6 +256,7 @@ def _screen_with_progress(
                 top_reasons=top_reasons,
                 progress=advance,
                 strict=strict,
+                rank_by=target,
             )
         except UnmatchedColumnsError as error:
             bar.stop()
@@ -258,12 +272,19 @@ def _summary(console: Console, outcome: ScreenedFile, written: Path, errors_path
     import pandas as pd
     from rich.table import Table
 
+    from features.ladder import TARGET_BY_ID
+
     console.print(
-        f"ranked [bold]{outcome.n_scored:,}[/] of {outcome.n_rows:,} rows → {written}"
-        f"  (model {outcome.model.get('name')} v{outcome.model.get('version')})",
+        f"ranked [bold]{outcome.n_scored:,}[/] of {outcome.n_rows:,} rows by "
+        f"{TARGET_BY_ID[outcome.rank_by].question} → {written}",
         highlight=False,
         soft_wrap=True,
     )
+    models = ", ".join(
+        f"{target} {'v' + version if version else 'not trained'}"
+        for target, version in outcome.versions.items()
+    )
+    console.print(f"models: {models}", highlight=False, soft_wrap=True)
     if outcome.n_bad_rows:
         console.print(
             f"[yellow]{outcome.n_bad_rows:,} bad rows[/] not scored, "
@@ -276,17 +297,17 @@ def _summary(console: Console, outcome: ScreenedFile, written: Path, errors_path
     top = outcome.ranking.head(5)
     if len(top):
         table = Table(title="Top of the ranking", title_justify="left")
-        for column in ("rank", "company_id", "name", "score", "band", "top_reasons"):
+        for column in ("rank", "company_id", "name", "rung", outcome.rank_by, "band"):
             table.add_column(column, overflow="fold")
         for record in top.to_dict(orient="records"):
-            score = record["score"]
+            score = record[f"{outcome.rank_by}_score"]
             table.add_row(
                 "—" if pd.isna(record["rank"]) else str(record["rank"]),
                 str(record["company_id"]),
                 str(record["name"] or ""),
+                str(record["rung"] or ""),
                 "—" if pd.isna(score) else f"{float(score) * 100:.1f}%",
-                str(record["band"] or ""),
-                str(record["top_reasons"] or ""),
+                str(record[f"{outcome.rank_by}_band"] or ""),
             )
         console.print(table)
 

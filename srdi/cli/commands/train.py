@@ -19,6 +19,7 @@ from srdi.cli.input_report import StrictOption, print_input_report
 from srdi.cli.support import fail
 
 if TYPE_CHECKING:
+    from srdi.core.settings import Settings
     from training.pipeline import TrainingResult
 
 __all__ = ["RichStageReporter", "register"]
@@ -76,20 +77,65 @@ def _gate_text(tags: dict[str, str]) -> str:
     return f"{verdict} ({basis})"
 
 
-def _summary(console: Console, result: TrainingResult) -> None:
-    table = Table(title=f"Test years {result.split.test_years[0]}–{result.split.test_years[-1]}")
+def _summary(console: Console, target: str, result: TrainingResult) -> None:
+    from training.report import goals
+
+    years = result.split.test_years
+    table = Table(title=f"{target}: test years {years[0]}–{years[-1]}")
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key in _HEADLINE:
         table.add_row(key, _fmt(result.metrics.get(key)))
     console.print(table)
+    verdicts = {True: "[green]met[/green]", False: "[red]missed[/red]", None: "not measurable"}
+    goal_table = Table(title=f"{target}: goals on the test years")
+    for column in ("goal", "value", "bound", "verdict"):
+        goal_table.add_column(column, justify="left" if column == "goal" else "right")
+    for goal in goals(result.metrics):
+        goal_table.add_row(goal.name, _fmt(goal.value), _fmt(goal.bound), verdicts[goal.met])
+    console.print(goal_table)
     if result.gate is not None:
         colour = "green" if result.gate.promoted else "yellow"
-        console.print(f"[{colour}]model version {result.model_version}: {result.gate.message}[/]")
+        console.print(
+            f"[{colour}]{target}: model version {result.model_version}: {result.gate.message}[/]"
+        )
     if result.run_id:
-        console.print(f"MLflow run {result.run_id}")
-    if result.input is not None:
-        print_input_report(result.input)
+        console.print(f"{target}: MLflow run {result.run_id}")
+
+
+def _targets(target: str) -> list[str]:
+    from features.ladder import TARGET_IDS
+
+    if target == "all":
+        return list(TARGET_IDS)
+    if target not in TARGET_IDS:
+        fail(f"--target must be one of {', '.join(TARGET_IDS)} or all, got {target!r}", code=2)
+    return [target]
+
+
+def _versions_table(settings: Settings, target: str) -> Table | str:
+    from training.registry import list_versions
+
+    name, where = settings.model_name(target), settings.effective_tracking_uri
+    versions = list_versions(settings, target=target)
+    if not versions:
+        return f"no version of {name!r} ({target}) in {where}; train one with `make train`"
+    table = Table(title=f"{name} ({target}, {where})")
+    for column in ("version", "aliases", "created"):
+        table.add_column(column)
+    for header in _HEADLINE.values():
+        table.add_column(header, justify="right")
+    table.add_column("gate")
+    for v in versions:
+        created = dt.datetime.fromtimestamp(v.created / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M")
+        table.add_row(
+            v.version,
+            ", ".join(f"@{a}" for a in v.aliases),
+            created,
+            *(_fmt(v.metrics.get(k)) for k in _HEADLINE),
+            _gate_text(v.tags),
+        )
+    return table
 
 
 def register(app: typer.Typer) -> None:
@@ -102,8 +148,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         target: Annotated[
             str,
-            typer.Option(help="Tier to predict: srdi_sme (provincial or higher) or little_giant."),
-        ] = "srdi_sme",
+            typer.Option(
+                help="Question to train: srdi_sme (next provincial SRDI), little_giant (next "
+                "Little Giant, among provincial SRDI firms), retention (kept at re-review), "
+                "or all three."
+            ),
+        ] = "all",
         horizon: Annotated[
             int, typer.Option(min=1, help="Years after t within which to count.")
         ] = 2,
@@ -148,7 +198,7 @@ def register(app: typer.Typer) -> None:
         from training.config import TrainingConfig
         from training.dataset import PanelError
         from training.model import ModelConfig
-        from training.pipeline import STAGES, run_training
+        from training.pipeline import SHARED_STAGES, STAGES, TARGET_STAGES, run_targets
         from training.prepare import TrainingDataError
         from training.splits import SplitConfig
 
@@ -162,22 +212,32 @@ def register(app: typer.Typer) -> None:
             if unknown:
                 fail(f"--heldout: unknown province(s) {unknown}", code=2)
             provinces = tuple(str(n) for n in names)
+        targets = _targets(target)
         try:
-            config = TrainingConfig(
-                target=target,
-                horizon=horizon,
-                split=SplitConfig(
-                    valid_years=valid_years, test_years=test_years, train_end=train_end
-                ),
-                heldout_provinces=provinces,
-                model=ModelConfig(num_threads=threads),
-                strict_columns=strict,
-            )
+            configs = [
+                TrainingConfig(
+                    target=name,
+                    horizon=horizon,
+                    split=SplitConfig(
+                        valid_years=valid_years, test_years=test_years, train_end=train_end
+                    ),
+                    heldout_provinces=provinces,
+                    model=ModelConfig(num_threads=threads),
+                    strict_columns=strict,
+                )
+                for name in targets
+            ]
         except ValueError as exc:
             fail(str(exc), code=2)
         console.print(
-            f"Training [bold]{target}[/bold] (H = {horizon}) on "
+            f"Training [bold]{', '.join(targets)}[/bold] (H = {horizon}) on "
             f"{settings.resolve(data or settings.data_dir)} → {settings.effective_tracking_uri}"
+        )
+        # Dask runs the targets one after the other, each through the same stages.
+        stages = (
+            STAGES
+            if len(targets) == 1 or dask
+            else SHARED_STAGES + tuple(f"{t}: {s}" for t in targets for s in TARGET_STAGES)
         )
         progress = Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
@@ -186,70 +246,71 @@ def register(app: typer.Typer) -> None:
             fail("--scheduler needs --dask", code=2)
         try:
             with progress:
-                reporter = RichStageReporter(progress, STAGES)
+                reporter = RichStageReporter(progress, stages)
                 if dask:
                     from training.dask_train import run_dask_training
 
-                    result = run_dask_training(
-                        settings, data, config, reporter, scheduler=scheduler
-                    )
+                    # On a cluster the targets train one after the other.
+                    results = {
+                        config.target: run_dask_training(
+                            settings, data, config, reporter, scheduler=scheduler
+                        )
+                        for config in configs
+                    }
                 else:
-                    result = run_training(settings, data, config, reporter)
+                    results = run_targets(settings, data, configs, reporter)
         except (PanelError, TrainingDataError, ValueError, DaskNotInstalledError) as exc:
             fail(f"training failed: {exc}", code=2)
-        _summary(console, result)
+        for name, result in results.items():
+            _summary(console, name, result)
+        # The targets read the same financials: how they were read is said once.
+        report = next(iter(results.values())).input
+        if report is not None:
+            print_input_report(report)
 
     @app.command("models")
     def models(
         has_champion: Annotated[
             bool,
             typer.Option(
-                "--has-champion", help="Print nothing; exit 0 when a champion exists, else 1."
+                "--has-champion",
+                help="Print nothing; exit 0 when every target (or --target) has a champion, "
+                "else 1.",
             ),
         ] = False,
+        target: Annotated[str, typer.Option(help="One target's model, or all three.")] = "all",
     ) -> None:
-        """List the registered model versions with their metrics and aliases."""
+        """List the registered model versions of each target with metrics and aliases."""
         from srdi.core.settings import load_settings
         from training.registry import has_champion as champion_exists
-        from training.registry import list_versions
 
         settings = load_settings()
+        targets = _targets(target)
         if has_champion:
-            raise typer.Exit(0 if champion_exists(settings) else 1)
-        versions = list_versions(settings)
+            every = all(champion_exists(settings, target=name) for name in targets)
+            raise typer.Exit(0 if every else 1)
         console = Console()
-        if not versions:
-            name, where = settings.registered_model, settings.effective_tracking_uri
-            console.print(f"no version of {name!r} in {where}; train one with `make train`")
-            return
-        table = Table(title=f"{settings.registered_model} ({settings.effective_tracking_uri})")
-        for column in ("version", "aliases", "created"):
-            table.add_column(column)
-        for header in _HEADLINE.values():
-            table.add_column(header, justify="right")
-        table.add_column("gate")
-        for v in versions:
-            created = dt.datetime.fromtimestamp(v.created / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M")
-            table.add_row(
-                v.version,
-                ", ".join(f"@{a}" for a in v.aliases),
-                created,
-                *(_fmt(v.metrics.get(k)) for k in _HEADLINE),
-                _gate_text(v.tags),
-            )
-        console.print(table)
+        for name in targets:
+            console.print(_versions_table(settings, name))
 
     @app.command("promote")
     def promote(
         version: Annotated[str, typer.Argument(help="Model version to make champion.")],
+        target: Annotated[
+            str,
+            typer.Option(help="Whose model: srdi_sme (srdi-potential), little_giant, retention."),
+        ] = "srdi_sme",
     ) -> None:
         """Give a model version the champion alias, overriding the gate."""
         from srdi.core.settings import load_settings
         from training.gate import promote as promote_version
 
         console = Console()
+        if target == "all":
+            fail("--target names one model: srdi_sme, little_giant or retention", code=2)
+        (name,) = _targets(target)
         try:
-            decision = promote_version(load_settings(), version)
+            decision = promote_version(load_settings(), version, target=name)
         except ValueError as exc:
             fail(str(exc), code=2)
         console.print(f"[green]{decision.message}[/green]")

@@ -30,15 +30,20 @@ class LoadedModel:
     run_id: str | None
 
 
-def load_registered_bundle(settings: Settings, *, version: str | None = None) -> LoadedModel:
-    """Fetch ``models:/<registered_model>@<champion_alias>`` (or a given version).
+def load_registered_bundle(
+    settings: Settings, *, version: str | None = None, target: str = "srdi_sme"
+) -> LoadedModel:
+    """Fetch ``models:/<name>@<champion_alias>`` (or a given version) of a target's model.
 
     Parameters
     ----------
     settings : Settings
-        Supplies the tracking URI, the registered-model name and the alias.
+        Supplies the tracking URI, the registered-model names and the alias.
     version : str, optional
         A specific model version instead of the champion.
+    target : str
+        Whose model: ``srdi_sme`` (``srdi-potential``), ``little_giant`` or
+        ``retention`` (``Settings.model_name``).
 
     Returns
     -------
@@ -56,7 +61,7 @@ def load_registered_bundle(settings: Settings, *, version: str | None = None) ->
     from mlflow.tracking import MlflowClient
 
     uri = settings.effective_tracking_uri
-    name = settings.registered_model
+    name = settings.model_name(target)
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     try:
         if version is None:
@@ -69,7 +74,7 @@ def load_registered_bundle(settings: Settings, *, version: str | None = None) ->
         what = f"version {version}" if version else f"alias @{settings.champion_alias}"
         raise NoChampionError(
             f"no registered model {name!r} {what} in the MLflow store {uri}; "
-            "train one with `make train` (or `srdi train --data DIR`)"
+            f"train one with `make train` (or `srdi train --data DIR --target {target}`)"
         ) from exc
     with tempfile.TemporaryDirectory(prefix="srdi-bundle-") as tmp:
         # Resolve the storage location here: MLflow's models:/ resolver reads the
