@@ -198,3 +198,19 @@ def test_the_api_answers_with_every_score_and_ranks_a_screen_by_target(
         assert {f"{target}_score", f"{target}_percentile", f"{target}_band"} <= set(table)
     assert table.loc[table["rank"].notna(), "rung"].eq("srdi_sme").all()
     assert table["little_giant_score"].notna().sum() == 2
+
+
+@pytest.mark.parametrize("name", [n for n in RUNGS if n != "none"])
+def test_next_step_and_the_held_tiers_re_review_tell_the_same_year(
+    ladder: Scorer, name: str
+) -> None:
+    """The ladder's re-review year and the rule table's are one definition."""
+    result = ladder.score_record(RUNGS[name])
+    reviews = [s["re_review"] for s in result["schemes"] if s.get("re_review")]
+    assert len(reviews) == 1  # exactly the tier held
+    (review,) = reviews
+    step = result["next_step"]
+    assert review["year"] == step["re_review_year"]
+    assert review["due"] == step["re_review_due"]
+    if step["re_review_year"] is not None:
+        assert f"re-review {step['re_review_year']}" in review["text"]

@@ -1,7 +1,7 @@
 """Verdicts a fund manager can act on, as the page shows them, in headless Chromium.
 
 A small file of three firms from the bundled sample: one holding the provincial
-tier since 2022 with strong figures (re-review due, passes), the same firm with
+tier since 2022 whose figures pass its re-review (due in 2025), the same firm with
 its R&D cut to almost nothing (re-review due, at risk), and a candidate with no
 tier. The page shows the re-review badge, filters on it, lists the assumptions
 beside each verdict, and the export carries the re-review and assumption columns.
@@ -14,15 +14,28 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from features.rules import evaluate_schemes
+from features.validate import validate_frame
+
 SAMPLE = Path(__file__).resolve().parents[2] / "serving" / "page" / "sample_data" / "candidates.csv"
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
+def _passing_holder(sample: pd.DataFrame) -> pd.Series:
+    """The first sample firm that would pass the provincial re-review as a holder."""
+    as_holders = sample.assign(current_tier="srdi_sme", tier_since=2022)
+    validated = validate_frame(as_holders)
+    reviews = evaluate_schemes(validated.columns, schemes=["cn_srdi_sme"]).reviews()
+    passing = [
+        row for row, r in zip(validated.rows, reviews, strict=True) if r["verdict"] == "pass"
+    ]
+    return sample.iloc[int(passing[0])]
+
+
 def _three_firms(path: Path) -> Path:
     sample = pd.read_csv(SAMPLE, dtype={"company_id": str})
-    strongest = sample.sort_values("rd_expense", ascending=False).iloc[0]
-    held = strongest.copy()
+    held = _passing_holder(sample).copy()
     held["company_id"], held["name"] = "HELD-PASSES", "稳健保级科技有限公司"
     held["current_tier"], held["tier_since"] = "srdi_sme", 2022
     slipped = held.copy()
@@ -65,19 +78,23 @@ def test_re_review_badge_filter_assumptions_and_export(page, app_url, tmp_path) 
     page.select_option("#f-review", "at_risk")
     assert _visible_ids(page) == ["HELD-AT-RISK"]
 
-    # The firm's detail: the gaps that put the status at risk, and the assumptions
-    # the verdicts rest on (no route field was reported in this file; those of closed
-    # schemes are in the DOM, folded).
-    slipped.locator("button.open-firm").click()
+    # The firm at risk: its re-review fails whatever was not reported, so no
+    # assumption is stated; the one that passes rests on assumed conditions (no
+    # serious violation, the general conditions), listed beside the verdict.
+    page.select_option("#f-review", "")
     dialog = page.locator("#detail")
+    slipped.locator("button.open-firm").click()
     dialog.locator(".detail-head").wait_for()
     assert dialog.locator(".badge.review.review-fail").count() >= 1
-    assumed = dialog.locator("ul.assumptions li").all_text_contents()
-    assert any("assumed" in text for text in assumed), assumed
+    page.click("#detail-close")
+    held.locator("button.open-firm").click()
+    dialog.locator(".detail-head").wait_for()
+    assert dialog.locator(".badge.review.review-pass").count() >= 1
+    assumed = dialog.locator("ul.assumptions li").all_inner_texts()
+    assert any("serious" in text and "assumed" in text for text in assumed), assumed
     page.click("#detail-close")
 
     # The export carries the re-review columns and the assumptions.
-    page.select_option("#f-review", "")
     with page.expect_download() as download:
         page.click("#export-csv")
     csv_path = tmp_path / "export.csv"

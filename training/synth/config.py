@@ -518,10 +518,10 @@ class Certification:
     # stays near the published 87 %. Every tier's required criteria include the SME
     # size test and no serious violation: a firm grown large or with a violation fails
     # outright.
-    rereview_pass_eligible: float = 0.98
+    rereview_pass_eligible: float = 0.99
     rereview_pass_lapsed: float = 0.9
     rereview_points_reference: MappingProxyType[int, float] = field(
-        default_factory=lambda: MappingProxyType({1: 46.0, 2: 50.0, 3: 66.0})
+        default_factory=lambda: MappingProxyType({1: 42.0, 2: 46.0, 3: 62.0})
     )
     rereview_points_sd: float = 4.0
 

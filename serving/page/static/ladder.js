@@ -54,7 +54,7 @@ export function rankFor(rows, question) {
   return [...scored, ...rest];
 }
 
-/** The firm's rung as a badge, with its re-review year when it has one. */
+/** The firm's rung as a badge; its re-review (year and outlook) is the badge beside it. */
 export function rungBadge(row) {
   const rung = row.rung || "none";
   if (rung === "none") return null;
@@ -63,7 +63,6 @@ export function rungBadge(row) {
     "span",
     { class: `rung rung-${rung}`, title: `Holds ${RUNG_LABEL[rung] || rung}${year ? `; re-review ${year}` : ""}` },
     RUNG_LABEL[rung] || rung,
-    year ? h("span", { class: "rung-year" }, ` · re-review ${year}`) : null,
   );
 }
 
