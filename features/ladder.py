@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Literal
 
 import numpy as np
 
@@ -41,6 +42,7 @@ __all__ = [
     "TARGET_BY_ID",
     "TARGET_IDS",
     "Target",
+    "TargetId",
     "applies",
     "next_target",
     "re_review_due",
@@ -102,6 +104,8 @@ TARGETS: tuple[Target, ...] = (
     ),
 )
 TARGET_IDS: tuple[str, ...] = tuple(t.id for t in TARGETS)
+TargetId = Literal["srdi_sme", "little_giant", "retention"]
+"""The question ids as a type (schemas, query parameters); equal to :data:`TARGET_IDS`."""
 TARGET_BY_ID: Mapping[str, Target] = MappingProxyType({t.id: t for t in TARGETS})
 DEFAULT_TARGET = "srdi_sme"
 """The first question (and the one the service answered alone before the ladder)."""

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from features.industries import DIVISION_CODES
+from features.ladder import TargetId
 from features.provinces import PROVINCE_NAMES
 from srdi.core.bundle.attribution import THIN_DATA_BELOW
 
@@ -163,7 +164,7 @@ class NextStep(BaseModel):
     rung: Literal["none", "innovative_sme", "srdi_sme", "little_giant"] = Field(
         description="current_tier (none when not reported)."
     )
-    target: Literal["srdi_sme", "little_giant", "retention"] | None = Field(
+    target: TargetId | None = Field(
         description="srdi_sme below the provincial tier, little_giant for a provincial SRDI "
         "SME, retention (keeping the status) for a Little Giant."
     )
@@ -179,7 +180,7 @@ class NextStep(BaseModel):
 class TargetScore(BaseModel):
     """One question's answer for the firm."""
 
-    target: Literal["srdi_sme", "little_giant", "retention"]
+    target: TargetId
     question: str = Field(examples=["next Little Giant"])
     population: str = Field(
         description="Whom the question asks; the percentile is taken among this population's "
@@ -339,9 +340,7 @@ class ScreenResponse(BaseModel):
     n_scored: int
     model: ModelRef
     columns: InputColumns | None = None
-    rank_by: Literal["srdi_sme", "little_giant", "retention"] = Field(
-        description="The question the rows are ranked by."
-    )
+    rank_by: TargetId = Field(description="The question the rows are ranked by.")
 
 
 class ModelDescription(BaseModel):

@@ -29,12 +29,13 @@ from starlette.exceptions import HTTPException
 
 from features.formats import format_from_suffix
 from features.io import TableLimitError
-from serving.api.deps import ScorerDep, SettingsDep, screen_slot, screen_store
+from features.ladder import TargetId
+from serving.api.deps import ScorerDep, SettingsDep, screen_store
 from serving.api.errors import BadInputError
 from serving.api.limits import table_limit_error, xlsx_limits
 from serving.api.query import StrictQueryRoute
 from serving.api.responses import JSON_MEDIA_TYPE, json_response
-from serving.api.routes.screen import TABLE_UPLOAD
+from serving.api.routes.screen import TABLE_UPLOAD, rank_upload
 from serving.api.schemas import (
     INDUSTRY_CODE,
     PROVINCE_NAME,
@@ -50,7 +51,7 @@ from serving.api.security import require_api_key
 from serving.api.uploads import form_file, form_text, multipart_openapi, read_form, table_format
 from serving.page.export import MEDIA_TYPES, export_bytes, export_frame
 from serving.page.preview import PreviewError, TablePreview, preview_table
-from serving.page.screening import column_map_parameter, parse_column_map, screen_upload
+from serving.page.screening import column_map_parameter
 from serving.page.session import compact_stream, firm_detail
 from serving.page.store import ScreenTooLargeError
 
@@ -353,7 +354,7 @@ async def screen_for_page(
     column_map: Annotated[str | None, Query(include_in_schema=False)] = None,
     top_reasons: Annotated[int, Query(ge=1, le=10, description="Reasons per row.")] = 3,
     target: Annotated[
-        Literal["srdi_sme", "little_giant", "retention"],
+        TargetId,
         Query(description="The question to rank by (the page re-ranks by the others itself)."),
     ] = "srdi_sme",
 ) -> StreamingResponse:
@@ -362,21 +363,15 @@ async def screen_for_page(
     The screen is kept on the server for firm details, bound to this browser session
     (the ``srdi_session`` cookie, set here when the request has none).
     """
-    mapping = parse_column_map(column_map)
-    upload = form_file(await read_form(request, {"file": True}), "file")
-    async with screen_slot(request):
-        ranked = await run_in_threadpool(
-            screen_upload,
-            scorer,
-            upload.file,
-            filename=upload.filename,
-            fmt=table_format(upload),
-            settings=settings,
-            column_map=mapping,
-            explain=True,
-            top_reasons=top_reasons,
-            rank_by=target,
-        )
+    ranked = await rank_upload(
+        request,
+        scorer,
+        settings,
+        column_map,
+        explain=True,
+        top_reasons=top_reasons,
+        rank_by=target,
+    )
     session = _session_of(request)
     if session is None:
         session = secrets.token_urlsafe(32)
@@ -521,9 +516,7 @@ class ExportRow(BaseModel):
     re_review: ExportReReview | None = None
     assumptions: list[ExportAssumption] = Field(default_factory=list, max_length=64)
     next_step: ExportStep | None = None
-    scores: dict[Literal["srdi_sme", "little_giant", "retention"], ExportScore] = Field(
-        default_factory=dict
-    )
+    scores: dict[TargetId, ExportScore] = Field(default_factory=dict)
 
 
 class ExportRequest(BaseModel):

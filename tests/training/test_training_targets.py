@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from features.ladder import TARGET_IDS
+from features.ladder import TARGET_IDS, TargetId
 from srdi.cli.app import build_app
 from srdi.core.bundle import load_registered_bundle
 from training.dataset import load_panel
@@ -87,3 +87,8 @@ def test_promote_names_the_target_model(trained_store: Any, target: str) -> None
     assert trained_store.settings().model_name(target) in result.output
     refused = runner.invoke(build_app(), ["promote", "1", "--target", "all"], env=env)
     assert refused.exit_code == 2
+
+
+def test_the_question_id_type_lists_exactly_the_targets() -> None:
+    # Schemas and query parameters take TargetId; the ladder's table is the source.
+    assert get_args(TargetId) == TARGET_IDS

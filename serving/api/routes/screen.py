@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from features.formats import TABLE_SUFFIXES
+from features.ladder import TargetId
 from serving.api.deps import MetricsDep, ScorerDep, SettingsDep, screen_slot
 from serving.api.query import StrictQueryRoute
 from serving.api.responses import JSON_MEDIA_TYPE
@@ -28,8 +29,11 @@ from serving.page.screening import (
     parse_column_map,
     screen_upload,
 )
+from serving.scoring.ranking import RankedScores
+from serving.scoring.scorer import Scorer
+from srdi.core.settings import Settings
 
-__all__ = ["TABLE_UPLOAD", "router"]
+__all__ = ["TABLE_UPLOAD", "rank_upload", "router"]
 
 router = APIRouter(
     prefix="/v1",
@@ -92,7 +96,7 @@ async def screen(
     explain: Annotated[bool, Query(description="Include the top reasons.")] = True,
     top_reasons: Annotated[int, Query(ge=1, le=10, description="Reasons per firm.")] = 3,
     target: Annotated[
-        Literal["srdi_sme", "little_giant", "retention"],
+        TargetId,
         Query(
             description="The question the ranking asks: srdi_sme (next provincial SRDI), "
             "little_giant (next Little Giant), retention (re-review risk: the least likely "
@@ -102,21 +106,15 @@ async def screen(
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> StreamingResponse:
     """Rank an uploaded file by one question's score, with reasons and each bad row's errors."""
-    mapping = parse_column_map(column_map)
-    upload = form_file(await read_form(request, {"file": True}), "file")
-    async with screen_slot(request):
-        ranked = await run_in_threadpool(
-            screen_upload,
-            scorer,
-            upload.file,
-            filename=upload.filename,
-            fmt=table_format(upload),
-            settings=settings,
-            column_map=mapping,
-            explain=explain,
-            top_reasons=top_reasons,
-            rank_by=target,
-        )
+    ranked = await rank_upload(
+        request,
+        scorer,
+        settings,
+        column_map,
+        explain=explain,
+        top_reasons=top_reasons,
+        rank_by=target,
+    )
     metrics.observe_scores("screen", ranked.numbers.score[~ranked.numbers.certified].tolist())
     metrics.row_errors.labels("screen").inc(ranked.n_error_rows)
     headers = {
@@ -131,3 +129,48 @@ async def screen(
             csv_stream(ranked, top_reasons=top_reasons), media_type=CSV_MEDIA_TYPE, headers=headers
         )
     return StreamingResponse(json_stream(ranked), media_type=JSON_MEDIA_TYPE, headers=headers)
+
+
+async def rank_upload(
+    request: Request,
+    scorer: Scorer,
+    settings: Settings,
+    column_map: str | None,
+    *,
+    explain: bool,
+    top_reasons: int,
+    rank_by: TargetId,
+) -> RankedScores:
+    """Read the request's ``file`` part and rank it in a worker thread, one screen slot held.
+
+    Parameters
+    ----------
+    request
+        The multipart request (its ``file`` part is the table).
+    scorer, settings
+        The scorer in service and the upload limits.
+    column_map
+        The ``column_map`` query value (JSON), parsed here.
+    explain, top_reasons, rank_by
+        As :func:`serving.page.screening.screen_upload`.
+
+    Returns
+    -------
+    RankedScores
+        The ranked screen (``POST /v1/screen`` and the page's screen answer from it).
+    """
+    mapping = parse_column_map(column_map)
+    upload = form_file(await read_form(request, {"file": True}), "file")
+    async with screen_slot(request):
+        return await run_in_threadpool(
+            screen_upload,
+            scorer,
+            upload.file,
+            filename=upload.filename,
+            fmt=table_format(upload),
+            settings=settings,
+            column_map=mapping,
+            explain=explain,
+            top_reasons=top_reasons,
+            rank_by=rank_by,
+        )
