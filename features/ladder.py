@@ -33,7 +33,7 @@ from typing import Literal
 import numpy as np
 
 from features.columns import Columns, column_length
-from features.tiers import STATUS_YEARS
+from features.tiers import STATUS_YEARS, re_review_due_at, re_review_year_of
 
 __all__ = [
     "DEFAULT_TARGET",
@@ -146,7 +146,7 @@ def re_review_year(columns: Columns) -> np.ndarray:
     if since is None:
         return np.full(n, np.nan)
     held = _tiers(columns) != "none"
-    return np.where(held, np.asarray(since, dtype=np.float64) + STATUS_YEARS, np.nan)
+    return np.where(held, re_review_year_of(since), np.nan)
 
 
 def re_review_due(columns: Columns, horizon: int) -> np.ndarray:
@@ -155,9 +155,7 @@ def re_review_due(columns: Columns, horizon: int) -> np.ndarray:
     A re-review year at or before the fiscal year (a status that should have been
     re-reviewed already) counts as due.
     """
-    year = re_review_year(columns)
-    fiscal = np.asarray(columns["fiscal_year"], dtype=np.float64)
-    return np.where(np.isnan(year), np.nan, (year <= fiscal + horizon).astype(np.float64))
+    return re_review_due_at(re_review_year(columns), columns["fiscal_year"], horizon)
 
 
 def applies(target: str, columns: Columns, horizon: int) -> np.ndarray:

@@ -14,11 +14,16 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
 
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
 __all__ = [
     "CERTIFIED_TIERS",
     "STATUS_YEARS",
     "TIER_CHOICES",
     "TIER_LEVELS",
+    "re_review_due_at",
+    "re_review_year_of",
     "tier_level",
     "tiers_at_or_above",
 ]
@@ -64,3 +69,50 @@ def tiers_at_or_above(tier: str) -> tuple[str, ...]:
             f"unknown certification tier {tier!r}; expected one of {list(CERTIFIED_TIERS)}"
         )
     return TIER_CHOICES[tier_level(tier) :]
+
+
+def re_review_year_of(
+    since: ArrayLike, status_years: ArrayLike = STATUS_YEARS
+) -> NDArray[np.float64]:
+    """Return the year a held status is re-reviewed: ``tier_since`` + its years.
+
+    The one place the re-review year is computed: the rule engine's re-review of the
+    held tier (``features.rules``), the ladder's ``next_step`` and retention question
+    (``features.ladder``) call it.
+
+    Parameters
+    ----------
+    since
+        ``tier_since`` per row (NaN where unknown).
+    status_years
+        Years the status runs (per row or one number).
+
+    Returns
+    -------
+    numpy.ndarray
+        Float years, NaN where ``since`` is unknown.
+    """
+    return np.asarray(since, dtype=np.float64) + np.asarray(status_years, dtype=np.float64)
+
+
+def re_review_due_at(year: ArrayLike, fiscal_year: ArrayLike, horizon: int) -> NDArray[np.float64]:
+    """Return 1.0 where the re-review falls by ``fiscal_year + horizon``, 0.0 after, NaN unknown.
+
+    A re-review year at or before the fiscal year (a status that should have been
+    re-reviewed already, its ``tier_since`` not updated) counts as due.
+
+    Parameters
+    ----------
+    year
+        :func:`re_review_year_of` per row.
+    fiscal_year
+        The record's fiscal year per row.
+    horizon
+        Years ahead that count (the models' label horizon).
+    """
+    year = np.asarray(year, dtype=np.float64)
+    last = np.asarray(fiscal_year, dtype=np.float64) + horizon
+    out: NDArray[np.float64] = np.where(
+        np.isnan(year) | np.isnan(last), np.nan, (year <= last).astype(np.float64)
+    )
+    return out

@@ -28,6 +28,7 @@ from features.rules.plan import RulePlan
 from features.rules.plan_logic import FAIL, PASS, UNKNOWN
 from features.rules.plan_measures import FormulaStep
 from features.rules.plan_parts import OrOfAnd
+from features.tiers import re_review_due_at, re_review_year_of
 
 __all__ = ["BLOCK_ROWS", "CRITERIA", "DISPLAY", "SUMMARY", "PlanOutput", "run_plan"]
 
@@ -250,10 +251,10 @@ def _review(
     base = _VERDICT_OF.take(code[schemes, columns])
     scheme[holds] = schemes[holds]
     verdict[holds] = base[holds]
-    year[holds] = (W[review.since_slot] + review.status_years.take(which))[holds]
-    last = W[review.year_slot] + inputs.horizon
-    known = holds & (year == year) & (last == last)
-    due[known] = (year[known] <= last[known]).view(np.int8)
+    year[holds] = re_review_year_of(W[review.since_slot], review.status_years.take(which))[holds]
+    within = re_review_due_at(year, W[review.year_slot], inputs.horizon)
+    known = holds & ~np.isnan(within)
+    due[known] = within[known].astype(np.int8)
     return scheme, verdict, year, due
 
 

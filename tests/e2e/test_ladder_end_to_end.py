@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.ladder import applies
+from features.ladder import applies, re_review_due
 from features.validate import validate_frame
 from serving.app import create_app
 from tests.support.servers import live_server
@@ -37,12 +37,15 @@ LADDER = {
 def _firms_on_every_rung(trained_store: Any) -> pd.DataFrame:
     panel = pd.read_parquet(trained_store.data_dir / "financials.parquet")
     year = panel[panel["fiscal_year"] == panel["fiscal_year"].max()]
-    due = year["tier_since"] + 3 <= year["fiscal_year"] + 2
+    columns = {"current_tier": year["current_tier"].to_numpy(dtype=object)}
+    columns["tier_since"] = year["tier_since"].to_numpy(dtype=np.float64)
+    columns["fiscal_year"] = year["fiscal_year"].to_numpy(dtype=np.float64)
+    due = pd.Series(re_review_due(columns, 2) == 1.0, index=year.index)
     picks = []
     for rung in LADDER:
         on_rung = year[year["current_tier"] == rung]
         if rung in ("srdi_sme", "little_giant"):
-            picks += [on_rung[due].head(3), on_rung[~due].head(3)]
+            picks += [on_rung[due[on_rung.index]].head(3), on_rung[~due[on_rung.index]].head(3)]
         else:
             picks.append(on_rung.head(3))
     firms = pd.concat(picks)

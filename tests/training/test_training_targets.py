@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from features.ladder import TARGET_IDS, TargetId
+from features.ladder import TARGET_IDS, TargetId, re_review_year
 from srdi.cli.app import build_app
 from srdi.core.bundle import load_registered_bundle
 from training.dataset import load_panel
@@ -53,7 +53,8 @@ def test_each_target_asks_its_own_population(trained_store: Any) -> None:
     assert tiers["little_giant"] == {"srdi_sme"}
     assert tiers["retention"] <= {"srdi_sme", "little_giant"}
     retention = prepared["retention"].examples.columns
-    due = retention["tier_since"] + 3 - retention["fiscal_year"]
+    # The re-review year the scorer reads from tier_since is the labels' expiry year.
+    due = re_review_year(retention) - retention["fiscal_year"]
     known = ~np.isnan(due)
     assert known.mean() > 0.9 and set(due[known].tolist()) <= {1.0, 2.0}
     # Every target shares the split years; the shared features equal each target's own.

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final
 
-from features.tiers import TIER_CHOICES, tier_level
+from features.tiers import STATUS_YEARS, TIER_CHOICES, tier_level
 
 __all__ = [
     "DEFAULT_CALIBRATION",
@@ -453,7 +453,9 @@ class Missingness:
 class Certification:
     """Application, review, quota and expiry of the three Chinese tiers."""
 
-    status_years: int = 3  # "each status valid 3 years, then re-reviewed" (CRITERIA.md §1)
+    # "each status valid 3 years, then re-reviewed" (CRITERIA.md §1); the same number
+    # the rule tables and the scorer add to tier_since.
+    status_years: int = STATUS_YEARS
     innovative_from: int = 2022  # 工信部企业〔2022〕63号 "In force 2022-08-01" (CRITERIA.md §1)
     # Provincial SRDI lists predate 2022 (provincial programmes since 2013); they are
     # modelled with the cn-2022 tables throughout, documented in docs/synthetic-world.md.
