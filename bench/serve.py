@@ -283,18 +283,25 @@ def time_batch(url: str, records: list[dict[str, Any]], runs: int, body_key: str
 
 
 def champion_version() -> tuple[str, str, str]:
-    """(registered name, champion version, tracking URI) from the settings."""
-    from serving.scoring.model_holder import RegistryModelProvider
+    """(registered name, champion version, tracking URI) of the next-provincial-SRDI model.
+
+    The service loads one champion per question; the benchmark compares the
+    ``srdi_sme`` model, the one ``mlflow models serve`` and the bare endpoint serve.
+    """
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
     from srdi.core.settings import load_settings
 
     settings = load_settings()
-    version = RegistryModelProvider(settings).champion_version()
-    if version is None:
+    name, uri = settings.registered_model, settings.effective_tracking_uri
+    try:
+        version = MlflowClient(uri).get_model_version_by_alias(name, settings.champion_alias)
+    except MlflowException:
         sys.exit(
-            f"no champion model in {settings.effective_tracking_uri}: "
-            "run `make train` first (or `srdi train --data DIR`)"
+            f"no champion of {name} in {uri}: run `make train` first (or `srdi train --data DIR`)"
         )
-    return settings.registered_model, version, settings.effective_tracking_uri
+    return name, str(version.version), uri
 
 
 def _ours_command(port: int, workers: int) -> list[str]:
