@@ -139,7 +139,11 @@ def main(argv: list[str] | None = None) -> int:
         print("HTTP (srdi serve on loopback):")
         port = free_port()
         env = {**os.environ, "SRDI_PORT": str(port), "SRDI_HOST": "127.0.0.1"}
-        command = [sys.executable, "-m", "srdi", "serve", "--port", str(port), "--no-access-log"]
+        # One worker: its own CPU is the server's (with several, the parent's is ~0).
+        command = [
+            sys.executable, "-m", "srdi", "serve", "--port", str(port), "--workers", "1",
+            "--no-access-log",
+        ]  # fmt: skip
         with server("srdi-serve", command, env, workdir) as process:
             base = f"http://127.0.0.1:{port}"
             wait_ready(f"{base}/readyz", process, 300.0, "srdi serve")
