@@ -44,6 +44,7 @@ __all__ = [
     "ScreenError",
     "ScreenResponse",
     "ScreenRow",
+    "ScreenSummary",
     "TargetModelRef",
     "TargetScore",
     "error_responses",
@@ -327,10 +328,9 @@ class InputColumns(BaseModel):
     notes: list[str] = Field(description="What the layout did: values filled, years set aside")
 
 
-class ScreenResponse(BaseModel):
-    """The ranked list of an uploaded file and its bad rows."""
+class ScreenSummary(BaseModel):
+    """What every screen answers after its rows (``RankedScores.summary``)."""
 
-    rows: list[ScreenRow]
     errors: list[ScreenError] = Field(
         description="Problems of bad rows, the first max_listed_errors of them (n_errors in all)."
     )
@@ -341,6 +341,12 @@ class ScreenResponse(BaseModel):
     model: ModelRef
     columns: InputColumns | None = None
     rank_by: TargetId = Field(description="The question the rows are ranked by.")
+
+
+class ScreenResponse(ScreenSummary):
+    """The ranked list of an uploaded file and its bad rows."""
+
+    rows: list[ScreenRow]
 
 
 class ModelDescription(BaseModel):

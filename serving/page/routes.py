@@ -40,11 +40,9 @@ from serving.api.schemas import (
     INDUSTRY_CODE,
     PROVINCE_NAME,
     ErrorBody,
-    InputColumns,
-    ModelRef,
     ReReview,
-    ScreenError,
     ScreenRow,
+    ScreenSummary,
     error_responses,
 )
 from serving.api.security import require_api_key
@@ -178,7 +176,7 @@ class PageScheme(BaseModel):
     name: str
 
 
-class PageScreenBody(BaseModel):
+class PageScreenBody(ScreenSummary):
     """The page's ranked list: compact rows, bad rows, and a token for firm details."""
 
     token: str | None = Field(
@@ -189,16 +187,6 @@ class PageScreenBody(BaseModel):
     notice: str | None = Field(default=None, description="Why firm details are not kept.")
     schemes: list[PageScheme]
     rows: list[PageRow]
-    errors: list[ScreenError] = Field(
-        description="Problems of bad rows, the first max_listed_errors of them (n_errors in all)."
-    )
-    n_errors: int = Field(description="Problems found in all, listed in 'errors' or not.")
-    n_error_rows: int = Field(description="Rows refused (a row may have several problems).")
-    n_rows: int
-    n_scored: int
-    model: ModelRef
-    columns: InputColumns | None = None
-    rank_by: str = Field(description="The question the rows are ranked by.")
     questions: list[PageQuestion]
 
 

@@ -189,17 +189,7 @@ def json_stream(ranked: RankedScores) -> Iterator[bytes]:
             yield b","
         first = False
         yield b",".join(dumps(result) for result in block)
-    tail = {
-        "errors": ranked.error_dicts(),
-        "n_errors": ranked.n_errors,
-        "n_error_rows": ranked.n_error_rows,
-        "n_rows": ranked.n_rows,
-        "n_scored": ranked.n_scored,
-        "model": ranked.model_info,
-        "columns": ranked.input.as_dict() if ranked.input is not None else None,
-        "rank_by": ranked.rank_by,
-    }
-    yield b"]," + dumps(tail)[1:]
+    yield b"]," + dumps(ranked.summary())[1:]
 
 
 def csv_stream(ranked: RankedScores, *, top_reasons: int = 3) -> Iterator[bytes]:

@@ -135,17 +135,7 @@ def compact_stream(
         )
     if not header_sent:
         yield head + b',"schemes":[],"rows":['
-    tail = {
-        "errors": ranked.error_dicts(),
-        "n_errors": ranked.n_errors,
-        "n_error_rows": ranked.n_error_rows,
-        "n_rows": ranked.n_rows,
-        "n_scored": ranked.n_scored,
-        "model": ranked.model_info,
-        "columns": ranked.input.as_dict() if ranked.input is not None else None,
-        "rank_by": ranked.rank_by,
-        "questions": questions(ranked.scorer),
-    }
+    tail = {**ranked.summary(), "questions": questions(ranked.scorer)}
     yield b"]," + dumps(tail)[1:]
 
 

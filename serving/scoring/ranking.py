@@ -118,6 +118,20 @@ class RankedScores:
             for e in self.errors
         ]
 
+    def summary(self) -> dict[str, Any]:
+        """What a screen answers after its rows: the bad rows, the counts, the model,
+        how the columns were read and the question the rows are ranked by."""
+        return {
+            "errors": self.error_dicts(),
+            "n_errors": self.n_errors,
+            "n_error_rows": self.n_error_rows,
+            "n_rows": self.n_rows,
+            "n_scored": self.n_scored,
+            "model": self.model_info,
+            "columns": self.input.as_dict() if self.input is not None else None,
+            "rank_by": self.rank_by,
+        }
+
     def iter_blocks(self, block_rows: int = BLOCK_ROWS) -> Iterator[list[dict[str, Any]]]:
         """Yield the score results in rank order, ``block_rows`` at a time.
 
