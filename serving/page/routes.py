@@ -148,7 +148,6 @@ class PageRow(BaseModel):
     thin_data: bool | None = Field(default=None, description="Coverage below the thin-data level.")
     rung: str = Field(description="current_tier (none when not reported).")
     next_step: str | None = Field(description="The target of the firm's next step.")
-    re_review_year: int | None
     scores: dict[str, PageScore] = Field(description="Every question asking about the firm.")
     verdicts: list[str | None] = Field(description="One verdict per entry of 'schemes'.")
     re_review: ReReview | None = Field(description="The held tier's re-review, or null.")
@@ -459,6 +458,9 @@ class ExportReReview(ReReview):
     """The held tier's re-review, as the export reads it back (strict types)."""
 
     model_config = _EXPORT_MODEL
+
+    year: int | None = Field(ge=1949, le=2200)
+    text: str = Field(max_length=200)
 
 
 class ExportAssumption(PageAssumption):

@@ -68,7 +68,6 @@ def compact_result(result: Mapping[str, Any], verdicts: Sequence[str | None]) ->
         "thin_data": result.get("thin_data"),
         "rung": step.get("rung"),
         "next_step": step.get("target"),
-        "re_review_year": step.get("re_review_year"),
         "scores": {
             target: {
                 "status": entry.get("status"),

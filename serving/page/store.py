@@ -135,8 +135,9 @@ class ScreenStore:
             key = _session_key(session)
             with self._locked():
                 self._make_room(key, size)
-                os.replace(temporary, self._path(key, token))
-                _touch(self._path(key, token))
+                kept = self._path(key, token)
+                os.replace(temporary, kept)
+                _touch(kept)
         finally:
             temporary.unlink(missing_ok=True)
         return token

@@ -58,7 +58,7 @@ export function rankFor(rows, question) {
 export function rungBadge(row) {
   const rung = row.rung || "none";
   if (rung === "none") return null;
-  const year = row.re_review_year;
+  const year = row.re_review?.year;
   return h(
     "span",
     { class: `rung rung-${rung}`, title: `Holds ${RUNG_LABEL[rung] || rung}${year ? `; re-review ${year}` : ""}` },
